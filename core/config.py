@@ -1,0 +1,510 @@
+"""The experiment configuration: one frozen, JSON-serialisable object from UI to core.
+
+Every choice a user makes in the app or on the command line lands in an
+:class:`ExperimentConfig`. It is checked on construction, so an invalid combination
+fails early with a :class:`~core.errors.ConfigError` that names the field.
+
+Examples
+--------
+>>> from core.config import ColumnSpec, DataConfig, ExperimentConfig
+>>> data = DataConfig(
+...     target_column="failure",
+...     id_column="machine_id",
+...     time_column="timestamp",
+...     categorical_columns=(ColumnSpec("machine_type", 4),),
+...     numeric_columns=("temperature",),
+...     task="binary",
+... )
+>>> config = ExperimentConfig(data=data)
+>>> ExperimentConfig.from_dict(config.to_dict()) == config
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar
+
+from core.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+Task = Literal["binary", "multiclass", "regression"]
+Framing = Literal["sequence", "window"]
+Reduction = Literal["last", "first", "max", "min", "mean"]
+SplitMethod = Literal["entity", "time"]
+Encoding = Literal["embedding", "onehot"]
+Scaling = Literal["standard", "minmax", "none"]
+
+TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
+FRAMINGS: tuple[str, ...] = ("sequence", "window")
+REDUCTIONS: tuple[str, ...] = ("last", "first", "max", "min", "mean")
+SPLIT_METHODS: tuple[str, ...] = ("entity", "time")
+ENCODINGS: tuple[str, ...] = ("embedding", "onehot")
+SCALINGS: tuple[str, ...] = ("standard", "minmax", "none")
+
+_T = TypeVar("_T")
+
+
+def _require(condition: bool, field_name: str, message: str) -> None:
+    """Raise a ConfigError for ``field_name`` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(field_name, message)
+
+
+def _require_choice(value: str, choices: tuple[str, ...], field_name: str) -> None:
+    _require(
+        value in choices,
+        field_name,
+        f"expected one of {', '.join(choices)}, received {value!r}",
+    )
+
+
+def _require_int(value: Any, field_name: str, minimum: int) -> None:
+    _require(
+        isinstance(value, int) and not isinstance(value, bool) and value >= minimum,
+        field_name,
+        f"expected an integer >= {minimum}, received {value!r}",
+    )
+
+
+def _require_fraction(
+    value: Any, field_name: str, *, low: float = 0.0, high: float = 1.0
+) -> None:
+    _require(
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and low <= value < high,
+        field_name,
+        f"expected a number in [{low}, {high}), received {value!r}",
+    )
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A categorical column and its embedding size.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the user's table.
+    embedding_dim : int or None
+        Embedding width; ``None`` means the documented default rule
+        (:func:`core.embedding_sizes.default_embedding_dim`).
+    """
+
+    name: str
+    embedding_dim: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.name, str) and self.name != "",
+            "data.categorical_columns",
+            f"expected a non-empty column name, received {self.name!r}",
+        )
+        if self.embedding_dim is not None:
+            _require_int(
+                self.embedding_dim, f"data.categorical_columns.{self.name}", 1
+            )
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which columns play which role and how entities become training examples.
+
+    Parameters
+    ----------
+    target_column : str
+        Column holding the label.
+    id_column : str or None
+        Entity identifier; ``None`` treats the whole table as one entity.
+    time_column : str or None
+        Ordering column (integers or date/time strings); ``None`` keeps file order.
+    categorical_columns : tuple of ColumnSpec
+        Columns encoded through a vocabulary and an embedding.
+    numeric_columns : tuple of str
+        Columns scaled with training statistics.
+    task : {"binary", "multiclass", "regression"}
+        Prediction task.
+    framing : {"sequence", "window"}
+        ``"sequence"``: one example per entity (the most recent ``max_length``
+        steps), label reduced over the history by ``label_reduction``.
+        ``"window"``: windows of ``window`` steps every ``stride`` steps, label at
+        the window's last step, or with ``horizon`` "event within the next
+        ``horizon`` steps" (binary only).
+    max_length : int
+        Longest sequence kept in ``"sequence"`` framing.
+    label_reduction : {"last", "first", "max", "min", "mean"}
+        How a sequence's label is taken from its target values.
+    window, stride : int
+        Window length and step in ``"window"`` framing.
+    horizon : int or None
+        Look-ahead for binary event targets in ``"window"`` framing.
+    min_category_count : int
+        Categories seen fewer times in training map to the unknown index.
+    max_categories : int or None
+        Keep at most this many most frequent categories per column.
+    numeric_scaling : {"standard", "minmax", "none"}
+        Scaling fitted on the training split.
+    missing_indicators : bool
+        Add a 0/1 feature per numeric column that has missing values in training.
+    normalize_by : str or None
+        A categorical column whose values get their own numeric scaling statistics
+        (for example an operating condition).
+    """
+
+    target_column: str
+    id_column: str | None = None
+    time_column: str | None = None
+    categorical_columns: tuple[ColumnSpec, ...] = ()
+    numeric_columns: tuple[str, ...] = ()
+    task: Task = "binary"
+    framing: Framing = "sequence"
+    max_length: int = 200
+    label_reduction: Reduction = "last"
+    window: int = 30
+    stride: int = 1
+    horizon: int | None = None
+    min_category_count: int = 1
+    max_categories: int | None = None
+    numeric_scaling: Scaling = "standard"
+    missing_indicators: bool = True
+    normalize_by: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "categorical_columns", tuple(self.categorical_columns)
+        )
+        object.__setattr__(self, "numeric_columns", tuple(self.numeric_columns))
+        _require_choice(self.task, TASKS, "data.task")
+        _require_choice(self.framing, FRAMINGS, "data.framing")
+        _require_choice(self.label_reduction, REDUCTIONS, "data.label_reduction")
+        _require_choice(self.numeric_scaling, SCALINGS, "data.numeric_scaling")
+        _require_int(self.max_length, "data.max_length", 1)
+        _require_int(self.window, "data.window", 1)
+        _require_int(self.stride, "data.stride", 1)
+        _require_int(self.min_category_count, "data.min_category_count", 1)
+        if self.max_categories is not None:
+            _require_int(self.max_categories, "data.max_categories", 1)
+        self._check_horizon()
+        self._check_columns()
+
+    def _check_horizon(self) -> None:
+        if self.horizon is None:
+            return
+        _require_int(self.horizon, "data.horizon", 1)
+        _require(
+            self.framing == "window",
+            "data.horizon",
+            f"expected framing 'window' for a horizon, received {self.framing!r}",
+        )
+        _require(
+            self.task == "binary",
+            "data.horizon",
+            f"expected task 'binary' for an event horizon, received {self.task!r}",
+        )
+
+    def _check_columns(self) -> None:
+        categorical = [spec.name for spec in self.categorical_columns]
+        features = categorical + list(self.numeric_columns)
+        _require(
+            len(features) > 0,
+            "data.numeric_columns",
+            "expected at least one categorical or numeric feature column, "
+            "received none",
+        )
+        duplicates = sorted({name for name in features if features.count(name) > 1})
+        _require(
+            not duplicates,
+            "data.categorical_columns",
+            f"expected each column in one role, received {duplicates} as both "
+            "categorical and numeric (or twice)",
+        )
+        reserved = {self.target_column, self.id_column, self.time_column} - {None}
+        clash = sorted(reserved.intersection(features))
+        _require(
+            not clash,
+            "data.numeric_columns",
+            f"expected id, time and target columns outside the features, "
+            f"received {clash} as features",
+        )
+        if self.normalize_by is not None:
+            _require(
+                self.normalize_by in categorical,
+                "data.normalize_by",
+                f"expected one of the categorical columns {categorical}, "
+                f"received {self.normalize_by!r}",
+            )
+
+    @property
+    def categorical_names(self) -> tuple[str, ...]:
+        """Names of the categorical columns, in configured order."""
+        return tuple(spec.name for spec in self.categorical_columns)
+
+    @property
+    def feature_columns(self) -> tuple[str, ...]:
+        """Categorical then numeric column names."""
+        return self.categorical_names + self.numeric_columns
+
+    @property
+    def sequence_width(self) -> int:
+        """Number of time steps in one example."""
+        return self.window if self.framing == "window" else self.max_length
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """How the data is divided into train, validation and test, before any fitting.
+
+    Parameters
+    ----------
+    method : {"entity", "time"}
+        ``"entity"``: whole entities go to one side. ``"time"``: the last part of
+        every entity's timeline is held out.
+    validation_fraction, test_fraction : float
+        Shares of entities (or of each timeline) held out.
+    seed : int
+        Seed of the entity shuffle.
+    """
+
+    method: SplitMethod = "entity"
+    validation_fraction: float = 0.15
+    test_fraction: float = 0.15
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _require_choice(self.method, SPLIT_METHODS, "split.method")
+        _require_fraction(self.validation_fraction, "split.validation_fraction")
+        _require_fraction(self.test_fraction, "split.test_fraction")
+        _require(
+            self.validation_fraction + self.test_fraction < 0.9,
+            "split.test_fraction",
+            "expected validation and test fractions to leave at least 10% for "
+            f"training, received {self.validation_fraction} + {self.test_fraction}",
+        )
+        _require_int(self.seed, "split.seed", 0)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the embedding + LSTM network.
+
+    Parameters
+    ----------
+    encoding : {"embedding", "onehot"}
+        ``"embedding"``: one trainable ``Embedding`` per categorical column.
+        ``"onehot"``: the twin, a frozen identity embedding, so the LSTM sees
+        exact one-hot vectors.
+    lstm_units : tuple of int
+        Units of each stacked LSTM layer.
+    dropout : float
+        Input dropout inside each LSTM, and before the head.
+    recurrent_dropout : float
+        Recurrent dropout; anything above 0 disables the cuDNN kernel on GPU.
+    bidirectional : bool
+        Wrap each LSTM in ``Bidirectional``.
+    dense_units : int
+        Width of the hidden layer of the head; 0 for none.
+    category_dropout : float
+        Share of real category values replaced by the unknown index during
+        training, so the unknown vector is trained.
+    """
+
+    encoding: Encoding = "embedding"
+    lstm_units: tuple[int, ...] = (64,)
+    dropout: float = 0.1
+    recurrent_dropout: float = 0.0
+    bidirectional: bool = False
+    dense_units: int = 32
+    category_dropout: float = 0.02
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lstm_units", tuple(self.lstm_units))
+        _require_choice(self.encoding, ENCODINGS, "model.encoding")
+        _require(
+            len(self.lstm_units) > 0,
+            "model.lstm_units",
+            "expected at least one LSTM layer, received none",
+        )
+        for units in self.lstm_units:
+            _require_int(units, "model.lstm_units", 1)
+        _require_fraction(self.dropout, "model.dropout")
+        _require_fraction(self.recurrent_dropout, "model.recurrent_dropout")
+        _require_int(self.dense_units, "model.dense_units", 0)
+        _require_fraction(self.category_dropout, "model.category_dropout", high=0.5)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings.
+
+    Parameters
+    ----------
+    epochs : int
+        Upper bound on epochs (early stopping may end sooner).
+    batch_size : int
+        Examples per batch.
+    learning_rate : float
+        Adam learning rate.
+    patience : int
+        Epochs without validation-loss improvement before stopping; the best
+        weights are restored.
+    seed : int
+        Seed of weights, shuffling and category dropout.
+    class_weight : {"balanced", "none"}
+        ``"balanced"`` weights classes inversely to their training frequency.
+    jit_compile : bool
+        Compile the training step with XLA.
+    """
+
+    epochs: int = 20
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    patience: int = 5
+    seed: int = 0
+    class_weight: Literal["balanced", "none"] = "none"
+    jit_compile: bool = False
+
+    def __post_init__(self) -> None:
+        _require_int(self.epochs, "train.epochs", 1)
+        _require_int(self.batch_size, "train.batch_size", 1)
+        _require(
+            isinstance(self.learning_rate, int | float) and 0 < self.learning_rate < 1,
+            "train.learning_rate",
+            f"expected a number in (0, 1), received {self.learning_rate!r}",
+        )
+        _require_int(self.patience, "train.patience", 0)
+        _require_int(self.seed, "train.seed", 0)
+        _require_choice(self.class_weight, ("balanced", "none"), "train.class_weight")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything needed to reproduce one training run.
+
+    Parameters
+    ----------
+    data, split, model, train
+        The four sections; see their classes.
+    schema_version : int
+        Version of this layout, checked when a config is read back.
+    """
+
+    data: DataConfig
+    split: SplitConfig = field(default_factory=SplitConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        _require(
+            self.schema_version == SCHEMA_VERSION,
+            "schema_version",
+            f"expected {SCHEMA_VERSION}, received {self.schema_version!r}",
+        )
+        if self.train.class_weight == "balanced":
+            _require(
+                self.data.task != "regression",
+                "train.class_weight",
+                "expected 'none' for a regression task, received 'balanced'",
+            )
+
+    def replace(self, **sections: Any) -> ExperimentConfig:
+        """Return a copy with whole sections replaced (``model=...``)."""
+        return dataclasses.replace(self, **sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dictionary of the config (lists instead of tuples)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def to_json(self) -> str:
+        """Config as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> ExperimentConfig:
+        """Build a config from :meth:`to_dict` output; unknown keys are an error.
+
+        Raises
+        ------
+        ConfigError
+            If a key is unknown, a section is missing or a value is invalid.
+        """
+        _require(
+            isinstance(payload, dict),
+            "config",
+            f"expected a JSON object, received {type(payload).__name__}",
+        )
+        _check_keys(cls, payload, "config")
+        _require("data" in payload, "data", "expected a 'data' section, received none")
+        data = dict(_section(payload, "data"))
+        data["categorical_columns"] = tuple(
+            _build(ColumnSpec, _as_spec(item), "data.categorical_columns")
+            for item in data.get("categorical_columns", ())
+        )
+        return cls(
+            data=_build(DataConfig, data, "data"),
+            split=_build(SplitConfig, _section(payload, "split"), "split"),
+            model=_build(ModelConfig, _section(payload, "model"), "model"),
+            train=_build(TrainConfig, _section(payload, "train"), "train"),
+            schema_version=payload.get("schema_version", SCHEMA_VERSION),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ExperimentConfig:
+        """Parse JSON text written by :meth:`to_json`."""
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                "config", f"expected valid JSON, received an error: {error}"
+            ) from error
+        return cls.from_dict(payload)
+
+
+def _as_spec(item: Any) -> dict[str, Any]:
+    """Accept ``"col"``, ``["col", dim]`` or ``{"name": ..., "embedding_dim": ...}``."""
+    if isinstance(item, str):
+        return {"name": item}
+    if isinstance(item, list | tuple) and len(item) == 2:
+        return {"name": item[0], "embedding_dim": item[1]}
+    return item
+
+
+def _section(payload: dict[str, Any], name: str) -> dict[str, Any]:
+    section = payload.get(name, {})
+    _require(
+        isinstance(section, dict),
+        name,
+        f"expected a JSON object, received {type(section).__name__}",
+    )
+    return section
+
+
+def _check_keys(cls: type, payload: dict[str, Any], where: str) -> None:
+    known = {item.name for item in fields(cls)}
+    unknown = sorted(set(payload) - known)
+    _require(
+        not unknown,
+        where,
+        f"expected keys among {sorted(known)}, received unknown {unknown}",
+    )
+
+
+def _build(cls: type[_T], payload: Any, where: str) -> _T:
+    _require(
+        isinstance(payload, dict),
+        where,
+        f"expected a JSON object, received {type(payload).__name__}",
+    )
+    _check_keys(cls, payload, where)
+    values = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in payload.items()
+    }
+    try:
+        return cls(**values)
+    except TypeError as error:
+        raise ConfigError(where, f"expected valid settings, received {error}") from error
