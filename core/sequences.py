@@ -1,0 +1,361 @@
+"""Long format to examples: ordering, entity layout, splits, windows and labels.
+
+Examples are never materialised. The encoded rows are kept once, sorted by entity
+and time, and an example is just ``(end_row, length)``: the rows
+``end_row - length + 1 .. end_row`` of one entity. :func:`gather_batch` builds the
+padded arrays of one batch on demand, so memory grows with rows, not with
+rows x window length. Padding is always on the right and every example has at
+least one real step (both are what the cuDNN LSTM kernel requires).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.config import DataConfig, SplitConfig
+from core.errors import DataValidationError
+
+TRAIN, VALIDATION, TEST = 0, 1, 2
+PART_NAMES = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class EntityLayout:
+    """Where each entity's rows lie in the sorted table.
+
+    Attributes
+    ----------
+    starts, lengths : numpy.ndarray of int64
+        First row and number of rows of each entity.
+    ids : numpy.ndarray
+        Entity identifier of each entity.
+    """
+
+    starts: np.ndarray
+    lengths: np.ndarray
+    ids: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of entities."""
+        return len(self.starts)
+
+    def entity_of_rows(self) -> np.ndarray:
+        """Entity position of every row."""
+        return np.repeat(np.arange(self.count), self.lengths)
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Examples of one part as index arrays (nothing copied).
+
+    Attributes
+    ----------
+    end_rows : numpy.ndarray of int64
+        Last row of each example in the sorted table.
+    lengths : numpy.ndarray of int64
+        Real steps of each example (1 .. width).
+    labels : numpy.ndarray of float64 or None
+        Encoded label per example; ``None`` when the data has no target.
+    """
+
+    end_rows: np.ndarray
+    lengths: np.ndarray
+    labels: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.end_rows)
+
+    def subset(self, keep: np.ndarray) -> Examples:
+        """Examples where ``keep`` is true."""
+        labels = None if self.labels is None else self.labels[keep]
+        return Examples(self.end_rows[keep], self.lengths[keep], labels)
+
+
+def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list[str]]:
+    """Sort rows by entity and time (stable), reporting what was changed.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Sorted rows with a fresh ``RangeIndex``.
+    notes : list of str
+        Automatic fixes, e.g. that rows were sorted.
+
+    Raises
+    ------
+    DataValidationError
+        If the id column has missing values or the time column cannot be parsed.
+    """
+    notes: list[str] = []
+    keys: list[str] = []
+    frame = df
+    if config.id_column is not None:
+        missing = int(df[config.id_column].isna().sum())
+        if missing:
+            raise DataValidationError(
+                config.id_column,
+                f"expected an entity id in every row, received {missing} missing",
+            )
+        keys.append(config.id_column)
+    if config.time_column is not None:
+        order = _time_order(df[config.time_column], config.time_column)
+        frame = df.assign(__order__=order)
+        keys.append("__order__")
+    if keys:
+        sorted_frame = frame.sort_values(keys, kind="stable")
+        if not sorted_frame.index.equals(frame.index):
+            notes.append(f"rows were not in order; sorted by {', '.join(keys)}")
+        frame = sorted_frame.drop(columns="__order__", errors="ignore")
+    return frame.reset_index(drop=True), [
+        note.replace("__order__", str(config.time_column)) for note in notes
+    ]
+
+
+def _time_order(series: pd.Series, column: str) -> np.ndarray:
+    """Sortable float values of a time column (numbers or date/time strings)."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+        series
+    ):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
+        failed = parsed.isna() & series.notna()
+        if failed.any():
+            raise DataValidationError(
+                column,
+                "expected integers or date/time strings, received "
+                f"{series[failed].iloc[0]!r} in {int(failed.sum())} row(s)",
+            )
+        values = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        values = np.where(parsed.isna().to_numpy(), np.nan, values.astype(np.float64))
+    if np.isnan(values).any():
+        raise DataValidationError(
+            column,
+            f"expected a time in every row, received {int(np.isnan(values).sum())} "
+            "missing",
+        )
+    return values
+
+
+def entity_layout(frame: pd.DataFrame, config: DataConfig) -> EntityLayout:
+    """Entity boundaries of a table already sorted by :func:`order_rows`."""
+    if config.id_column is None or len(frame) == 0:
+        rows = len(frame)
+        return EntityLayout(
+            np.zeros(1 if rows else 0, dtype=np.int64),
+            np.asarray([rows] if rows else [], dtype=np.int64),
+            np.asarray(["all"] if rows else [], dtype=object),
+        )
+    ids = frame[config.id_column].to_numpy()
+    change = np.ones(len(ids), dtype=bool)
+    change[1:] = ids[1:] != ids[:-1]
+    starts = np.flatnonzero(change).astype(np.int64)
+    lengths = np.diff(np.append(starts, len(ids))).astype(np.int64)
+    return EntityLayout(starts, lengths, ids[starts])
+
+
+def split_rows(layout: EntityLayout, config: SplitConfig) -> np.ndarray:
+    """Assign every row to train (0), validation (1) or test (2).
+
+    ``"entity"`` sends whole entities to one part (seeded shuffle);
+    ``"time"`` holds out the last part of every entity's timeline.
+
+    Raises
+    ------
+    DataValidationError
+        If the split would leave the training part empty.
+    """
+    if config.method == "entity":
+        parts = _entity_parts(layout.count, config)
+        row_parts = np.repeat(parts, layout.lengths)
+    else:
+        row_parts = _time_parts(layout, config)
+    if not (row_parts == TRAIN).any():
+        raise DataValidationError(
+            None,
+            "expected rows left for training after the split, received none "
+            f"({layout.count} entities); lower the validation/test fractions",
+        )
+    return row_parts.astype(np.int8)
+
+
+def _entity_parts(count: int, config: SplitConfig) -> np.ndarray:
+    order = np.random.default_rng(config.seed).permutation(count)
+    n_test = _share(count, config.test_fraction)
+    n_validation = _share(count - n_test, config.validation_fraction, count)
+    parts = np.full(count, TRAIN, dtype=np.int8)
+    parts[order[:n_test]] = TEST
+    parts[order[n_test : n_test + n_validation]] = VALIDATION
+    return parts
+
+
+def _share(available: int, fraction: float, total: int | None = None) -> int:
+    """Held-out count: at least one when asked for and two remain for training."""
+    total = available if total is None else total
+    wanted = int(round(fraction * total))
+    if fraction > 0 and wanted == 0 and available >= 3:
+        wanted = 1
+    return min(wanted, max(available - 1, 0))
+
+
+def _time_parts(layout: EntityLayout, config: SplitConfig) -> np.ndarray:
+    lengths = layout.lengths
+    n_test = np.floor(lengths * config.test_fraction).astype(np.int64)
+    n_validation = np.floor(lengths * config.validation_fraction).astype(np.int64)
+    position = np.arange(lengths.sum()) - np.repeat(layout.starts, lengths)
+    length_of_row = np.repeat(lengths, lengths)
+    from_end = length_of_row - position
+    parts = np.full(len(position), TRAIN, dtype=np.int8)
+    parts[from_end <= np.repeat(n_test + n_validation, lengths)] = VALIDATION
+    parts[from_end <= np.repeat(n_test, lengths)] = TEST
+    return parts
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A contiguous run of one entity's rows in one part."""
+
+    entity_start: int
+    first: int
+    last: int
+    entity_last: int
+
+
+def _segments(layout: EntityLayout, row_parts: np.ndarray, part: int) -> list[_Segment]:
+    segments = []
+    for start, length in zip(layout.starts, layout.lengths, strict=True):
+        rows = np.flatnonzero(row_parts[start : start + length] == part)
+        if len(rows):
+            segments.append(
+                _Segment(
+                    int(start),
+                    int(start + rows[0]),
+                    int(start + rows[-1]),
+                    int(start + length - 1),
+                )
+            )
+    return segments
+
+
+def example_positions(
+    layout: EntityLayout,
+    row_parts: np.ndarray,
+    part: int,
+    config: DataConfig,
+    purge: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """End rows, lengths and part-start rows of one part's examples.
+
+    Window framing: windows end every ``stride`` rows counting back from the
+    part's last row, full-length where the entity's history allows; an entity
+    shorter than the window gives one shorter, padded window. Sequence framing:
+    one example per entity, ending at the part's last row. ``purge`` drops
+    window ends whose look-ahead would reach rows after the part.
+    """
+    width = config.sequence_width
+    ends: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    for segment in _segments(layout, row_parts, part):
+        last = segment.last
+        if purge and segment.last < segment.entity_last:
+            last -= purge
+        span = last - segment.entity_start + 1
+        lower = max(segment.first, segment.entity_start + min(width, span) - 1)
+        if last < lower:
+            continue
+        if config.framing == "window":
+            segment_ends = np.arange(last, lower - 1, -config.stride)[::-1]
+        else:
+            segment_ends = np.asarray([last])
+        ends.append(segment_ends)
+        firsts.append(np.full(len(segment_ends), segment.first))
+    if not ends:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    end_rows = np.concatenate(ends).astype(np.int64)
+    first_rows = np.concatenate(firsts).astype(np.int64)
+    entity_starts = layout.starts[layout.entity_of_rows()[end_rows]]
+    lengths = np.minimum(end_rows - entity_starts + 1, width)
+    return end_rows, lengths, first_rows
+
+
+def example_labels(
+    target: np.ndarray,
+    layout: EntityLayout,
+    end_rows: np.ndarray,
+    first_rows: np.ndarray,
+    config: DataConfig,
+) -> np.ndarray:
+    """Encoded label of each example (``NaN`` where it cannot be known).
+
+    Window framing: the target at the window's last row, or with a horizon,
+    1 when the positive class occurs in the next ``horizon`` rows of the entity.
+    Sequence framing: ``label_reduction`` over the part's rows up to the end.
+    """
+    if config.framing == "window" and config.horizon is None:
+        return target[end_rows]
+    if config.framing == "window":
+        return _horizon_labels(target, layout, end_rows, config.horizon)
+    return _reduced_labels(target, end_rows, first_rows, config.label_reduction)
+
+
+def _horizon_labels(
+    target: np.ndarray, layout: EntityLayout, end_rows: np.ndarray, horizon: int
+) -> np.ndarray:
+    positive = np.nan_to_num(target, nan=0.0) >= 0.5
+    cumulative = np.concatenate([[0], np.cumsum(positive)])
+    entity = layout.entity_of_rows()[end_rows]
+    entity_last = layout.starts[entity] + layout.lengths[entity] - 1
+    look_to = np.minimum(end_rows + horizon, entity_last)
+    events = cumulative[look_to + 1] - cumulative[end_rows + 1]
+    return (events > 0).astype(np.float64)
+
+
+def _reduced_labels(
+    target: np.ndarray, end_rows: np.ndarray, first_rows: np.ndarray, reduction: str
+) -> np.ndarray:
+    if reduction == "last":
+        return target[end_rows]
+    if reduction == "first":
+        return target[first_rows]
+    reducer = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}[reduction]
+    labels = np.empty(len(end_rows))
+    for i, (first, last) in enumerate(zip(first_rows, end_rows, strict=True)):
+        values = target[first : last + 1]
+        labels[i] = reducer(values) if (~np.isnan(values)).any() else np.nan
+    return labels
+
+
+def gather_batch(
+    categorical: np.ndarray,
+    numeric: np.ndarray,
+    end_rows: np.ndarray,
+    lengths: np.ndarray,
+    width: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Padded arrays of one batch, built from row indices.
+
+    Returns
+    -------
+    categorical : numpy.ndarray of int32, shape (batch, width, columns)
+        Indices, 0 on padded steps.
+    numeric : numpy.ndarray of float32, shape (batch, width, features)
+        Features, 0 on padded steps.
+    mask : numpy.ndarray of bool, shape (batch, width)
+        True on real steps, which come first (right padding).
+    """
+    steps = np.arange(width)
+    mask = steps[None, :] < lengths[:, None]
+    rows = (end_rows - lengths + 1)[:, None] + steps[None, :]
+    rows = np.where(mask, rows, 0)
+    batch_categorical = categorical[rows] * mask[:, :, None]
+    batch_numeric = numeric[rows] * mask[:, :, None]
+    return (
+        batch_categorical.astype(np.int32, copy=False),
+        batch_numeric.astype(np.float32, copy=False),
+        mask,
+    )
