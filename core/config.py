@@ -105,9 +105,7 @@ class ColumnSpec:
             f"expected a non-empty column name, received {self.name!r}",
         )
         if self.embedding_dim is not None:
-            _require_int(
-                self.embedding_dim, f"data.categorical_columns.{self.name}", 1
-            )
+            _require_int(self.embedding_dim, f"data.categorical_columns.{self.name}", 1)
 
 
 @dataclass(frozen=True)
@@ -174,9 +172,7 @@ class DataConfig:
     normalize_by: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "categorical_columns", tuple(self.categorical_columns)
-        )
+        object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
         object.__setattr__(self, "numeric_columns", tuple(self.numeric_columns))
         _require_choice(self.task, TASKS, "data.task")
         _require_choice(self.framing, FRAMINGS, "data.framing")
@@ -507,4 +503,6 @@ def _build(cls: type[_T], payload: Any, where: str) -> _T:
     try:
         return cls(**values)
     except TypeError as error:
-        raise ConfigError(where, f"expected valid settings, received {error}") from error
+        raise ConfigError(
+            where, f"expected valid settings, received {error}"
+        ) from error

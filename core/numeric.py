@@ -157,7 +157,7 @@ class NumericScaler:
     def transform(
         self, df: pd.DataFrame, group_indices: np.ndarray | None
     ) -> np.ndarray:
-        """Scaled float32 features; missing values are imputed with the training mean."""
+        """Scaled float32 features; missing values take the training mean."""
         values = self._matrix(df)
         groups = self._groups(group_indices, len(values))
         missing = np.isnan(values)

@@ -88,7 +88,8 @@ class SequencePreprocessor:
     >>> import pandas as pd
     >>> from core.config import ColumnSpec, DataConfig
     >>> frame = pd.DataFrame({"kind": ["a", "b", "a"], "y": [0, 1, 0]})
-    >>> config = DataConfig(target_column="y", categorical_columns=(ColumnSpec("kind"),))
+    >>> kind = ColumnSpec("kind")
+    >>> config = DataConfig(target_column="y", categorical_columns=(kind,))
     >>> pre = SequencePreprocessor(config).fit(frame)
     >>> pre.vocabularies_["kind"], pre.transform(frame).categorical[:, 0].tolist()
     (['a', 'b'], [2, 3, 2])
@@ -297,9 +298,7 @@ class SequencePreprocessor:
             preprocessor = cls(data)
             preprocessor.vocabularies_ = dict(payload["vocabularies"])
             preprocessor.category_counts_ = dict(payload["category_counts"])
-            preprocessor.category_target_means_ = dict(
-                payload["category_target_means"]
-            )
+            preprocessor.category_target_means_ = dict(payload["category_target_means"])
             preprocessor.embedding_dims_ = dict(payload["embedding_dims"])
             preprocessor.numeric_scaler_ = NumericScaler.from_dict(
                 payload["numeric_scaler"]

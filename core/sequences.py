@@ -117,9 +117,7 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
 
 def _time_order(series: pd.Series, column: str) -> np.ndarray:
     """Sortable float values of a time column (numbers or date/time strings)."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
-        series
-    ):
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         parsed = pd.to_datetime(series, errors="coerce", format="mixed")

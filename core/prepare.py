@@ -1,0 +1,247 @@
+"""From a user's table to encoded rows and example indices, ready for a model.
+
+:func:`prepare_experiment` orders rows, splits them (before anything is
+fitted), fits the preprocessor on the training rows only, encodes every row once
+and lists the examples of each part. :func:`prepare_prediction` does the same for
+new data with an already fitted preprocessor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.config import DataConfig, ExperimentConfig
+from core.errors import DataValidationError
+from core.preprocessing import EncodedTable, SequencePreprocessor
+from core.sequences import (
+    PART_NAMES,
+    TRAIN,
+    EntityLayout,
+    Examples,
+    entity_layout,
+    example_labels,
+    example_positions,
+    order_rows,
+    split_rows,
+)
+
+#: Default ceiling on the memory one preparation may use (encoded rows + a batch).
+DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Encoded rows of a table and the examples built from them.
+
+    Attributes
+    ----------
+    preprocessor : SequencePreprocessor
+        Fitted preprocessor (on the training part only).
+    encoded : EncodedTable
+        Every row, sorted by entity and time, encoded once.
+    layout : EntityLayout
+        Entity boundaries in the sorted rows.
+    entity_of_row : numpy.ndarray
+        Entity identifier of every sorted row.
+    time_of_row : numpy.ndarray or None
+        Time value of every sorted row.
+    parts : dict of str to Examples
+        ``"train"``, ``"validation"``, ``"test"`` (or ``"all"`` for prediction).
+    notes : list of str
+        Automatic fixes and dropped examples, for the user to read.
+    """
+
+    preprocessor: SequencePreprocessor
+    encoded: EncodedTable
+    layout: EntityLayout
+    entity_of_row: np.ndarray
+    time_of_row: np.ndarray | None
+    parts: dict[str, Examples]
+    notes: list[str] = field(default_factory=list)
+    row_parts: np.ndarray | None = None
+
+
+def estimate_memory_bytes(rows: int, config: ExperimentConfig, features: int) -> int:
+    """Bytes for the encoded rows plus one padded batch (inputs, mask, LSTM input)."""
+    encoded = rows * features * 4
+    width = config.data.sequence_width
+    batch = config.train.batch_size * width * (features * 4 + 1)
+    return int(encoded + 4 * batch)
+
+
+def check_memory(rows: int, config: ExperimentConfig, limit: int | None) -> None:
+    """Refuse, before building anything, data whose tensors would exceed ``limit``."""
+    if limit is None:
+        return
+    features = len(config.data.feature_columns) * 2
+    needed = estimate_memory_bytes(rows, config, features)
+    if needed > limit:
+        raise DataValidationError(
+            None,
+            f"expected tensors within the memory limit of {limit / 1024**3:.1f} GiB, "
+            f"received data needing about {needed / 1024**3:.1f} GiB; use fewer "
+            "rows, a smaller window or batch size",
+        )
+
+
+def _row_keys(
+    frame: pd.DataFrame, config: DataConfig
+) -> tuple[np.ndarray, np.ndarray | None]:
+    if config.id_column is None:
+        entity = np.full(len(frame), "all", dtype=object)
+    else:
+        entity = frame[config.id_column].to_numpy()
+    time = None if config.time_column is None else frame[config.time_column].to_numpy()
+    return entity, time
+
+
+def _validate_indices(
+    encoded: EncodedTable, preprocessor: SequencePreprocessor
+) -> None:
+    """Reject indices outside a vocabulary (on GPU they would silently embed zeros)."""
+    for position, column in enumerate(preprocessor.config.categorical_names):
+        values = encoded.categorical[:, position]
+        if len(values) and (
+            values.min() < 1 or values.max() >= preprocessor.input_dims_[column]
+        ):
+            raise DataValidationError(
+                column,
+                f"expected indices in [1, {preprocessor.input_dims_[column]}), "
+                f"received [{values.min()}, {values.max()}]",
+            )
+
+
+def _labelled_examples(
+    target: np.ndarray | None,
+    layout: EntityLayout,
+    row_parts: np.ndarray,
+    part: int,
+    config: DataConfig,
+    purge: int,
+    drop_unlabelled: bool = True,
+) -> tuple[Examples, int]:
+    """Examples of one part and how many were dropped for an unknown label."""
+    end_rows, lengths, first_rows = example_positions(
+        layout, row_parts, part, config, purge
+    )
+    if target is None:
+        return Examples(end_rows, lengths, None), 0
+    labels = example_labels(target, layout, end_rows, first_rows, config)
+    examples = Examples(end_rows, lengths, labels)
+    if not drop_unlabelled:
+        return examples, 0
+    known = ~np.isnan(labels)
+    return examples.subset(known), int((~known).sum())
+
+
+def prepare_experiment(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> PreparedData:
+    """Split, fit the preprocessor on the training rows and build all examples.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long-format data, one row per entity per time step.
+    config : ExperimentConfig
+        The experiment.
+    memory_limit_bytes : int or None
+        Refuse data whose tensors are estimated above this; ``None`` disables.
+
+    Returns
+    -------
+    PreparedData
+        With parts ``"train"``, ``"validation"`` and ``"test"``.
+
+    Raises
+    ------
+    DataValidationError
+        If columns are missing, values are of the wrong kind, or no training
+        example remains.
+    """
+    data = config.data
+    check_memory(len(df), config, memory_limit_bytes)
+    for column in (data.target_column, data.id_column, data.time_column):
+        if column is not None and column not in df.columns:
+            raise DataValidationError(
+                column,
+                f"expected this column in the data, received {list(df.columns)[:20]}",
+            )
+    frame, notes = order_rows(df, data)
+    layout = entity_layout(frame, data)
+    row_parts = split_rows(layout, config.split)
+    preprocessor = SequencePreprocessor(data).fit(frame[row_parts == TRAIN])
+    encoded = preprocessor.transform(frame)
+    _validate_indices(encoded, preprocessor)
+    target = preprocessor.encode_target(frame[data.target_column])
+    # With a time split, a training window's look-ahead must not see held-out rows.
+    purge = data.horizon if (config.split.method == "time" and data.horizon) else 0
+    parts: dict[str, Examples] = {}
+    for part, name in enumerate(PART_NAMES):
+        examples, dropped = _labelled_examples(
+            target, layout, row_parts, part, data, purge
+        )
+        parts[name] = examples
+        if dropped:
+            notes.append(
+                f"{dropped} {name} example(s) dropped: label missing or unseen"
+            )
+    if len(parts["train"]) == 0:
+        raise DataValidationError(
+            data.target_column,
+            "expected at least one training example with a label, received none",
+        )
+    entity, time = _row_keys(frame, data)
+    return PreparedData(
+        preprocessor, encoded, layout, entity, time, parts, notes, row_parts
+    )
+
+
+def prepare_prediction(
+    df: pd.DataFrame, preprocessor: SequencePreprocessor, last_only: bool = False
+) -> PreparedData:
+    """Encode new data with a fitted preprocessor and list its examples.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long-format data; the target column is optional.
+    preprocessor : SequencePreprocessor
+        Fitted on the training data.
+    last_only : bool
+        Keep only each entity's most recent example.
+
+    Returns
+    -------
+    PreparedData
+        With the single part ``"all"``; labels when the target is present.
+    """
+    data = preprocessor.config
+    frame, notes = order_rows(df, data)
+    layout = entity_layout(frame, data)
+    encoded = preprocessor.transform(frame)
+    _validate_indices(encoded, preprocessor)
+    target = None
+    if data.target_column in frame.columns:
+        target = preprocessor.encode_target(frame[data.target_column])
+    row_parts = np.zeros(len(frame), dtype=np.int8)
+    # Every example gets a prediction; an unknown label is just not scored.
+    examples, _ = _labelled_examples(
+        target, layout, row_parts, 0, data, 0, drop_unlabelled=False
+    )
+    if last_only and len(examples):
+        entity = layout.entity_of_rows()[examples.end_rows]
+        is_last = np.append(entity[1:] != entity[:-1], True)
+        examples = examples.subset(is_last)
+    entity, time = _row_keys(frame, data)
+    for column, count in encoded.unknown_counts.items():
+        if count:
+            notes.append(f"column '{column}': {count} row(s) with unseen categories")
+    return PreparedData(
+        preprocessor, encoded, layout, entity, time, {"all": examples}, notes
+    )

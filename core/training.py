@@ -1,0 +1,288 @@
+"""Seeded, reproducible training with early stopping, progress and cancellation.
+
+Progress leaves core only through Keras callbacks: :class:`ProgressCallback`
+turns Keras's hooks into plain :class:`ProgressEvent` objects for any caller (the
+app's background thread, the CLI, a notebook). :class:`CancelToken` lets another
+thread stop training cooperatively at the next batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import keras
+import numpy as np
+
+from core.batches import ExampleBatches
+from core.config import ExperimentConfig
+from core.errors import TrainingError
+from core.prepare import PreparedData
+
+Status = Literal["completed", "early_stopped", "cancelled"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of training progress.
+
+    Attributes
+    ----------
+    kind : {"epoch_end", "batch_end"}
+        What just finished.
+    epoch : int
+        Zero-based epoch.
+    epochs : int
+        Configured maximum number of epochs.
+    batch, batches : int
+        Zero-based batch within the epoch and batches per epoch.
+    logs : dict of str to float
+        Keras's metrics at that point (``loss``, ``val_loss`` at epoch end).
+    """
+
+    kind: str
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    logs: dict[str, float]
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Forward epoch and batch progress to ``handler`` as :class:`ProgressEvent`."""
+
+    def __init__(
+        self, handler: Callable[[ProgressEvent], None], epochs: int, batches: int
+    ) -> None:
+        super().__init__()
+        self.handler = handler
+        self.epochs = epochs
+        self.batches = batches
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.handler(
+            ProgressEvent(
+                "batch_end",
+                self._epoch,
+                self.epochs,
+                batch,
+                self.batches,
+                _floats(logs),
+            )
+        )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.handler(
+            ProgressEvent(
+                "epoch_end",
+                epoch,
+                self.epochs,
+                self.batches - 1,
+                self.batches,
+                _floats(logs),
+            )
+        )
+
+
+def _floats(logs: dict | None) -> dict[str, float]:
+    return {key: float(value) for key, value in (logs or {}).items()}
+
+
+class CancelToken:
+    """Thread-safe request to stop training at the next batch."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask training to stop."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._event.is_set()
+
+
+class _Guard(keras.callbacks.Callback):
+    """Stop on cancellation or a non-finite loss, remembering why."""
+
+    def __init__(self, token: CancelToken | None) -> None:
+        super().__init__()
+        self.token = token
+        self.cancelled = False
+        self.nan_at: tuple[int, int] | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.nan_at = (self._epoch, batch)
+            self.model.stop_training = True
+        if self.token is not None and self.token.cancelled:
+            self.cancelled = True
+            self.model.stop_training = True
+
+
+@dataclass
+class TrainingResult:
+    """What training produced.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The trained model (best validation weights restored).
+    history : dict of str to list of float
+        Per-epoch ``loss`` and ``val_loss``.
+    status : {"completed", "early_stopped", "cancelled"}
+        How training ended.
+    epochs_run : int
+        Epochs that ran.
+    seconds : float
+        Wall-clock training time.
+    """
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    status: Status
+    epochs_run: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per-example weights inversely proportional to class frequency (mean 1)."""
+    classes = np.rint(labels).astype(np.int64)
+    counts = np.bincount(classes, minlength=n_classes).astype(np.float64)
+    per_class = np.where(
+        counts > 0, len(classes) / (n_classes * np.maximum(counts, 1)), 0
+    )
+    return per_class[classes]
+
+
+def make_batches(
+    prepared: PreparedData,
+    part: str,
+    config: ExperimentConfig,
+    training: bool = False,
+) -> ExampleBatches:
+    """Batches of one part; training batches shuffle and apply category dropout."""
+    data = prepared.preprocessor.config
+    examples = prepared.parts[part]
+    weights = None
+    if training and config.train.class_weight == "balanced":
+        weights = class_weights(
+            examples.labels, prepared.preprocessor.target_encoder_.n_classes
+        )
+    return ExampleBatches(
+        prepared.encoded,
+        examples,
+        data.categorical_names,
+        data.window if data.framing == "window" else None,
+        config.train.batch_size,
+        shuffle=training,
+        seed=config.train.seed,
+        category_dropout=config.model.category_dropout if training else 0.0,
+        sample_weights=weights,
+    )
+
+
+def train_model(
+    model: keras.Model,
+    prepared: PreparedData,
+    config: ExperimentConfig,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> TrainingResult:
+    """Fit ``model`` on the training part with early stopping on validation loss.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built by :func:`core.model.build_model` (seed set before building).
+    prepared : PreparedData
+        From :func:`core.prepare.prepare_experiment`.
+    config : ExperimentConfig
+        Training settings.
+    callbacks : sequence of keras.callbacks.Callback
+        Extra callbacks from the caller.
+    cancel : CancelToken or None
+        Checked after every batch.
+    progress : callable or None
+        Receives a :class:`ProgressEvent` after every batch and epoch.
+
+    Returns
+    -------
+    TrainingResult
+        The model holds the best validation weights.
+
+    Raises
+    ------
+    TrainingError
+        If the loss became NaN or infinite.
+    """
+    train_config = config.train
+    keras.utils.set_random_seed(train_config.seed)
+    train_batches = make_batches(prepared, "train", config, training=True)
+    has_validation = len(prepared.parts["validation"]) > 0
+    validation = (
+        make_batches(prepared, "validation", config) if has_validation else None
+    )
+    guard = _Guard(cancel)
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss" if has_validation else "loss",
+        patience=train_config.patience,
+        restore_best_weights=True,
+    )
+    all_callbacks: list[keras.callbacks.Callback] = [guard, stopper, *callbacks]
+    if progress is not None:
+        all_callbacks.append(
+            ProgressCallback(progress, train_config.epochs, len(train_batches))
+        )
+    started = time.perf_counter()
+    history = model.fit(
+        train_batches,
+        validation_data=validation,
+        epochs=train_config.epochs,
+        callbacks=all_callbacks,
+        verbose=0,
+    )
+    seconds = time.perf_counter() - started
+    if guard.nan_at is not None:
+        epoch, batch = guard.nan_at
+        raise TrainingError(
+            f"training stopped: the loss became NaN or infinite at epoch {epoch + 1}, "
+            f"batch {batch + 1}; lower the learning rate or check the numeric "
+            "columns for extreme values"
+        )
+    values = {
+        key: [float(v) for v in series] for key, series in history.history.items()
+    }
+    epochs_run = len(values.get("loss", []))
+    status: Status = "completed"
+    if guard.cancelled:
+        status = "cancelled"
+    elif epochs_run < train_config.epochs:
+        status = "early_stopped"
+    return TrainingResult(model, values, status, epochs_run, seconds)
+
+
+def fit_summary(result: TrainingResult) -> dict[str, Any]:
+    """JSON-friendly summary of a training run."""
+    return {
+        "status": result.status,
+        "epochs_run": result.epochs_run,
+        "seconds": round(result.seconds, 3),
+    }

@@ -1,0 +1,63 @@
+"""Shared fixtures: tiny seeded long-format tables with planted structure."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# Quiet TensorFlow's C++ start-up chatter in test logs; set before any import of it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+KINDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+#: Hidden group of each kind: kinds in group 1 drift upwards and fail.
+KIND_GROUP = {"alpha": 0, "beta": 1, "gamma": 0, "delta": 1, "epsilon": 0, "zeta": 1}
+
+
+def make_long_table(
+    seed: int = 0,
+    entities: int = 40,
+    min_length: int = 4,
+    max_length: int = 12,
+    missing_share: float = 0.05,
+) -> pd.DataFrame:
+    """Long-format table: one row per entity per step.
+
+    Columns: ``entity`` (int id), ``step`` (int time), ``kind`` (string category
+    whose hidden group decides the label), ``shift`` (integer category that
+    includes a real category 0), ``reading`` (float with missing values),
+    ``label`` (binary, constant per entity) and ``level`` (regression target).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for entity in range(entities):
+        kind = KINDS[entity % len(KINDS)]
+        group = KIND_GROUP[kind]
+        length = int(rng.integers(min_length, max_length + 1))
+        for step in range(length):
+            reading = rng.normal(loc=group * 0.5 * step / length, scale=0.3)
+            rows.append(
+                {
+                    "entity": entity + 1,
+                    "step": step,
+                    "kind": kind,
+                    "shift": int(rng.integers(0, 3)),
+                    "reading": reading,
+                    "label": group,
+                    "level": 2.0 * group + reading + rng.normal(scale=0.1),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    missing = rng.random(len(frame)) < missing_share
+    frame.loc[missing, "reading"] = np.nan
+    frame["kind"] = frame["kind"].astype(object)
+    frame.loc[rng.random(len(frame)) < missing_share, "kind"] = None
+    return frame
+
+
+@pytest.fixture
+def long_table() -> pd.DataFrame:
+    """A fresh small table for each test."""
+    return make_long_table()
