@@ -151,6 +151,9 @@ class DataConfig:
     normalize_by : str or None
         A categorical column whose values get their own numeric scaling statistics
         (for example an operating condition).
+    target_cap : float or None
+        Regression only: clip target values above this (the piece-wise linear
+        remaining-useful-life target caps RUL at 125 or 130).
     """
 
     target_column: str
@@ -170,6 +173,7 @@ class DataConfig:
     numeric_scaling: Scaling = "standard"
     missing_indicators: bool = True
     normalize_by: str | None = None
+    target_cap: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -186,6 +190,15 @@ class DataConfig:
             _require_int(self.max_categories, "data.max_categories", 1)
         self._check_horizon()
         self._check_columns()
+        if self.target_cap is not None:
+            _require(
+                self.task == "regression"
+                and isinstance(self.target_cap, int | float)
+                and not isinstance(self.target_cap, bool),
+                "data.target_cap",
+                f"expected a number with task 'regression', received "
+                f"{self.target_cap!r} with task {self.task!r}",
+            )
 
     def _check_horizon(self) -> None:
         if self.horizon is None:

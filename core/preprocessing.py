@@ -152,9 +152,9 @@ class SequencePreprocessor:
             or default_embedding_dim(len(self.vocabularies_[spec.name]))
             for spec in config.categorical_columns
         }
-        self.target_encoder_ = TargetEncoder(config.task, config.target_column).fit(
-            train_df[config.target_column]
-        )
+        self.target_encoder_ = TargetEncoder(
+            config.task, config.target_column, config.target_cap
+        ).fit(train_df[config.target_column])
         categorical = self._encode_categorical(train_df)[0]
         group_indices = self._group_indices(categorical)
         self.numeric_scaler_ = NumericScaler(

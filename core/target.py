@@ -46,16 +46,21 @@ class TargetEncoder:
         Regression scaling statistics (0 and 1 for classification).
     """
 
-    def __init__(self, task: str, column: str) -> None:
+    def __init__(self, task: str, column: str, cap: float | None = None) -> None:
         self.task = task
         self.column = column
+        self.cap = cap
+
+    def _numbers(self, series: pd.Series) -> np.ndarray:
+        values = to_numeric_values(series, self.column)
+        return values if self.cap is None else np.minimum(values, self.cap)
 
     def fit(self, series: pd.Series) -> TargetEncoder:
         """Learn classes or scaling from training target values."""
         self.mean_, self.std_ = 0.0, 1.0
         if self.task == "regression":
             self.classes_ = None
-            values = to_numeric_values(series, self.column)
+            values = self._numbers(series)
             known = values[~np.isnan(values)]
             self._require(len(known) > 0, "at least one non-missing target value")
             self.mean_ = float(known.mean())
@@ -96,13 +101,13 @@ class TargetEncoder:
     def transform(self, series: pd.Series) -> np.ndarray:
         """Encoded float64 values; ``NaN`` for missing or unseen classes."""
         if self.task == "regression":
-            return (to_numeric_values(series, self.column) - self.mean_) / self.std_
+            return (self._numbers(series) - self.mean_) / self.std_
         return self.raw_values(series)
 
     def raw_values(self, series: pd.Series) -> np.ndarray:
         """Class indices (float, ``NaN`` if unusable) or unscaled regression values."""
         if self.task == "regression":
-            return to_numeric_values(series, self.column)
+            return self._numbers(series)
         codes, keys = category_keys(series)
         positions = {key: float(i) for i, key in enumerate(self.classes_)}
         key_values = np.asarray([positions.get(key, np.nan) for key in keys])
@@ -121,6 +126,7 @@ class TargetEncoder:
         return {
             "task": self.task,
             "column": self.column,
+            "cap": self.cap,
             "classes": self.classes_,
             "mean": self.mean_,
             "std": self.std_,
@@ -129,7 +135,7 @@ class TargetEncoder:
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> TargetEncoder:
         """Rebuild from :meth:`to_dict` output."""
-        encoder = cls(payload["task"], payload["column"])
+        encoder = cls(payload["task"], payload["column"], payload.get("cap"))
         encoder.classes_ = payload["classes"]
         encoder.mean_ = float(payload["mean"])
         encoder.std_ = float(payload["std"])

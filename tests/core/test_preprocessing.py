@@ -230,3 +230,13 @@ def test_regression_target_is_scaled_and_unscaled():
     encoded = preprocessor.encode_target(frame["label"])
     assert abs(encoded.mean()) < 1e-9
     np.testing.assert_allclose(preprocessor.decode_target(encoded), [10, 20, 30])
+
+
+def test_regression_target_cap_clips_training_and_scoring_values():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "label": [50.0, 125.0, 300.0]})
+    config = DataConfig(
+        target_column="label", numeric_columns=("x",), task="regression", target_cap=125
+    )
+    preprocessor = SequencePreprocessor(config).fit(frame)
+    decoded = preprocessor.decode_target(preprocessor.encode_target(frame["label"]))
+    np.testing.assert_allclose(decoded, [50, 125, 125])

@@ -1,0 +1,698 @@
+"""Column roles: suggestions for the UI to pre-fill, and validation of a config.
+
+:func:`infer_schema` guesses which column identifies entities, which orders time,
+which is the target and which are categorical or numeric features. It only
+suggests; the user decides. :func:`validate_against` checks a table against a
+:class:`~core.config.DataConfig` before anything is fitted, raising
+:class:`~core.errors.DataValidationError` for what cannot work and returning
+warnings for what will be repaired.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame(
+...     {"unit": [1, 1, 2, 2], "cycle": [1, 2, 1, 2], "sensor": [0.1, 0.4, 0.2, 0.3],
+...      "rul": [1, 0, 1, 0]}
+... )
+>>> suggestion = infer_schema(df)
+>>> suggestion.id_column, suggestion.time_column, suggestion.target_column
+('unit', 'cycle', 'rul')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+from core.config import DataConfig
+from core.errors import DataValidationError
+from core.numeric import to_numeric_values
+
+ROLES = ("id", "time", "target", "categorical", "numeric", "ignored")
+MAX_CLASSES = 20
+MAX_LOW_CARDINALITY = 50
+LOW_CARDINALITY_SHARE = 0.05
+
+_ID_HINTS = frozenset(
+    "id unit entity machine store customer user device engine patient account "
+    "session vehicle asset client subject series sku product item site turbine "
+    "equipment".split()
+)
+_NOT_ID_HINTS = frozenset("type code category kind class group".split())
+_TIME_HINTS = frozenset(
+    "time timestamp date datetime cycle cycles step t day hour week month year "
+    "period ts seq minute second tick".split()
+)
+_TARGET_HINTS = frozenset(
+    "target label y failure fail failed rul class outcome sales churn fraud "
+    "default anomaly response".split()
+)
+_CATEGORY_SUFFIXES = frozenset({"id", "type", "code"})
+_DATE_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What one column looks like and the role suggested for it.
+
+    Parameters
+    ----------
+    name : str
+        Column name.
+    dtype : str
+        pandas dtype as text.
+    role : {"id", "time", "target", "categorical", "numeric", "ignored"}
+        Suggested role.
+    missing_fraction : float
+        Share of missing values, from 0 to 1.
+    cardinality : int
+        Number of distinct non-missing values.
+    example_values : tuple of str
+        Up to three distinct values, as text.
+    """
+
+    name: str
+    dtype: str
+    role: str
+    missing_fraction: float
+    cardinality: int
+    example_values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SchemaSuggestion:
+    """Suggested roles of all columns of a long-format table.
+
+    Parameters
+    ----------
+    id_column, time_column : str or None
+        Entity identifier and ordering column, if any were recognised.
+    target_column : str
+        Column to predict.
+    task : {"binary", "multiclass", "regression"}
+        Task suggested by the target values (:func:`infer_task`).
+    categorical_columns, numeric_columns : tuple of str
+        Suggested features; never the id, time or target column.
+    columns : tuple of ColumnProfile
+        One profile per column, in table order.
+    notes : tuple of str
+        Why a guess was made, and columns that deserve a second look.
+    """
+
+    id_column: str | None
+    time_column: str | None
+    target_column: str
+    task: str
+    categorical_columns: tuple[str, ...]
+    numeric_columns: tuple[str, ...]
+    columns: tuple[ColumnProfile, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """Kind, size and name tokens of one column."""
+
+    # empty, bool, integer, whole_float, float, datetime, date_text, number_text, text
+    kind: str
+    cardinality: int
+    present: int
+    tokens: tuple[str, ...]
+
+
+def infer_task(series: pd.Series) -> str:
+    """Suggest the task for a target column.
+
+    Two distinct values (or fewer) give ``"binary"``; text, or integers with at
+    most 20 distinct values, give ``"multiclass"``; other numbers give
+    ``"regression"``. Numbers stored as text count as numbers.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Target values; missing values are ignored.
+
+    Returns
+    -------
+    str
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
+
+    Raises
+    ------
+    DataValidationError
+        If every value is missing.
+    """
+    present = series.dropna()
+    if present.empty:
+        raise DataValidationError(
+            _label(series), "expected target values, received only missing values"
+        )
+    distinct = present.nunique()
+    if distinct <= 2:
+        return "binary"
+    numbers = _numbers_or_none(present)
+    if numbers is None:
+        return "multiclass"
+    integral = bool(np.all(np.mod(numbers, 1) == 0))
+    return "multiclass" if integral and distinct <= MAX_CLASSES else "regression"
+
+
+def parse_time(series: pd.Series) -> pd.Series:
+    """Time values as numbers or datetimes, ready to sort.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Integers, floats, datetimes, or text holding numbers or dates/times.
+        Missing values (and empty text) stay missing.
+
+    Returns
+    -------
+    pandas.Series
+        Numbers unchanged (numeric text converted), text parsed with
+        ``pandas.to_datetime`` in the format inferred from the first value.
+
+    Raises
+    ------
+    DataValidationError
+        If a value is neither a number nor a date/time.
+    """
+    if pd.api.types.is_bool_dtype(series):
+        raise DataValidationError(
+            _label(series),
+            "expected integers or date/time strings, received true/false values",
+        )
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(
+        series
+    ):
+        return series
+    text = series.astype("string").str.strip()
+    text = text.where(text.notna() & (text != ""))
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().sum() == text.notna().sum():
+        return numbers.rename(series.name)
+    parsed = _to_datetime(text)
+    failed = text.notna() & parsed.isna()
+    if failed.any():
+        raise DataValidationError(
+            _label(series),
+            "expected integers or date/time strings, received "
+            f"{text[failed].iloc[0]!r} in {int(failed.sum())} rows",
+        )
+    return parsed.rename(series.name)
+
+
+def _to_datetime(text: pd.Series) -> pd.Series:
+    """Parse with the format guessed from the first value, else value by value."""
+    present = text.dropna()
+    for dayfirst in (False, True):
+        guessed = guess_datetime_format(present.iloc[0], dayfirst=dayfirst)
+        if guessed is not None:
+            parsed = _datetime_or_utc(text, guessed)
+            if parsed.notna().sum() == len(present):
+                return parsed
+    return _datetime_or_utc(text, "mixed")
+
+
+def _datetime_or_utc(text: pd.Series, date_format: str) -> pd.Series:
+    """``pandas.to_datetime``, in UTC when the values mix time-zone offsets."""
+    try:
+        return pd.to_datetime(text, format=date_format, errors="coerce")
+    except (ValueError, TypeError):
+        return pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
+
+
+def _numbers_or_none(series: pd.Series) -> np.ndarray | None:
+    """Float values when every value is a number (or numeric text), else None."""
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    try:
+        return to_numeric_values(series, _label(series))
+    except DataValidationError:
+        return None
+
+
+def _label(series: pd.Series) -> str | None:
+    return None if series.name is None else str(series.name)
+
+
+def _tokens(name: object) -> tuple[str, ...]:
+    """Lower-case words of a column name: ``"machineID"`` -> ``("machine", "id")``."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", str(name))
+    return tuple(word.lower() for word in words)
+
+
+def _inspect(series: pd.Series) -> _Facts:
+    """Classify a column by its values."""
+    present = series.dropna()
+    kind = _kind(series, present)
+    return _Facts(kind, int(present.nunique()), len(present), _tokens(series.name))
+
+
+def _kind(series: pd.Series, present: pd.Series) -> str:
+    if present.empty:
+        return "empty"
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "datetime"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        values = present.to_numpy(dtype=np.float64)
+        return "whole_float" if np.all(np.mod(values, 1) == 0) else "float"
+    distinct = pd.Series(present.unique())
+    if _numbers_or_none(distinct) is not None:
+        return "number_text"
+    sample = distinct.head(_DATE_SAMPLE).astype(str)
+    if sample.str.contains(r"\d", regex=True).all():
+        try:
+            parse_time(sample)
+            return "date_text"
+        except DataValidationError:
+            pass
+    return "text"
+
+
+def infer_schema(df: pd.DataFrame) -> SchemaSuggestion:
+    """Suggest the role of every column of a long-format table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per entity per time step.
+
+    Returns
+    -------
+    SchemaSuggestion
+        Roles, task and per-column profiles; ``notes`` explain guesses and flag
+        columns to check (such as an identifier used as a category).
+
+    Raises
+    ------
+    DataValidationError
+        If the table has no columns or duplicate column names.
+    """
+    _require_unique_columns(df)
+    facts = {name: _inspect(df[name]) for name in df.columns}
+    notes: list[str] = []
+    target = _target_by_name(facts)
+    id_column = _pick_id(df, facts, exclude={target})
+    time_column = _pick_time(df, facts, id_column, exclude={target, id_column})
+    if target is None:
+        target = _last_column(facts, exclude={id_column, time_column})
+        notes.append(
+            f"no target-like column name found; picked the last column {target!r}"
+        )
+    task = _suggest_task(df[target], notes)
+    roles = {name: _feature_role(fact, len(df)) for name, fact in facts.items()}
+    fixed = {id_column: "id", time_column: "time", target: "target"}
+    roles.update({name: role for name, role in fixed.items() if name is not None})
+    notes.extend(_role_notes(facts, roles, id_column, time_column))
+    return SchemaSuggestion(
+        id_column=id_column,
+        time_column=time_column,
+        target_column=target,
+        task=task,
+        categorical_columns=_having_role(roles, "categorical"),
+        numeric_columns=_having_role(roles, "numeric"),
+        columns=tuple(_profile(df[name], facts[name], roles[name]) for name in facts),
+        notes=tuple(notes),
+    )
+
+
+def _having_role(roles: dict[str, str], wanted: str) -> tuple[str, ...]:
+    return tuple(name for name, role in roles.items() if role == wanted)
+
+
+def _require_unique_columns(df: pd.DataFrame) -> None:
+    if df.shape[1] == 0:
+        raise DataValidationError(None, "expected at least one column, received none")
+    duplicated = sorted({str(name) for name in df.columns[df.columns.duplicated()]})
+    if duplicated:
+        raise DataValidationError(
+            duplicated[0],
+            f"expected unique column names, received duplicates {duplicated}",
+        )
+
+
+def _target_by_name(facts: dict[str, _Facts]) -> str | None:
+    """Best target-like name: whole name 3, last word 2; later columns win ties."""
+    best, best_score = None, 0
+    for name, fact in facts.items():
+        if fact.kind in ("empty", "datetime", "date_text") or not fact.tokens:
+            continue
+        whole = "_".join(fact.tokens) in _TARGET_HINTS
+        score = 3 if whole else 2 if fact.tokens[-1] in _TARGET_HINTS else 0
+        if score and score >= best_score:
+            best, best_score = name, score
+    return best
+
+
+def _last_column(facts: dict[str, _Facts], exclude: set[str | None]) -> str:
+    usable = [name for name, fact in facts.items() if name not in exclude]
+    filled = [name for name in usable if facts[name].kind != "empty"]
+    return (filled or usable or list(facts))[-1]
+
+
+def _best(scores: dict[str, tuple[int, ...]]) -> str | None:
+    """The name with the highest score (first on ties), if that score is positive."""
+    best = max(scores, key=lambda name: scores[name], default=None)
+    return best if best is not None and scores[best][0] > 0 else None
+
+
+def _pick_id(df: pd.DataFrame, facts: dict[str, _Facts], exclude: set) -> str | None:
+    """Entity id: name hints, values repeated over rows, contiguous blocks."""
+    return _best(
+        {
+            name: _id_score(df[name], fact)
+            for name, fact in facts.items()
+            if name not in exclude
+        }
+    )
+
+
+def _id_score(series: pd.Series, fact: _Facts) -> tuple[int]:
+    repeated = 2 <= fact.cardinality <= fact.present / 2
+    kinds = ("integer", "whole_float", "text", "number_text")
+    if (
+        fact.kind not in kinds
+        or not repeated
+        or _NOT_ID_HINTS.intersection(fact.tokens)
+    ):
+        return (0,)
+    values = series.to_numpy()
+    changes = int(np.count_nonzero(values[1:] != values[:-1]))
+    words = set(fact.tokens)
+    hints = 2 * ("id" in words) + 2 * bool(words & (_ID_HINTS - {"id"}))
+    return (hints + (changes + 1 == fact.cardinality),)
+
+
+def _pick_time(
+    df: pd.DataFrame, facts: dict[str, _Facts], id_column: str | None, exclude: set
+) -> str | None:
+    """Dates first, then numbers named like time that increase; more values win."""
+    ids = None if id_column is None else df[id_column]
+    return _best(
+        {
+            name: (_time_score(df[name], fact, ids), fact.cardinality)
+            for name, fact in facts.items()
+            if name not in exclude
+        }
+    )
+
+
+def _time_score(series: pd.Series, fact: _Facts, ids: pd.Series | None) -> int:
+    hinted = bool(_TIME_HINTS.intersection(fact.tokens))
+    if fact.kind in ("datetime", "date_text"):
+        # A date fixed per entity (an install date) is an attribute, not a clock.
+        return 3 + hinted if _varies_within(series, ids) else 1
+    numeric = fact.kind in ("integer", "whole_float", "float")
+    return 2 if numeric and hinted and _increases(series, ids) else 0
+
+
+def _varies_within(series: pd.Series, ids: pd.Series | None) -> bool:
+    """Whether most entities see more than one distinct value."""
+    if ids is None:
+        return series.nunique() > 1
+    return bool(series.groupby(ids.to_numpy()).nunique().gt(1).mean() >= 0.5)
+
+
+def _increases(series: pd.Series, ids: pd.Series | None) -> bool:
+    """Whether values mostly increase from row to row within each entity."""
+    values = pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    steps = values.diff() if ids is None else values.groupby(ids.to_numpy()).diff()
+    steps = steps.dropna()
+    return len(steps) > 0 and (steps >= 0).mean() >= 0.95 and (steps > 0).any()
+
+
+def _suggest_task(target: pd.Series, notes: list[str]) -> str:
+    present = target.dropna()
+    if present.empty:
+        notes.append(f"target {target.name!r} has no values; task left at 'binary'")
+        return "binary"
+    if present.nunique() < 2:
+        notes.append(f"target {target.name!r} has a single value; nothing to learn")
+    if len(present) < len(target):
+        share = 1 - len(present) / len(target)
+        notes.append(f"target {target.name!r} is missing in {share:.0%} of rows")
+    return infer_task(target)
+
+
+def _feature_role(fact: _Facts, rows: int) -> str:
+    id_like = bool(fact.tokens) and fact.tokens[-1] in _CATEGORY_SUFFIXES
+    few = fact.cardinality <= MAX_LOW_CARDINALITY and fact.cardinality < (
+        LOW_CARDINALITY_SHARE * rows
+    )
+    if fact.kind in ("bool", "text") or (fact.kind == "integer" and (id_like or few)):
+        return "categorical"
+    if fact.kind == "whole_float" and id_like:
+        return "categorical"  # an integer id read as float because of gaps
+    if fact.kind in ("integer", "whole_float", "float", "number_text"):
+        return "numeric"
+    return "ignored"
+
+
+def _role_notes(
+    facts: dict[str, _Facts],
+    roles: dict[str, str],
+    id_column: str | None,
+    time_column: str | None,
+) -> list[str]:
+    notes = []
+    if id_column is None:
+        notes.append("no entity id column found; the whole table is one sequence")
+    if time_column is None:
+        notes.append("no time column found; rows keep their file order")
+    for name, fact in facts.items():
+        role = roles[name]
+        if (
+            role == "categorical"
+            and fact.present > 1
+            and fact.cardinality == fact.present
+        ):
+            notes.append(
+                f"column {name!r} looks like an identifier: all {fact.cardinality} "
+                "values are unique, so an embedding cannot generalise; drop it or "
+                "cap it with max_categories"
+            )
+        elif role == "ignored":
+            why = (
+                "has no values"
+                if fact.kind == "empty"
+                else "holds dates but is not the time column"
+            )
+            notes.append(f"column {name!r} {why}; not suggested as a feature")
+        elif role == "numeric" and fact.kind == "number_text":
+            notes.append(
+                f"column {name!r} holds numbers stored as text; they will be converted"
+            )
+    return notes
+
+
+def _profile(series: pd.Series, fact: _Facts, role: str) -> ColumnProfile:
+    examples = pd.unique(series.dropna().head(1000))[:3]
+    return ColumnProfile(
+        name=str(series.name),
+        dtype=str(series.dtype),
+        role=role,
+        missing_fraction=1 - fact.present / len(series) if len(series) else 0.0,
+        cardinality=fact.cardinality,
+        example_values=tuple(str(value) for value in examples),
+    )
+
+
+def validate_against(
+    config: DataConfig, df: pd.DataFrame, require_target: bool = True
+) -> list[str]:
+    """Check a table against a data config before anything is fitted.
+
+    Parameters
+    ----------
+    config : DataConfig
+        Column roles to check.
+    df : pandas.DataFrame
+        The table.
+    require_target : bool
+        ``False`` for prediction files, where the target column may be absent
+        or empty.
+
+    Returns
+    -------
+    list of str
+        Warnings about what will be repaired or ignored: numbers stored as text,
+        missing target values, repeated timestamps, unsorted rows.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, if a configured column is missing, the target has no
+        values, a numeric column holds text or infinities, or an id or time
+        value is missing or unreadable.
+    """
+    _require_unique_columns(df)
+    _require_columns(config, df, require_target)
+    warnings: list[str] = []
+    if config.target_column in df.columns:
+        warnings += _check_target(df[config.target_column], config, require_target)
+    for column in config.numeric_columns:
+        warnings += _check_numeric(df[column], column)
+    for column in config.categorical_names:
+        warnings += _check_categorical(df[column], column)
+    return warnings + _check_order(df, config)
+
+
+def coerce_numeric(
+    df: pd.DataFrame, columns: tuple[str, ...] | list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Convert columns of numbers stored as text (decimal commas included).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; it is not modified.
+    columns : sequence of str
+        Columns that must be numeric.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, list of str)
+        The table with those columns as float64 where they were text (the same
+        object when nothing changed), and one note per converted column.
+
+    Raises
+    ------
+    DataValidationError
+        If a column is missing, or holds text that is not a number (the message
+        gives an example value) or an infinite value.
+    """
+    frame, notes = df, []
+    for column in columns:
+        _require_present(column, df)
+        series = df[column]
+        if pd.api.types.is_numeric_dtype(series):
+            continue
+        values = to_numeric_values(series, column)
+        if frame is df:
+            frame = df.copy(deep=False)
+        frame[column] = values
+        notes.append(_conversion_note(series, column))
+    return frame, notes
+
+
+def _conversion_note(series: pd.Series, column: str) -> str:
+    text = series.dropna().astype(str)
+    comma = bool(text.str.contains(",", regex=False).any())
+    detail = " (decimal commas read as points, e.g. '1,5' -> 1.5)" if comma else ""
+    return f"column {column!r}: numbers stored as text converted{detail}"
+
+
+def _require_present(column: str, df: pd.DataFrame) -> None:
+    if column not in df.columns:
+        available = [str(name) for name in df.columns]
+        shown = available[:30] + (["..."] if len(available) > 30 else [])
+        raise DataValidationError(
+            column, f"expected this column in the data, received columns {shown}"
+        )
+
+
+def _require_columns(
+    config: DataConfig, df: pd.DataFrame, require_target: bool
+) -> None:
+    wanted = [config.id_column, config.time_column, *config.feature_columns]
+    if require_target:
+        wanted.append(config.target_column)
+    for column in wanted:
+        if column is not None:
+            _require_present(column, df)
+    if len(df) == 0:
+        raise DataValidationError(None, "expected at least one row, received none")
+
+
+def _check_target(
+    series: pd.Series, config: DataConfig, require_target: bool
+) -> list[str]:
+    if not require_target:
+        return []
+    column, missing = config.target_column, int(series.isna().sum())
+    if missing == len(series):
+        raise DataValidationError(
+            column, "expected target values, received only missing values"
+        )
+    if config.task == "regression":
+        to_numeric_values(series, column)
+    classes = series.nunique()
+    if config.task == "binary" and classes > 2:
+        raise DataValidationError(
+            column,
+            f"expected 2 classes for task 'binary', received {classes}; "
+            "choose 'multiclass'",
+        )
+    if missing:
+        return [
+            f"target {column!r} is missing in {missing} of {len(series)} rows; "
+            "those rows give no labels"
+        ]
+    return []
+
+
+def _check_numeric(series: pd.Series, column: str) -> list[str]:
+    if series.isna().all():
+        return [f"column {column!r} has no values; it will be all missing"]
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        infinite = int(
+            np.isinf(series.to_numpy(dtype=np.float64, na_value=np.nan)).sum()
+        )
+        if infinite:
+            raise DataValidationError(
+                column,
+                f"expected finite numbers, received {infinite} infinite value(s)",
+            )
+        return []
+    return coerce_numeric(series.to_frame(column), [column])[1]
+
+
+def _check_categorical(series: pd.Series, column: str) -> list[str]:
+    present = series.dropna()
+    if present.empty:
+        return [f"column {column!r} has no values; every row maps to 'unknown'"]
+    if len(present) > 1 and present.nunique() == len(present):
+        return [
+            f"column {column!r}: every value is unique, so its embedding "
+            "cannot generalise"
+        ]
+    return []
+
+
+def _check_order(df: pd.DataFrame, config: DataConfig) -> list[str]:
+    keys, names = [], []
+    for column in (config.id_column, config.time_column):
+        if column is None:
+            continue
+        values = df[column] if column == config.id_column else parse_time(df[column])
+        missing = int(values.isna().sum())
+        if missing:
+            raise DataValidationError(
+                column, f"expected a value in every row, received {missing} missing"
+            )
+        keys.append(values.reset_index(drop=True))
+        names.append(column)
+    if not keys:
+        return []
+    warnings = []
+    if config.time_column is not None:
+        repeated = int(pd.concat(keys, axis=1).duplicated().sum())
+        if repeated:
+            warnings.append(
+                f"{repeated} row(s) repeat a time already seen for the same entity; "
+                "they keep their file order"
+            )
+    if not pd.MultiIndex.from_arrays(keys).is_monotonic_increasing:
+        warnings.append(
+            f"rows are not in order; they will be sorted by {' and '.join(names)}"
+        )
+    return warnings

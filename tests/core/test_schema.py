@@ -1,0 +1,262 @@
+"""Role inference (suggestions), time parsing, numeric coercion and validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.config import ColumnSpec, DataConfig
+from core.errors import DataValidationError
+from core.schema import (
+    coerce_numeric,
+    infer_schema,
+    infer_task,
+    parse_time,
+    validate_against,
+)
+
+
+def _config(**changes) -> DataConfig:
+    values = {
+        "target_column": "failure",
+        "id_column": "machine_id",
+        "time_column": "timestamp",
+        "categorical_columns": (ColumnSpec("machine_type"), ColumnSpec("operator_id")),
+        "numeric_columns": ("temperature",),
+    }
+    return DataConfig(**{**values, **changes})
+
+
+def test_maintenance_table_roles_and_task(maintenance_table):
+    suggestion = infer_schema(maintenance_table)
+    assert suggestion.id_column == "machine_id"
+    assert suggestion.time_column == "timestamp"
+    assert suggestion.target_column == "failure"
+    assert suggestion.task == "binary"
+    assert suggestion.categorical_columns == ("machine_type", "operator_id")
+    assert suggestion.numeric_columns == ("temperature",)
+    roles = {profile.name: profile.role for profile in suggestion.columns}
+    assert roles == {
+        "machine_id": "id",
+        "timestamp": "time",
+        "machine_type": "categorical",
+        "operator_id": "categorical",
+        "temperature": "numeric",
+        "failure": "target",
+    }
+
+
+def test_column_profiles_describe_the_values(maintenance_table):
+    maintenance_table.loc[:4, "temperature"] = np.nan
+    profiles = {item.name: item for item in infer_schema(maintenance_table).columns}
+    assert profiles["temperature"].missing_fraction == pytest.approx(0.1)
+    assert profiles["machine_type"].cardinality == 3
+    assert profiles["machine_id"].example_values == ("1", "2", "3")
+    assert profiles["failure"].dtype == "int64"
+
+
+def test_camel_case_ids_and_integer_cycles_are_recognised():
+    df = pd.DataFrame(
+        {
+            "machineID": [7, 7, 7, 9, 9, 9],
+            "cycle": [1, 2, 3, 1, 2, 3],
+            "setting": [0.1, 0.3, 0.2, 0.5, 0.4, 0.6],
+            "RUL": [2, 1, 0, 2, 1, 0],
+        }
+    )
+    suggestion = infer_schema(df)
+    assert (suggestion.id_column, suggestion.time_column) == ("machineID", "cycle")
+    assert suggestion.target_column == "RUL"
+    assert suggestion.numeric_columns == ("setting",)
+
+
+def test_without_target_name_the_last_column_is_picked_with_a_note():
+    df = pd.DataFrame({"store": ["a", "a", "b", "b"], "amount": [1.5, 2.5, 0.5, 9.0]})
+    suggestion = infer_schema(df)
+    assert suggestion.id_column == "store"
+    assert suggestion.target_column == "amount"
+    assert suggestion.task == "regression"
+    assert any("last column 'amount'" in note for note in suggestion.notes)
+
+
+def test_unique_identifier_used_as_category_gets_a_note(maintenance_table):
+    maintenance_table["order_code"] = [f"A{i:04d}" for i in range(50)]
+    suggestion = infer_schema(maintenance_table)
+    assert "order_code" in suggestion.categorical_columns
+    assert any(
+        "'order_code'" in note and "max_categories" in note for note in suggestion.notes
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "task"),
+    [
+        (list(range(100)), "regression"),
+        (["red", "green", "blue"] * 10, "multiclass"),
+        ([0, 1, 2, 3] * 25, "multiclass"),
+        (["yes", "no", None] * 10, "binary"),
+        ([True, False] * 10, "binary"),
+        ([0.5, 1.25, 3.0] * 10, "regression"),
+        (["1,5", "2,5", "3,75", "4,0"] * 10, "regression"),
+    ],
+    ids=[
+        "int-many-values",
+        "text-3-classes",
+        "int-few-values",
+        "text-2-with-missing",
+        "bool",
+        "float",
+        "decimal-comma-text",
+    ],
+)
+def test_infer_task(target, task):
+    assert infer_task(pd.Series(target, name="label")) == task
+
+
+def test_schema_task_follows_target_values(maintenance_table):
+    maintenance_table["failure"] = np.arange(50)
+    assert infer_schema(maintenance_table).task == "regression"
+    maintenance_table["failure"] = ["ok", "warn", "fail", "ok", "ok"] * 10
+    assert infer_schema(maintenance_table).task == "multiclass"
+
+
+def test_infer_task_of_empty_target_names_the_column():
+    with pytest.raises(DataValidationError, match="label"):
+        infer_task(pd.Series([None, None], name="label", dtype=object))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([3, 1, 2], [3, 1, 2]),
+        ([0.5, 1.5], [0.5, 1.5]),
+        (["2", "10"], [2, 10]),
+        (
+            ["2024-01-02 10:00", "2024-01-03 11:30"],
+            [pd.Timestamp("2024-01-02 10:00"), pd.Timestamp("2024-01-03 11:30")],
+        ),
+        (
+            ["02/01/2024", "13/01/2024"],
+            [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-13")],
+        ),
+    ],
+    ids=["int", "float", "numeric-text", "iso-text", "day-first-text"],
+)
+def test_parse_time(values, expected):
+    assert parse_time(pd.Series(values, name="t")).tolist() == expected
+
+
+def test_parse_time_keeps_missing_values_missing():
+    parsed = parse_time(pd.Series(["2024-01-01", None, ""], name="t"))
+    assert parsed.isna().tolist() == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["2024-01-01", "xyz", "2024-01-03"], r"'xyz' in 1 rows"),
+        ([True, False], "true/false"),
+    ],
+    ids=["text", "bool"],
+)
+def test_parse_time_rejects_non_times(values, message):
+    with pytest.raises(DataValidationError, match=f"column 'when': .*{message}"):
+        parse_time(pd.Series(values, name="when"))
+
+
+def test_valid_table_gives_no_warnings(maintenance_table):
+    assert validate_against(_config(), maintenance_table) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda df: df.drop(columns="temperature"), r"'temperature'.*machine_id"),
+        (lambda df: df.drop(columns="machine_id"), "'machine_id'"),
+        (lambda df: df.assign(failure=np.nan), "'failure'.*only missing"),
+        (lambda df: df.assign(temperature="n/a"), "'temperature'.*'n/a'"),
+        (
+            lambda df: df.assign(temperature=[np.inf, -np.inf] + [1.0] * 48),
+            "'temperature'.*2 infinite",
+        ),
+        (
+            lambda df: df.assign(timestamp=["soon"] + ["2024-01-01"] * 49),
+            "'timestamp'.*'soon' in 1 rows",
+        ),
+        (
+            lambda df: df.assign(machine_id=[None] + [1.0] * 49),
+            "'machine_id'.*1 missing",
+        ),
+        (lambda df: df.assign(failure=np.arange(50)), "'failure'.*binary"),
+    ],
+    ids=[
+        "missing-feature",
+        "missing-id",
+        "empty-target",
+        "text-in-numeric",
+        "infinity",
+        "bad-time",
+        "missing-id-value",
+        "too-many-binary-classes",
+    ],
+)
+def test_validation_errors_name_the_column(maintenance_table, change, message):
+    with pytest.raises(DataValidationError, match=message):
+        validate_against(_config(), change(maintenance_table))
+
+
+def test_numeric_text_is_accepted_with_a_note(maintenance_table):
+    maintenance_table["temperature"] = [f"{value:.1f}" for value in range(50)]
+    warnings = validate_against(_config(), maintenance_table)
+    assert warnings == ["column 'temperature': numbers stored as text converted"]
+
+
+def test_order_problems_are_warnings(maintenance_table):
+    shuffled = maintenance_table.iloc[::-1]
+    repeated = pd.concat([maintenance_table, maintenance_table.head(2)])
+    assert validate_against(_config(), shuffled) == [
+        "rows are not in order; they will be sorted by machine_id and timestamp"
+    ]
+    assert any(
+        "2 row(s) repeat a time" in w for w in validate_against(_config(), repeated)
+    )
+
+
+def test_prediction_files_may_lack_the_target(maintenance_table):
+    without_target = maintenance_table.drop(columns="failure")
+    assert validate_against(_config(), without_target, require_target=False) == []
+    with pytest.raises(DataValidationError, match="'failure'"):
+        validate_against(_config(), without_target)
+
+
+def test_coerce_numeric_converts_decimal_commas_without_touching_input():
+    df = pd.DataFrame({"x": ["1,5", "2,25", None], "y": [1, 2, 3]})
+    converted, notes = coerce_numeric(df, ["x", "y"])
+    assert converted["x"].tolist()[:2] == [1.5, 2.25]
+    assert np.isnan(converted["x"].iloc[2])
+    assert converted["y"].tolist() == [1, 2, 3]
+    assert df["x"].tolist()[:2] == ["1,5", "2,25"]
+    assert notes == [
+        "column 'x': numbers stored as text converted "
+        "(decimal commas read as points, e.g. '1,5' -> 1.5)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("df", "message"),
+    [
+        (pd.DataFrame({"x": ["1.5", "abc"]}), "column 'x'.*'abc'"),
+        (pd.DataFrame({"y": [1.0]}), "column 'x'.*columns \\['y'\\]"),
+    ],
+    ids=["text", "missing-column"],
+)
+def test_coerce_numeric_rejects_text_and_missing_columns(df, message):
+    with pytest.raises(DataValidationError, match=message):
+        coerce_numeric(df, ["x"])
+
+
+def test_duplicate_column_names_are_refused():
+    df = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(DataValidationError, match="'a'"):
+        infer_schema(df)
