@@ -25,7 +25,9 @@ class ExampleBatches(keras.utils.PyDataset):
     categorical_columns : tuple of str
         Categorical column names, in the order of ``encoded.categorical``.
     width : int or None
-        Steps per example; ``None`` pads each batch to its longest example.
+        Steps per example; ``None`` pads to the longest example of this dataset
+        (one width for every batch, because Keras fixes the input signature
+        from the first batches it sees).
     batch_size : int
         Examples per batch.
     shuffle : bool
@@ -59,7 +61,8 @@ class ExampleBatches(keras.utils.PyDataset):
         self.encoded = encoded
         self.examples = examples
         self.categorical_columns = categorical_columns
-        self.width = width
+        longest = int(examples.lengths.max()) if len(examples) else 1
+        self.width = width or longest
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.category_dropout = category_dropout
@@ -80,14 +83,12 @@ class ExampleBatches(keras.utils.PyDataset):
 
     def inputs_for(self, selection: np.ndarray) -> dict[str, np.ndarray]:
         """Model inputs of the examples at positions ``selection``."""
-        lengths = self.examples.lengths[selection]
-        width = self.width or int(lengths.max())
         categorical, numeric, mask = gather_batch(
             self.encoded.categorical,
             self.encoded.numeric,
             self.examples.end_rows[selection],
-            lengths,
-            width,
+            self.examples.lengths[selection],
+            self.width,
         )
         if self.category_dropout > 0:
             dropped = (categorical >= FIRST_CATEGORY_INDEX) & (

@@ -179,12 +179,13 @@ def prepare_experiment(
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
     target = preprocessor.encode_target(frame[data.target_column])
-    # With a time split, a training window's look-ahead must not see held-out rows.
+    # With a time split, a training label's look-ahead must not see held-out rows
+    # (validation labels may look into test rows: they only steer early stopping).
     purge = data.horizon if (config.split.method == "time" and data.horizon) else 0
     parts: dict[str, Examples] = {}
     for part, name in enumerate(PART_NAMES):
         examples, dropped = _labelled_examples(
-            target, layout, row_parts, part, data, purge
+            target, layout, row_parts, part, data, purge if part == TRAIN else 0
         )
         parts[name] = examples
         if dropped:

@@ -1,0 +1,139 @@
+"""Held-out metrics next to a naive baseline, and prediction tables.
+
+Reported metrics are computed here from per-example predictions, never taken
+from Keras's running metrics, which would count padded steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from core.batches import ExampleBatches
+from core.metrics import baseline_name, baseline_predictions, compute_metrics
+from core.prepare import PreparedData
+from core.preprocessing import SequencePreprocessor
+
+PREDICTION_BATCH_SIZE = 256
+
+
+def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.ndarray:
+    """Raw model outputs for one part's examples, in example order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Binary: P(positive), shape (n,). Multiclass: probabilities (n, k).
+        Regression: scaled predictions, shape (n,).
+    """
+    examples = prepared.parts[part]
+    data = prepared.preprocessor.config
+    n_outputs = model.output_shape[-1]
+    if len(examples) == 0:
+        return np.zeros((0,) if n_outputs == 1 else (0, n_outputs), dtype=np.float64)
+    batches = ExampleBatches(
+        prepared.encoded,
+        examples,
+        data.categorical_names,
+        data.window if data.framing == "window" else None,
+        PREDICTION_BATCH_SIZE,
+        include_labels=False,
+    )
+    outputs = [
+        np.asarray(model.predict_on_batch(batches[i][0]), dtype=np.float64)
+        for i in range(len(batches))
+    ]
+    scores = np.concatenate(outputs, axis=0)
+    return scores[:, 0] if n_outputs == 1 else scores
+
+
+def _natural_units(
+    preprocessor: SequencePreprocessor, labels: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and predictions in the units metrics are reported in."""
+    if preprocessor.config.task == "regression":
+        decode = preprocessor.target_encoder_.inverse_transform
+        return decode(labels), decode(scores)
+    return np.rint(labels).astype(np.int64), scores
+
+
+def part_metrics(
+    preprocessor: SequencePreprocessor, labels: np.ndarray, scores: np.ndarray
+) -> dict[str, Any]:
+    """Task metrics of predictions ``scores`` against encoded ``labels``."""
+    y_true, y_pred = _natural_units(preprocessor, labels, scores)
+    return compute_metrics(preprocessor.config.task, y_true, y_pred)
+
+
+def evaluate(model: keras.Model, prepared: PreparedData) -> dict[str, Any]:
+    """Validation and test metrics of the model and of the naive baseline.
+
+    Returns
+    -------
+    dict
+        ``{"task", "validation", "test", "baseline": {"strategy", "validation",
+        "test"}, "examples": {...}}`` with lower-case metric names.
+    """
+    preprocessor = prepared.preprocessor
+    task = preprocessor.config.task
+    encoder = preprocessor.target_encoder_
+    train_labels = prepared.parts["train"].labels
+    report: dict[str, Any] = {
+        "task": task,
+        "baseline": {"strategy": baseline_name(task)},
+        "examples": {name: len(part) for name, part in prepared.parts.items()},
+    }
+    for part in ("validation", "test"):
+        labels = prepared.parts[part].labels
+        scores = predict_scores(model, prepared, part)
+        report[part] = part_metrics(preprocessor, labels, scores)
+        baseline = baseline_predictions(
+            task,
+            _natural_units(preprocessor, train_labels, train_labels)[0],
+            len(labels),
+            n_classes=encoder.n_classes,
+        )
+        if task == "regression":
+            baseline = (baseline - encoder.mean_) / encoder.std_
+        report["baseline"][part] = part_metrics(preprocessor, labels, baseline)
+    return report
+
+
+def prediction_table(
+    prepared: PreparedData, part: str, scores: np.ndarray
+) -> pd.DataFrame:
+    """One row per example: entity, end time, steps, prediction and actual value.
+
+    Binary: ``probability`` and ``predicted`` class; multiclass: a
+    ``probability_<class>`` column per class and ``predicted``; regression:
+    ``predicted``. ``actual`` is present when labels are known.
+    """
+    preprocessor = prepared.preprocessor
+    data = preprocessor.config
+    encoder = preprocessor.target_encoder_
+    examples = prepared.parts[part]
+    table = pd.DataFrame(
+        {data.id_column or "entity": prepared.entity_of_row[examples.end_rows]}
+    )
+    if prepared.time_of_row is not None:
+        table[data.time_column] = prepared.time_of_row[examples.end_rows]
+    table["steps"] = examples.lengths
+    if data.task == "binary":
+        table["probability"] = scores
+        table["predicted"] = encoder.inverse_transform((scores >= 0.5).astype(float))
+    elif data.task == "multiclass":
+        for position, label in enumerate(encoder.classes_):
+            table[f"probability_{label}"] = scores[:, position]
+        table["predicted"] = encoder.inverse_transform(scores.argmax(axis=1))
+    else:
+        table["predicted"] = encoder.inverse_transform(scores)
+    if examples.labels is not None:
+        known = ~np.isnan(examples.labels)
+        actual = np.full(len(examples), None, dtype=object)
+        if known.any():
+            actual[known] = encoder.inverse_transform(examples.labels[known])
+        table["actual"] = actual if data.task != "regression" else actual.astype(float)
+    return table

@@ -1,0 +1,139 @@
+"""One call from a table and a config to a trained, evaluated model.
+
+This is what the app's Train page and ``python -m core train`` both run.
+:func:`run_comparison` trains the embedding model and its one-hot twin on the
+very same split and preprocessing, so their metrics can be compared directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import pandas as pd
+
+from core.config import ExperimentConfig, ModelConfig
+from core.evaluation import evaluate
+from core.model import build_model, count_parameters
+from core.prepare import DEFAULT_MEMORY_LIMIT_BYTES, PreparedData, prepare_experiment
+from core.training import (
+    CancelToken,
+    ProgressEvent,
+    TrainingResult,
+    fit_summary,
+    train_model,
+)
+
+
+@dataclass
+class ExperimentResult:
+    """A trained model with everything needed to save, report and predict.
+
+    Attributes
+    ----------
+    config : ExperimentConfig
+        The configuration it was trained with (its ``model.encoding`` says which
+        of the twins this is).
+    prepared : PreparedData
+        Encoded data, split and fitted preprocessor.
+    training : TrainingResult
+        Model, history, status and time.
+    metrics : dict
+        From :func:`core.evaluation.evaluate`, plus ``training`` and
+        ``parameters`` sections.
+    """
+
+    config: ExperimentConfig
+    prepared: PreparedData
+    training: TrainingResult
+    metrics: dict[str, Any]
+
+    @property
+    def model(self) -> keras.Model:
+        """The trained Keras model."""
+        return self.training.model
+
+
+def train_prepared(
+    prepared: PreparedData,
+    config: ExperimentConfig,
+    *,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> ExperimentResult:
+    """Build, train and evaluate a model on already prepared data."""
+    # Seed before building so the initial weights are reproducible too.
+    keras.utils.set_random_seed(config.train.seed)
+    model = build_model(config, prepared.preprocessor)
+    training = train_model(
+        model, prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
+    )
+    metrics = evaluate(training.model, prepared)
+    metrics["training"] = fit_summary(training)
+    metrics["parameters"] = count_parameters(training.model)
+    metrics["encoding"] = config.model.encoding
+    return ExperimentResult(config, prepared, training, metrics)
+
+
+def run_experiment(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    *,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> ExperimentResult:
+    """Prepare ``df``, then build, train and evaluate the configured model.
+
+    Raises
+    ------
+    DataValidationError
+        If the data does not fit the configuration.
+    TrainingError
+        If the loss became NaN.
+    """
+    prepared = prepare_experiment(df, config, memory_limit_bytes)
+    return train_prepared(
+        prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
+    )
+
+
+def run_comparison(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    *,
+    encodings: Sequence[str] = ("embedding", "onehot"),
+    cancel: CancelToken | None = None,
+    progress: Callable[[str, ProgressEvent], None] | None = None,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> dict[str, ExperimentResult]:
+    """Train one model per encoding on the same split and preprocessing.
+
+    Returns
+    -------
+    dict of str to ExperimentResult
+        Keyed by encoding; stops early (fewer entries) if cancelled.
+    """
+    prepared = prepare_experiment(df, config, memory_limit_bytes)
+    results: dict[str, ExperimentResult] = {}
+    for encoding in encodings:
+        model_config = ModelConfig(
+            **{**config.to_dict()["model"], "encoding": encoding}
+        )
+        variant = config.replace(model=model_config)
+        handler = None
+        if progress is not None:
+
+            def handler(event: ProgressEvent, name: str = encoding) -> None:
+                progress(name, event)
+
+        results[encoding] = train_prepared(
+            prepared, variant, cancel=cancel, progress=handler
+        )
+        if cancel is not None and cancel.cancelled:
+            break
+    return results

@@ -1,0 +1,56 @@
+"""Import boundaries, each checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE_MODULES = sorted(
+    f"core.{path.stem}"
+    for path in (ROOT / "core").glob("*.py")
+    if path.stem not in {"__init__", "__main__"}
+)
+#: Modules the first pages use: none may pull in TensorFlow.
+LIGHT_MODULES = [
+    "core.config",
+    "core.schema",
+    "core.io",
+    "core.datasets",
+    "core.advisor",
+    "core.prepare",
+    "core.plots",
+    "core.metrics",
+]
+
+
+def _modules_after_import(modules: list[str]) -> set[str]:
+    code = (
+        "import sys, importlib\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return set(completed.stdout.split())
+
+
+def test_no_core_module_imports_streamlit():
+    loaded = _modules_after_import(CORE_MODULES)
+    assert not {name for name in loaded if name.split(".")[0] == "streamlit"}
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_modules_do_not_import_tensorflow(module):
+    loaded = _modules_after_import([module])
+    heavy = {name.split(".")[0] for name in loaded} & {"tensorflow", "keras"}
+    assert not heavy, f"{module} imports {heavy}"

@@ -1,0 +1,124 @@
+"""The command line: train, predict and embeddings from files, errors as one line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from core.cli import main
+from tests.conftest import make_long_table
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    data = folder / "data.csv"
+    # String and integer categories, missing values, variable-length entities.
+    make_long_table(seed=5, entities=40).to_csv(data, index=False)
+    code = main(
+        [
+            "train", "--data", str(data), "--target", "label",
+            "--id", "entity", "--time", "step",
+            "--categorical", "kind:3,shift", "--numeric", "reading",
+            "--epochs", "2", "--seed", "1", "--out", str(folder / "bundle"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    return folder
+
+
+def test_train_writes_a_complete_bundle_and_summary(trained, capsys):
+    metrics = json.loads((trained / "bundle" / "metrics.json").read_text())
+    assert metrics["task"] == "binary"
+    assert {"validation", "test", "baseline"} <= set(metrics)
+    config = json.loads((trained / "bundle" / "config.json").read_text())
+    assert config["data"]["categorical_columns"][0] == {
+        "name": "kind",
+        "embedding_dim": 3,
+    }
+
+
+def test_predict_on_parquet_reports_unseen_categories(trained, capsys):
+    new = trained / "new.parquet"
+    make_long_table(seed=9, entities=6).assign(kind="brand_new").to_parquet(new)
+    out = trained / "predictions.csv"
+    code = main(
+        f"predict --model {trained / 'bundle'} --data {new} --out {out}".split()
+    )
+    assert code == 0
+    predictions = pd.read_csv(out)
+    assert len(predictions) == 6
+    assert {"probability", "predicted", "actual"} <= set(predictions.columns)
+    assert "brand_new" in capsys.readouterr().err
+
+
+def test_embeddings_export(trained):
+    out = trained / "kind.csv"
+    code = main(
+        f"embeddings --model {trained / 'bundle'} --column kind --out {out} "
+        f"--projector {trained / 'projector'}".split()
+    )
+    assert code == 0
+    frame = pd.read_csv(out)
+    assert {"label", "pca_1", "pca_2", "dim_0", "dim_2"} <= set(frame.columns)
+    assert (trained / "projector" / "vectors.tsv").exists()
+
+
+def test_config_file_with_flag_overrides(trained, tmp_path):
+    config = json.loads((trained / "bundle" / "config.json").read_text())
+    config["train"]["epochs"] = 5
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    out = tmp_path / "bundle"
+    code = main(
+        f"train --data {trained / 'data.csv'} --config {path} --epochs 1 "
+        f"--out {out}".split()
+    )
+    assert code == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["train"]["epochs"] == 1
+    assert saved["data"]["categorical_columns"][0]["embedding_dim"] == 3
+
+
+BAD_INPUT = {
+    "unknown-target": ("train --data {data} --target nope --out {tmp}/b", "'nope'"),
+    "missing-file": (
+        "train --data {tmp}/none.csv --target label --out {tmp}/b",
+        "--data",
+    ),
+    "bad-dim": (
+        "train --data {data} --target label --categorical kind:x --out {tmp}/b",
+        "COLUMN",
+    ),
+    "two-roles": (
+        "train --data {data} --target label --numeric reading,kind "
+        "--categorical kind --out {tmp}/b",
+        "one role",
+    ),
+    "no-bundle": ("predict --model {tmp}/no --data {data} --out {tmp}/p.csv", "folder"),
+    "not-categorical": (
+        "embeddings --model {bundle} --column reading --out {tmp}/e.csv",
+        "reading",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "message"), list(BAD_INPUT.values()), ids=list(BAD_INPUT)
+)
+def test_bad_input_exits_2_with_one_error_line(
+    trained, tmp_path, capsys, command, message
+):
+    values = {
+        "data": trained / "data.csv",
+        "tmp": tmp_path,
+        "bundle": trained / "bundle",
+    }
+    code = main(command.format(**values).split())
+    error = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert error[-1].startswith("error: ")
+    assert message in error[-1]
+    assert not any("Traceback" in line for line in error)
