@@ -19,6 +19,7 @@ from core.embedding_sizes import (
     suggest_embedding_dim,
 )
 from core.prepare import estimate_memory_bytes
+from core.schema import validate_against
 from core.sequences import (
     PART_NAMES,
     entity_layout,
@@ -127,6 +128,8 @@ class Preflight:
         LSTM and head weights.
     rough_epoch_seconds : float
         Order-of-magnitude epoch time on a small CPU.
+    warnings : tuple of str
+        What :func:`core.schema.validate_against` will repair or ignore.
     """
 
     examples: dict[str, int]
@@ -134,6 +137,7 @@ class Preflight:
     embedding_parameters: dict[str, int]
     other_parameters: int
     rough_epoch_seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 def _lstm_parameters(
@@ -155,9 +159,12 @@ def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
     Raises
     ------
     DataValidationError
-        If the id or time column cannot be used.
+        Naming the column, if the data cannot be trained on (as
+        :func:`core.schema.validate_against`).
     """
     data, model = config.data, config.model
+    # Refuse unusable data here, on the configure step, not after training starts.
+    warnings = validate_against(data, df)
     frame, _ = order_rows(df, data)
     layout = entity_layout(frame, data)
     parts = split_rows(layout, config.split)
@@ -194,4 +201,5 @@ def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
         embedding_parameters=embedding,
         other_parameters=recurrent + head,
         rough_epoch_seconds=float(np.round(flops / ASSUMED_FLOPS_PER_SECOND, 2)),
+        warnings=tuple(warnings),
     )

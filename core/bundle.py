@@ -34,6 +34,7 @@ import pandas as pd
 from core.config import ExperimentConfig
 from core.errors import BundleError, CoreError
 from core.evaluation import part_metrics, predict_scores, prediction_table
+from core.naming import NUMERIC_INPUT, embedding_layer_name
 from core.prepare import prepare_prediction
 from core.preprocessing import SequencePreprocessor
 
@@ -84,8 +85,15 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
     -------
     pathlib.Path
         The bundle directory.
+
+    Raises
+    ------
+    BundleError
+        If ``directory`` is a file, or a non-empty folder that is not a bundle
+        (replacing it would delete the user's files).
     """
     target = Path(directory).resolve()
+    _require_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -110,13 +118,33 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
     return target
 
 
+def _require_replaceable(target: Path) -> None:
+    """Refuse to overwrite anything but a bundle or an empty folder."""
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_dir() and not target.is_symlink():
+        if (target / "bundle.json").is_file() or not any(target.iterdir()):
+            return
+        received = "a folder with other files"
+    else:
+        received = "a file"
+    raise BundleError(
+        f"expected a new folder or an existing model bundle at {str(target)!r}, "
+        f"received {received}; choose another output folder"
+    )
+
+
 def _replace_directory(staging: Path, target: Path) -> None:
     """Rename ``staging`` to ``target``; an old bundle is moved aside first."""
     if target.exists():
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(old, target)  # never lose the bundle the user already has
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, target)
@@ -167,6 +195,7 @@ def load_bundle(directory: str | Path) -> Bundle:
     except CoreError as error:
         raise BundleError(f"expected a consistent bundle, received: {error}") from error
     model = _load_model(path / "model.keras")
+    _check_model_fits(model, preprocessor)
     return Bundle(
         model,
         preprocessor,
@@ -187,6 +216,32 @@ def _load_model(path: Path) -> keras.Model:
             f"expected a Keras model of stock layers, received one Keras refused: "
             f"{str(error).splitlines()[0][:300]}"
         ) from error
+
+
+def _check_model_fits(model: keras.Model, preprocessor: SequencePreprocessor) -> None:
+    """Refuse embedding tables sized unlike the vocabularies (a mixed-up bundle)."""
+    for column, size in preprocessor.input_dims_.items():
+        try:
+            rows = model.get_layer(embedding_layer_name(column)).input_dim
+        except (AttributeError, ValueError):
+            rows = None
+        if rows != size:
+            raise BundleError(
+                f"expected the model's embedding of column {column!r} to have {size} "
+                f"rows like preprocessor.json, received {rows}; the files of this "
+                "bundle do not belong together"
+            )
+    width = len(preprocessor.numeric_feature_names)
+    try:
+        received = model.get_layer(NUMERIC_INPUT).batch_shape[-1]
+    except ValueError:
+        received = 0  # a model without numeric columns has no such input
+    if received != width:
+        raise BundleError(
+            f"expected the model to take {width} numeric features like "
+            f"preprocessor.json, received {received}; the files of this bundle do "
+            "not belong together"
+        )
 
 
 def extract_bundle_zip(archive: str | Path | bytes, directory: str | Path) -> Path:

@@ -22,12 +22,17 @@ EXIT_USAGE = 2
 
 
 def read_data(source: str) -> pd.DataFrame:
-    """A file path (CSV or Parquet) or the name of a bundled data set."""
-    from core.io import read_table
+    """A file path (CSV or Parquet) or the name of a bundled data set.
+
+    Repairs made while reading (delimiter, encoding) are printed as notes.
+    """
+    from core.io import load_table
 
     path = Path(source)
     if path.is_file():
-        return read_table(path)
+        loaded = load_table(path)
+        _print_notes(loaded.notes)
+        return loaded.frame
     from core.datasets import list_bundled, load_bundled
 
     names = [item.name for item in list_bundled()]
@@ -156,6 +161,11 @@ def _assemble(
     )
 
 
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def _print_progress(event: Any) -> None:
     if event.kind == "epoch_end":
         logs = ", ".join(f"{key} {value:.4f}" for key, value in event.logs.items())
@@ -166,9 +176,11 @@ def command_train(args: argparse.Namespace) -> int:
     """Train, evaluate and save a bundle."""
     from core.bundle import bundle_from_result, save_bundle
     from core.experiment import run_comparison
+    from core.schema import validate_against
 
     df = read_data(args.data)
     config = build_config(args, df)
+    _print_notes(validate_against(config.data, df))
     encodings = [config.model.encoding]
     if args.compare:
         encodings.append(
@@ -181,8 +193,7 @@ def command_train(args: argparse.Namespace) -> int:
         progress=lambda _, event: _print_progress(event),
     )
     main = results[config.model.encoding]
-    for note in main.prepared.notes:
-        print(f"note: {note}", file=sys.stderr)
+    _print_notes(main.prepared.notes)
     out = save_bundle(bundle_from_result(main), args.out)
     summary: dict[str, Any] = {"bundle": str(out)}
     for encoding, result in results.items():

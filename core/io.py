@@ -22,12 +22,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow
+import pyarrow.parquet
 
 from core.errors import DataValidationError
 
@@ -223,7 +225,23 @@ def _read_parquet(data: bytes, label: str) -> tuple[pd.DataFrame, list[str]]:
         frame.columns = [str(column) for column in frame.columns]
         notes.append("column names converted to text")
     _require_unique(list(frame.columns))
+    nested = [
+        field.name
+        for field in pyarrow.parquet.read_schema(io.BytesIO(data))
+        if pyarrow.types.is_nested(field.type) and field.name in frame.columns
+    ]
+    for name in nested:
+        # Lists and records cannot be categories or numbers; their text can.
+        frame[name] = frame[name].map(_nested_text, na_action="ignore")
+    if nested:
+        notes.append(f"column(s) {nested} hold lists or records; converted to text")
     return frame, notes
+
+
+def _nested_text(value: object) -> str:
+    """JSON text of a list or record cell (arrays included)."""
+    plain = value.tolist() if hasattr(value, "tolist") else value
+    return json.dumps(plain, default=str, ensure_ascii=False)
 
 
 def _read_csv(data: bytes, label: str) -> tuple[pd.DataFrame, list[str]]:
@@ -330,7 +348,7 @@ def _detect_delimiter(sample: str, truncated: bool) -> str:
 def _consistent_width(sample: str, delimiter: str, truncated: bool) -> int:
     """Header width when at least 90% of sample rows share it, else 0."""
     try:
-        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
     except csv.Error:
         return 0
     rows = [row for row in rows if row]
@@ -345,7 +363,11 @@ def _consistent_width(sample: str, delimiter: str, truncated: bool) -> int:
 
 def _first_rows(sample: str, delimiter: str) -> tuple[list[str], list[str]]:
     """The header and the first data row (empty when absent), blank lines skipped."""
-    rows = (row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row)
+    rows = (
+        row
+        for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        if row
+    )
     return next(rows, []), next(rows, [])
 
 

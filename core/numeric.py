@@ -204,7 +204,10 @@ class NumericScaler:
         width = len(scaler.columns)
         scaler.indicator_columns_ = list(payload["indicator_columns"])
         scaler.center_, scaler.scale_, scaler.mean_ = (
-            np.asarray(payload[name], dtype=np.float64).reshape(-1, width)
+            # Rows given explicitly: reshape(-1, 0) fails without numeric columns.
+            np.asarray(payload[name], dtype=np.float64).reshape(
+                len(payload[name]), width
+            )
             for name in ("center", "scale", "mean")
         )
         return scaler

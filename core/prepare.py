@@ -174,6 +174,12 @@ def prepare_experiment(
             )
     frame, notes = order_rows(df, data)
     layout = entity_layout(frame, data)
+    longest = int(layout.lengths.max()) if layout.count else 0
+    if data.framing == "window" and 0 < longest < data.window:
+        notes.append(
+            f"window {data.window} is longer than every sequence (longest "
+            f"{longest} steps): each example is one padded, shorter window"
+        )
     row_parts = split_rows(layout, config.split)
     preprocessor = SequencePreprocessor(data).fit(frame[row_parts == TRAIN])
     encoded = preprocessor.transform(frame)

@@ -310,6 +310,10 @@ class SequencePreprocessor:
             raise DataValidationError(
                 None, f"expected a complete preprocessor, received one lacking {error}"
             ) from error
+        except ValueError as error:
+            raise DataValidationError(
+                None, f"expected consistent preprocessor arrays, received: {error}"
+            ) from error
         preprocessor.input_dims_ = {
             name: len(vocabulary) + FIRST_CATEGORY_INDEX
             for name, vocabulary in preprocessor.vocabularies_.items()

@@ -264,7 +264,8 @@ def _kind(series: pd.Series, present: pd.Series) -> str:
         return "integer"
     if pd.api.types.is_float_dtype(series):
         values = present.to_numpy(dtype=np.float64)
-        return "whole_float" if np.all(np.mod(values, 1) == 0) else "float"
+        finite = values[np.isfinite(values)]
+        return "whole_float" if np.all(np.mod(finite, 1) == 0) else "float"
     distinct = pd.Series(present.unique())
     if _numbers_or_none(distinct) is not None:
         return "number_text"
@@ -542,7 +543,7 @@ def validate_against(
     for column in config.numeric_columns:
         warnings += _check_numeric(df[column], column)
     for column in config.categorical_names:
-        warnings += _check_categorical(df[column], column)
+        warnings += _check_categorical(df[column], column, config.max_categories)
     return warnings + _check_order(df, config)
 
 
@@ -625,19 +626,44 @@ def _check_target(
         )
     if config.task == "regression":
         to_numeric_values(series, column)
-    classes = series.nunique()
-    if config.task == "binary" and classes > 2:
-        raise DataValidationError(
-            column,
-            f"expected 2 classes for task 'binary', received {classes}; "
-            "choose 'multiclass'",
-        )
+    elif pd.api.types.is_float_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        infinite = int(np.isinf(values).sum())
+        if infinite:
+            raise DataValidationError(
+                column, f"expected class labels, received {infinite} infinite value(s)"
+            )
+    warnings = [] if config.task == "regression" else _check_classes(series, config)
     if missing:
-        return [
+        warnings.append(
             f"target {column!r} is missing in {missing} of {len(series)} rows; "
             "those rows give no labels"
-        ]
-    return []
+        )
+    return warnings
+
+
+def _check_classes(series: pd.Series, config: DataConfig) -> list[str]:
+    """Refuse too few or (binary) too many classes; warn about single-row classes."""
+    column, counts = config.target_column, series.value_counts()
+    if len(counts) < 2:
+        raise DataValidationError(
+            column,
+            f"expected at least two classes for task {config.task!r}, received "
+            f"only {counts.index[0]!r}; nothing to learn",
+        )
+    if config.task == "binary" and len(counts) > 2:
+        raise DataValidationError(
+            column,
+            f"expected 2 classes for task 'binary', received {len(counts)}; "
+            "choose 'multiclass'",
+        )
+    rare = [str(label) for label in counts.index[counts == 1]]
+    if not rare:
+        return []
+    return [
+        f"target {column!r}: class(es) {rare[:5]} occur in a single row; too rare "
+        "to learn, and unseen in training if that row is held out"
+    ]
 
 
 def _check_numeric(series: pd.Series, column: str) -> list[str]:
@@ -656,14 +682,24 @@ def _check_numeric(series: pd.Series, column: str) -> list[str]:
     return coerce_numeric(series.to_frame(column), [column])[1]
 
 
-def _check_categorical(series: pd.Series, column: str) -> list[str]:
+def _check_categorical(
+    series: pd.Series, column: str, max_categories: int | None
+) -> list[str]:
     present = series.dropna()
     if present.empty:
         return [f"column {column!r} has no values; every row maps to 'unknown'"]
-    if len(present) > 1 and present.nunique() == len(present):
+    distinct = present.nunique()
+    if len(present) > 1 and distinct == len(present):
+        # Not capped automatically: the user decides between a cap and dropping it.
+        advice = (
+            f"only the {max_categories} most frequent are kept (max_categories), "
+            "the rest map to 'unknown'"
+            if max_categories is not None and max_categories < distinct
+            else "drop the column or cap it with a smaller max_categories"
+        )
         return [
-            f"column {column!r}: every value is unique, so its embedding "
-            "cannot generalise"
+            f"column {column!r}: every value is unique ({distinct}), so its "
+            f"embedding cannot generalise; {advice}"
         ]
     return []
 
@@ -679,6 +715,12 @@ def _check_order(df: pd.DataFrame, config: DataConfig) -> list[str]:
             raise DataValidationError(
                 column, f"expected a value in every row, received {missing} missing"
             )
+        if column == config.time_column and pd.api.types.is_float_dtype(values):
+            infinite = int(np.isinf(values.to_numpy(dtype=np.float64)).sum())
+            if infinite:
+                raise DataValidationError(
+                    column, f"expected finite times, received {infinite} infinite"
+                )
         keys.append(values.reset_index(drop=True))
         names.append(column)
     if not keys:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.config import DataConfig, SplitConfig
 from core.errors import DataValidationError
+from core.schema import parse_time
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 PART_NAMES = ("train", "validation", "test")
@@ -93,6 +94,13 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
     notes: list[str] = []
     keys: list[str] = []
     frame = df
+    for column in (config.id_column, config.time_column):
+        if column is not None and column not in df.columns:
+            raise DataValidationError(
+                column,
+                "expected this column in the data, received columns "
+                f"{[str(name) for name in df.columns][:20]}",
+            )
     if config.id_column is not None:
         missing = int(df[config.id_column].isna().sum())
         if missing:
@@ -106,10 +114,19 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
         frame = df.assign(__order__=order)
         keys.append("__order__")
     if keys:
-        sorted_frame = frame.sort_values(keys, kind="stable")
+        try:
+            sorted_frame = frame.sort_values(keys, kind="stable")
+        except TypeError:
+            # Ids mixing numbers and text (1, "A") cannot be compared: use their text.
+            frame = frame.assign(__id__=frame[config.id_column].astype(str))
+            sorted_frame = frame.sort_values(["__id__", *keys[1:]], kind="stable")
+            notes.append(
+                f"column '{config.id_column}': ids mix numbers and text; "
+                "entities ordered by their text"
+            )
         if not sorted_frame.index.equals(frame.index):
             notes.append(f"rows were not in order; sorted by {', '.join(keys)}")
-        frame = sorted_frame.drop(columns="__order__", errors="ignore")
+        frame = sorted_frame.drop(columns=["__order__", "__id__"], errors="ignore")
     return frame.reset_index(drop=True), [
         note.replace("__order__", str(config.time_column)) for note in notes
     ]
@@ -117,24 +134,28 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
 
 def _time_order(series: pd.Series, column: str) -> np.ndarray:
     """Sortable float values of a time column (numbers or date/time strings)."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    # The schema's parser, so numbers stored as text ("0", "1") order like numbers.
+    parsed = parse_time(series.rename(column))
+    if pd.api.types.is_datetime64_any_dtype(parsed):
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        # In pandas' own unit: nanoseconds overflow before year 1677.
+        stamps = parsed.to_numpy()
+        values = stamps.astype(np.int64).astype(np.float64)
+        values[np.isnat(stamps)] = np.nan
     else:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-        failed = parsed.isna() & series.notna()
-        if failed.any():
-            raise DataValidationError(
-                column,
-                "expected integers or date/time strings, received "
-                f"{series[failed].iloc[0]!r} in {int(failed.sum())} row(s)",
-            )
-        values = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        values = np.where(parsed.isna().to_numpy(), np.nan, values.astype(np.float64))
+        values = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(values).any():
         raise DataValidationError(
             column,
             f"expected a time in every row, received {int(np.isnan(values).sum())} "
             "missing",
+        )
+    if np.isinf(values).any():
+        raise DataValidationError(
+            column,
+            f"expected finite times, received {int(np.isinf(values).sum())} "
+            "infinite value(s)",
         )
     return values
 

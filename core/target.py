@@ -67,9 +67,18 @@ class TargetEncoder:
             std = float(known.std())
             self.std_ = std if std > 1e-12 else 1.0
             return self
+        if pd.api.types.is_float_dtype(series):
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            infinite = int(np.isinf(values).sum())
+            self._require(
+                infinite == 0, f"class labels, received {infinite} infinite value(s)"
+            )
         counts = key_counts(series)
         counts.pop(MISSING_KEY, None)
         keys = _class_order(list(counts))
+        self._require(
+            len(keys) > 0, "target values in the training rows, received only missing"
+        )
         self._require(
             len(keys) >= 2, f"at least two classes in training, received {keys}"
         )

@@ -130,6 +130,14 @@ class _Guard(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self.nan_at = (self._epoch, batch)
             self.model.stop_training = True
+        self._check_cancel()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        # A cancel that arrives after the last batch (during validation) would
+        # otherwise wait for the first batch of the next epoch.
+        self._check_cancel()
+
+    def _check_cancel(self) -> None:
         if self.token is not None and self.token.cancelled:
             self.cancelled = True
             self.model.stop_training = True

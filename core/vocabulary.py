@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,10 +61,21 @@ def category_keys(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         key (``1`` and ``"1"``), which callers handle through a dictionary.
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    keys = [_canonical(value) for value in uniques]
-    keys.append(MISSING_KEY)
+    keys = np.append(_canonical_keys(uniques), MISSING_KEY).astype(object)
     codes = np.where(codes < 0, len(keys) - 1, codes)
-    return codes.astype(np.int64), np.asarray(keys, dtype=object)
+    return codes.astype(np.int64), keys
+
+
+def _canonical_keys(uniques: Any) -> np.ndarray:
+    """Keys of distinct values; all-text and all-integer columns vectorised."""
+    kind = pd.api.types.infer_dtype(uniques, skipna=False)
+    values = np.asarray(uniques, dtype=object)
+    if kind == "string":
+        # A million identifiers would cost seconds one _canonical call at a time.
+        return np.where(values == "", MISSING_KEY, values)
+    if kind == "integer" and pd.api.types.is_integer_dtype(uniques.dtype):
+        return np.asarray(uniques).astype(str).astype(object)
+    return np.asarray([_canonical(value) for value in values], dtype=object)
 
 
 def key_counts(series: pd.Series) -> dict[str, int]:

@@ -1,0 +1,25 @@
+"""Sequence Embedding Studio: navigation and page setup.
+
+Run with ``streamlit run app.py``. This file and the first pages never import
+TensorFlow, so the studio opens fast; the training pages import it when needed.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Sequence Embedding Studio", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "home.py", title="Start", default=True),
+        st.Page(PAGES / "data.py", title="1. Data"),
+        st.Page(PAGES / "configure.py", title="2. Configure"),
+        st.Page(PAGES / "train.py", title="3. Train"),
+        st.Page(PAGES / "predictions.py", title="4. Predictions"),
+        st.Page(PAGES / "embeddings.py", title="5. Embeddings"),
+    ]
+)
+navigation.run()

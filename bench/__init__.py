@@ -1,0 +1,1 @@
+"""Benchmark scripts for Sequence Embedding Studio (see docs/benchmarks.md)."""

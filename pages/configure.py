@@ -1,0 +1,97 @@
+"""Configure page: column roles, the experiment form, embedding-size advisor, audit."""
+
+import streamlit as st
+
+from core.advisor import advise_embedding_sizes, audit_column, preflight
+from core.embedding_sizes import RULES, suggest_embedding_dim
+from core.errors import CoreError
+from core.plots import frequency_histogram
+from core.prepare import DEFAULT_MEMORY_LIMIT_BYTES
+from core.vocabulary import key_counts
+from ui import state
+from ui.configure import choose_roles, experiment_form, size_table
+from ui.data import schema_for
+
+st.title("2. Configure")
+dataset = state.dataset()
+if dataset is None:
+    st.info("Load data first.")
+    st.page_link("pages/data.py", label="Go to the data page")
+    st.stop()
+
+frame = dataset.frame
+previous = state.get(state.CONFIG)
+st.subheader("Column roles")
+roles = choose_roles(frame, schema_for(dataset), previous)
+overrides = state.get(state.SIZE_OVERRIDES) or {}
+
+if roles.categorical:
+    with st.expander("Embedding-size advisor and value audit", expanded=False):
+        column = st.selectbox("Column", roles.categorical, key="advisor_column")
+        counts = key_counts(frame[column])
+        st.plotly_chart(
+            frequency_histogram(list(counts.values())), key="advisor_histogram"
+        )
+        st.dataframe(
+            advise_embedding_sizes(len(counts)), hide_index=True, key="advisor_rules"
+        )
+        rule = st.selectbox(
+            "Rule to apply to every categorical column", list(RULES), key="advisor_rule"
+        )
+        if st.button("Apply this rule", key="advisor_apply"):
+            overrides = {
+                name: suggest_embedding_dim(len(key_counts(frame[name])), rule)
+                for name in roles.categorical
+            }
+            state.put(state.SIZE_OVERRIDES, overrides)
+        min_count = previous.data.min_category_count if previous else 1
+        st.caption(
+            f"Where each value goes (minimum count {min_count}; index 1 = unknown)"
+        )
+        st.dataframe(
+            audit_column(frame[column], min_count), hide_index=True, key="advisor_audit"
+        )
+
+st.subheader("Experiment")
+submitted = experiment_form(roles, size_table(frame, roles, overrides), previous)
+if submitted is not None:
+    config, twin = submitted
+    state.put(state.CONFIG, config)
+    state.put(state.TRAIN_TWIN, twin)
+    state.put(state.RESULTS, None)
+    st.success("Configuration saved.")
+
+config = state.get(state.CONFIG)
+if config is None:
+    st.stop()
+st.subheader("Pre-flight estimate")
+try:
+    estimate = preflight(frame, config)
+except CoreError as error:
+    st.error(str(error))
+    st.stop()
+a, b, c, d = st.columns(4)
+a.metric("Training examples", f"{estimate.examples['train']:,}")
+b.metric(
+    "Validation / test",
+    f"{estimate.examples['validation']:,} / {estimate.examples['test']:,}",
+)
+c.metric("Tensor memory", f"{estimate.memory_bytes / 1024**2:,.1f} MiB")
+d.metric("Rough epoch time", f"{estimate.rough_epoch_seconds:,.1f} s")
+parameters = {
+    **estimate.embedding_parameters,
+    "LSTM and head": estimate.other_parameters,
+}
+st.dataframe(
+    {"part": list(parameters), "trainable parameters": list(parameters.values())},
+    key="preflight_parameters",
+)
+if estimate.memory_bytes > DEFAULT_MEMORY_LIMIT_BYTES:
+    st.error(
+        "This run would exceed the memory limit; use fewer rows, a smaller window "
+        "or batch."
+    )
+    st.stop()
+with st.expander("Configuration as JSON (use with `python -m core train --config`)"):
+    st.code(config.to_json(), language="json")
+st.page_link("pages/train.py", label="Next: train")

@@ -1,0 +1,71 @@
+"""Data page: upload or choose a data set, preview it, see the inferred schema."""
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import CoreError
+from ui import state
+from ui.data import (
+    bundled_titles,
+    dataset_from_bundled,
+    dataset_from_upload,
+    schema_for,
+)
+
+st.title("1. Data")
+upload_column, bundled_column = st.columns(2)
+with upload_column:
+    upload = st.file_uploader(
+        "Upload a CSV or Parquet file",
+        type=["csv", "parquet", "txt"],
+        key="data_upload",
+    )
+with bundled_column:
+    titles = bundled_titles()
+    choice = st.selectbox(
+        "...or use a bundled data set",
+        list(titles),
+        format_func=titles.get,
+        key="data_bundled",
+    )
+    use_bundled = st.button("Load this data set", key="data_load_bundled")
+
+try:
+    if upload is not None:
+        if state.set_dataset(dataset_from_upload(upload.getvalue(), upload.name)):
+            st.toast("New data loaded; earlier settings and models were cleared.")
+    elif use_bundled:
+        state.set_dataset(dataset_from_bundled(choice))
+except CoreError as error:
+    st.error(f"Could not read the file: {error}")
+    st.stop()
+
+dataset = state.dataset()
+if dataset is None:
+    st.info("Upload a file or load a bundled data set to begin.")
+    st.stop()
+
+frame = dataset.frame
+schema = schema_for(dataset)
+entities = frame[schema.id_column].nunique() if schema.id_column else 1
+st.subheader(dataset.name)
+rows_metric, columns_metric, entities_metric = st.columns(3)
+rows_metric.metric("Rows", f"{len(frame):,}")
+columns_metric.metric("Columns", f"{frame.shape[1]:,}")
+entities_metric.metric("Entities", f"{entities:,}")
+for note in (*dataset.notes, *schema.notes):
+    st.info(note)
+st.dataframe(frame.head(200), key="data_preview", hide_index=True)
+st.subheader("Inferred schema (suggestions: you decide on the next page)")
+profile = pd.DataFrame(
+    {
+        "column": [c.name for c in schema.columns],
+        "role": [c.role for c in schema.columns],
+        "dtype": [c.dtype for c in schema.columns],
+        "missing %": [round(100 * c.missing_fraction, 2) for c in schema.columns],
+        "distinct values": [c.cardinality for c in schema.columns],
+        "examples": [", ".join(c.example_values) for c in schema.columns],
+    }
+)
+st.dataframe(profile, key="data_schema", hide_index=True)
+st.page_link("pages/configure.py", label="Next: configure the experiment")

@@ -1,0 +1,93 @@
+"""Embeddings page: PCA maps, similarity, neighbours and projector export."""
+
+import streamlit as st
+
+from core.embeddings import (
+    cosine_similarity_matrix,
+    embedding_frame,
+    extract_embedding,
+    nearest_neighbours,
+    project_pca,
+    projector_bytes,
+)
+from core.errors import CoreError
+from core.plots import pca_scatter, similarity_heatmap
+from ui.results import model_sources
+
+st.title("5. Embeddings")
+sources = model_sources()
+if not sources:
+    st.info("Train a model (or load a bundle) first.")
+    st.page_link("pages/train.py", label="Go to the train page")
+    st.stop()
+labels = [source.label for source in sources]
+source = sources[labels.index(st.selectbox("Model", labels, key="emb_model"))]
+columns = list(source.preprocessor.config.categorical_names)
+if not columns:
+    st.info("This model has no categorical columns, so it has no embeddings.")
+    st.stop()
+if source.preprocessor.config and "onehot" in source.label:
+    st.caption(
+        "One-hot twin: its 'embedding' is a fixed identity matrix, so the map "
+        "shows no learned structure."
+    )
+
+left, middle, right = st.columns(3)
+column = left.selectbox("Categorical column", columns, key="emb_column")
+dimensions = middle.radio(
+    "PCA", (2, 3), horizontal=True, format_func=lambda d: f"{d}D", key="emb_dimensions"
+)
+colour = right.radio(
+    "Colour by", ("count", "target_mean"), horizontal=True, key="emb_colour"
+)
+try:
+    table = extract_embedding(source.model, source.preprocessor, column)
+    frame = embedding_frame(table, n_components=dimensions)
+    projection = project_pca(table, n_components=dimensions)
+except CoreError as error:
+    st.error(str(error))
+    st.stop()
+
+variance = ", ".join(
+    f"PC{i + 1} {share:.1%}"
+    for i, share in enumerate(projection.explained_variance_ratio)
+)
+st.caption(
+    f"{len(table.labels)} categories, {table.vectors.shape[1]} dimensions · "
+    f"explained variance: {variance}"
+)
+st.plotly_chart(
+    pca_scatter(frame, color_by=colour, dimensions=dimensions), key="emb_pca"
+)
+
+similar, neighbours = st.columns([3, 2])
+with similar:
+    st.subheader("Cosine similarity")
+    shown = min(len(table.labels), 60)
+    similarity = cosine_similarity_matrix(table)
+    st.plotly_chart(
+        similarity_heatmap(similarity.iloc[:shown, :shown]), key="emb_similarity"
+    )
+    if shown < len(table.labels):
+        st.caption(f"The {shown} most frequent of {len(table.labels)} categories.")
+with neighbours:
+    st.subheader("Nearest neighbours")
+    query = st.selectbox("Category", list(table.labels), key="emb_query")
+    k = st.slider(
+        "How many",
+        1,
+        max(1, min(20, len(table.labels) - 1)),
+        min(5, max(1, len(table.labels) - 1)),
+        key="emb_k",
+    )
+    st.dataframe(
+        nearest_neighbours(table, query, k=k), hide_index=True, key="emb_neighbours"
+    )
+
+vectors, metadata = projector_bytes(table)
+st.subheader("TensorBoard Embedding Projector")
+a, b = st.columns(2)
+a.download_button("vectors.tsv", vectors, f"{column}_vectors.tsv", key="emb_vectors")
+b.download_button(
+    "metadata.tsv", metadata, f"{column}_metadata.tsv", key="emb_metadata"
+)

@@ -1,0 +1,124 @@
+"""Predictions page: metrics and curves, predictions table, new files, bundles."""
+
+import streamlit as st
+
+from core.errors import CoreError
+from core.io import load_table, write_csv_safely
+from core.metrics import curve_points
+from core.plots import (
+    confusion_matrix_figure,
+    precision_recall_figure,
+    predicted_vs_actual,
+    residuals_figure,
+    roc_figure,
+)
+from ui import state
+from ui.results import (
+    bundle_of,
+    bundle_zip,
+    load_bundle_upload,
+    model_sources,
+    test_predictions,
+)
+
+st.title("4. Predictions")
+with st.expander("Load a saved model bundle (.zip)"):
+    archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
+    if archive is not None and st.button("Load bundle", key="pred_bundle_load"):
+        try:
+            state.put(state.LOADED_BUNDLE, load_bundle_upload(archive.getvalue()))
+        except CoreError as error:
+            st.error(str(error))
+
+sources = model_sources()
+if not sources:
+    st.info("Train a model (or load a bundle) first.")
+    st.page_link("pages/train.py", label="Go to the train page")
+    st.stop()
+labels = [source.label for source in sources]
+source = sources[labels.index(st.selectbox("Model", labels, key="pred_model"))]
+task = source.metrics["task"]
+
+st.subheader("Test metrics")
+test_metrics = {
+    k: v for k, v in source.metrics.get("test", {}).items() if k != "confusion_matrix"
+}
+st.dataframe([test_metrics], key="pred_metrics")
+held_out = test_predictions(source)
+if held_out is not None:
+    table, labels_encoded, scores = held_out
+    if task == "regression":
+        left, right = st.columns(2)
+        left.plotly_chart(
+            predicted_vs_actual(table["actual"], table["predicted"]), key="pred_scatter"
+        )
+        right.plotly_chart(
+            residuals_figure(table["actual"], table["predicted"]), key="pred_residuals"
+        )
+    else:
+        classes = source.preprocessor.target_encoder_.classes_
+        matrix = source.metrics["test"].get("confusion_matrix") or []
+        st.plotly_chart(confusion_matrix_figure(matrix, classes), key="pred_confusion")
+        if task == "binary":
+            points = curve_points(labels_encoded, scores)
+            left, right = st.columns(2)
+            left.plotly_chart(roc_figure(points), key="pred_roc")
+            right.plotly_chart(precision_recall_figure(points), key="pred_pr")
+    st.subheader("Test predictions")
+    st.dataframe(table, key="pred_table", hide_index=True)
+    st.download_button(
+        "Download predictions (CSV)",
+        write_csv_safely(table),
+        "predictions.csv",
+        key="pred_download",
+    )
+
+st.subheader("Predict on a new file")
+new_file = st.file_uploader(
+    "CSV or Parquet with the same columns",
+    type=["csv", "parquet", "txt"],
+    key="pred_new_file",
+)
+last_only = st.checkbox("Only each entity's latest example", key="pred_last_only")
+if new_file is not None and st.button("Predict", key="pred_run"):
+    from core.bundle import predict
+
+    try:
+        result = predict(
+            bundle_of(source),
+            load_table(new_file.getvalue(), name=new_file.name).frame,
+            last_only=last_only,
+        )
+    except CoreError as error:
+        st.error(str(error))
+    else:
+        state.put(state.PREDICTION, result)
+result = state.get(state.PREDICTION)
+if result is not None:
+    for column, values in result.unknown_values.items():
+        st.warning(
+            f"Column '{column}': {sum(values.values())} row(s) with categories "
+            f"never seen in training ({', '.join(list(values)[:5])}); they use "
+            "the learned 'unknown' vector."
+        )
+    if result.metrics:
+        st.dataframe(
+            [{k: v for k, v in result.metrics.items() if k != "confusion_matrix"}],
+            key="pred_new_metrics",
+        )
+    st.dataframe(result.table, key="pred_new_table", hide_index=True)
+    st.download_button(
+        "Download these predictions (CSV)",
+        write_csv_safely(result.table),
+        "new_predictions.csv",
+        key="pred_new_download",
+    )
+
+st.subheader("Save this model")
+if st.button("Prepare bundle download", key="pred_bundle_prepare"):
+    st.download_button(
+        "Download bundle (.zip)",
+        bundle_zip(source),
+        "model_bundle.zip",
+        key="pred_bundle_download",
+    )

@@ -1,0 +1,47 @@
+"""AppTest helpers: run the app through its navigation, seed state, wait for jobs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+#: Shared run timeout: the first run of a training page imports TensorFlow.
+TIMEOUT = 120
+PAGES = ("home", "data", "configure", "train", "predictions", "embeddings")
+
+
+def open_page(page: str, state: dict | None = None) -> AppTest:
+    """Run the app, seed session state, then switch to ``pages/<page>.py``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
+    app.run()
+    if page != "home":
+        app.switch_page(f"pages/{page}.py").run()
+    return app
+
+
+def errors_of(app: AppTest) -> list[str]:
+    """Texts of the st.error boxes on the page."""
+    return [element.value for element in app.error]
+
+
+@pytest.fixture
+def sample_state():
+    """Session state with the bundled sample data loaded."""
+    from ui import state
+    from ui.data import dataset_from_bundled
+
+    dataset = dataset_from_bundled("predictive_maintenance")
+    return {
+        state.DATA: dataset.frame,
+        state.DATA_NAME: dataset.name,
+        state.DATA_FINGERPRINT: dataset.fingerprint,
+        state.DATA_NOTES: [],
+    }

@@ -1,0 +1,124 @@
+"""Every page through AppTest: guards, seeded states and the full flow."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import (
+    ColumnSpec,
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    TrainConfig,
+)
+from tests.app.conftest import PAGES, errors_of, open_page
+from ui import state
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_data(page):
+    app = open_page(page)
+    assert not app.exception
+    if page not in ("home", "data"):
+        assert app.info, f"{page} should explain what to do first"
+
+
+def test_start_button_loads_sample_and_opens_data_page():
+    app = open_page("home")
+    app.button(key="home_sample").click().run()
+    assert not app.exception
+    assert app.session_state[state.DATA_NAME] == "predictive_maintenance"
+    assert any("Rows" == metric.label for metric in app.metric)
+
+
+def test_data_page_shows_preview_and_schema(sample_state):
+    app = open_page("data", sample_state)
+    assert not app.exception
+    assert len(app.dataframe) == 2
+    roles = app.dataframe[1].value.set_index("column")["role"]
+    assert roles["machine_id"] == "id"
+
+
+def test_bad_upload_gives_a_message_not_a_traceback():
+    app = open_page("data")
+    app.file_uploader(key="data_upload").upload(
+        "broken.csv", b"\x00\x01\x02\xff\xfe", "text/csv"
+    ).run()
+    assert not app.exception
+    assert errors_of(app)
+
+
+def test_new_upload_clears_downstream_state(sample_state):
+    app = open_page("data", {**sample_state, state.CONFIG: "stale", state.RESULTS: {}})
+    csv = b"id,t,kind,y\n1,0,a,0\n1,1,b,1\n2,0,a,0\n2,1,a,1\n"
+    app.file_uploader(key="data_upload").upload("small.csv", csv, "text/csv").run()
+    assert not app.exception
+    assert app.session_state[state.DATA_NAME] == "small.csv"
+    assert state.CONFIG not in app.session_state
+    assert state.RESULTS not in app.session_state
+
+
+def _small_config(frame_columns) -> ExperimentConfig:
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="failure",
+            id_column="machine_id",
+            time_column="timestamp",
+            categorical_columns=(ColumnSpec("machine_type", 3),),
+            numeric_columns=tuple(
+                c for c in ("temperature", "vibration") if c in frame_columns
+            ),
+            framing="window",
+            window=10,
+            stride=10,
+            horizon=10,
+        ),
+        model=ModelConfig(lstm_units=(8,), dense_units=0),
+        train=TrainConfig(epochs=1, batch_size=128),
+    )
+
+
+def test_configure_form_saves_a_config_and_shows_preflight(sample_state):
+    app = open_page("configure", sample_state)
+    assert not app.exception
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception, app.exception
+    assert isinstance(app.session_state[state.CONFIG], ExperimentConfig)
+    assert any(metric.label == "Training examples" for metric in app.metric)
+
+
+def test_invalid_setting_is_explained_next_to_the_form(sample_state):
+    app = open_page("configure", sample_state)
+    app.text_input(key="cfg_units").input("64,abc")
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception
+    assert any("LSTM units" in message for message in errors_of(app))
+
+
+def _train(app):
+    app.button(key="train_start").click().run()
+    job = app.session_state[state.JOB]
+    assert job.wait(timeout=600)
+    app.run()
+    return job
+
+
+@pytest.mark.slow
+def test_full_flow_train_predict_embed(sample_state):
+    config = _small_config(sample_state[state.DATA].columns)
+    seeded = {**sample_state, state.CONFIG: config, state.TRAIN_TWIN: True}
+    app = open_page("train", seeded)
+    assert not app.exception
+    job = _train(app)
+    assert job.status == "done", job.error
+    results = app.session_state[state.RESULTS]
+    assert set(results) == {"embedding", "onehot"}
+    table = app.dataframe[0].value
+    assert list(table["model"])[-1].startswith("baseline")
+    app.switch_page("pages/predictions.py").run()
+    assert not app.exception
+    assert app.dataframe, "predictions table expected"
+    app.switch_page("pages/embeddings.py").run()
+    assert not app.exception
+    app.radio(key="emb_dimensions").set_value(3).run()
+    assert not app.exception

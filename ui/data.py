@@ -1,0 +1,52 @@
+"""Cached data loading for the pages (pure functions of their inputs)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from core.datasets import list_bundled, load_bundled
+from core.io import load_table
+from core.schema import SchemaSuggestion, infer_schema
+from ui.state import Dataset
+
+
+@st.cache_data(show_spinner="Reading the file...", max_entries=4)
+def _read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    loaded = load_table(content, name=name)
+    return loaded.frame, tuple(loaded.notes)
+
+
+@st.cache_data(show_spinner="Loading the sample data...")
+def _read_bundled(name: str) -> pd.DataFrame:
+    return load_bundled(name)
+
+
+def dataset_from_upload(content: bytes, name: str) -> Dataset:
+    """Parse uploaded bytes (raises CoreError for unreadable files)."""
+    frame, notes = _read_upload(content, name)
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    # A copy: cached return values must never be mutated by callers.
+    return Dataset(frame.copy(), name, f"upload:{name}:{len(content)}:{digest}", notes)
+
+
+def dataset_from_bundled(name: str) -> Dataset:
+    """One of the bundled data sets."""
+    return Dataset(_read_bundled(name).copy(), name, f"bundled:{name}")
+
+
+def bundled_titles() -> dict[str, str]:
+    """Bundled data set names and their titles."""
+    return {item.name: item.title for item in list_bundled()}
+
+
+@st.cache_data(show_spinner="Inferring column roles...", max_entries=4)
+def _schema(fingerprint: str, frame: pd.DataFrame) -> SchemaSuggestion:
+    return infer_schema(frame)
+
+
+def schema_for(dataset: Dataset) -> SchemaSuggestion:
+    """Column-role suggestions for the current data set."""
+    return _schema(dataset.fingerprint, dataset.frame)

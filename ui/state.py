@@ -1,0 +1,98 @@
+"""Every session-state key, defined once, with small typed accessors.
+
+Pages never type key strings. Domain objects (the DataFrame, the config, the
+training job, bundles) live here; widget values do not, because Streamlit clears
+widget state when the user leaves a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+DATA = "data_frame"
+DATA_NAME = "data_name"
+DATA_FINGERPRINT = "data_fingerprint"
+DATA_NOTES = "data_notes"
+SCHEMA = "schema_suggestion"
+SELECTION = "column_selection"
+CONFIG = "experiment_config"
+TRAIN_TWIN = "train_onehot_twin"
+SIZE_OVERRIDES = "embedding_size_overrides"
+JOB = "training_job"
+RESULTS = "training_results"
+LOADED_BUNDLE = "loaded_bundle"
+PREDICTION = "new_prediction"
+PREDICTION_MEMO = "test_prediction_memo"
+
+#: Everything computed from the data; cleared together when new data arrives.
+DOWNSTREAM = (
+    SCHEMA,
+    SELECTION,
+    CONFIG,
+    TRAIN_TWIN,
+    SIZE_OVERRIDES,
+    JOB,
+    RESULTS,
+    LOADED_BUNDLE,
+    PREDICTION,
+    PREDICTION_MEMO,
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The table the session works on, with where it came from."""
+
+    frame: pd.DataFrame
+    name: str
+    fingerprint: str
+    notes: tuple[str, ...] = ()
+
+
+def get(key: str, default: Any = None) -> Any:
+    """Value stored under one of this module's keys."""
+    return st.session_state.get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    """Store a value under one of this module's keys."""
+    st.session_state[key] = value
+
+
+def reset_downstream() -> None:
+    """Forget everything computed from the previous data."""
+    job = st.session_state.get(JOB)
+    if job is not None:
+        job.cancel()
+    for key in DOWNSTREAM:
+        st.session_state.pop(key, None)
+
+
+def set_dataset(dataset: Dataset) -> bool:
+    """Make ``dataset`` current; returns True when it differs from the previous one.
+
+    A different file (name, size or content) clears config, model, predictions
+    and embeddings, so nothing stale survives an upload.
+    """
+    if get(DATA_FINGERPRINT) == dataset.fingerprint:
+        return False
+    reset_downstream()
+    put(DATA, dataset.frame)
+    put(DATA_NAME, dataset.name)
+    put(DATA_FINGERPRINT, dataset.fingerprint)
+    put(DATA_NOTES, list(dataset.notes))
+    return True
+
+
+def dataset() -> Dataset | None:
+    """The current data set, if any."""
+    frame = get(DATA)
+    if frame is None:
+        return None
+    return Dataset(
+        frame, get(DATA_NAME, ""), get(DATA_FINGERPRINT, ""), tuple(get(DATA_NOTES, ()))
+    )
