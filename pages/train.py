@@ -28,7 +28,6 @@ start, stop = st.columns(2)
 if start.button("Train", key="train_start", type="primary", disabled=running):
     job = TrainingJob(config, encodings)
     state.put(state.JOB, job)
-    state.put(state.RESULTS, None)
     job.start(dataset.frame)
 if stop.button("Cancel", key="train_cancel", disabled=not running):
     job.cancel()
@@ -54,7 +53,10 @@ def progress_panel() -> None:
             training_curves(curves),
             key=f"train_curves_{name}_{len(curves.get('loss', []))}",
         )
-    if not current.running and state.get(state.RESULTS) is None and current.results:
+    # Only a finished run replaces the previous models: a cancelled or failed
+    # run leaves the user's earlier results in place.
+    finished = snapshot.status == "done" and current.results
+    if finished and state.get(state.RESULTS) is not current.results:
         state.put(state.RESULTS, current.results)
         st.rerun(scope="app")
     if snapshot.status == "failed":

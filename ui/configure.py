@@ -19,7 +19,7 @@ from core.config import (
     TrainConfig,
 )
 from core.embedding_sizes import default_embedding_dim
-from core.errors import ConfigError
+from core.errors import ConfigError, CoreError
 from core.schema import SchemaSuggestion, infer_task
 from core.vocabulary import key_counts
 
@@ -68,7 +68,11 @@ def choose_roles(
         _index(columns, data.target_column if data else schema.target_column),
         key="cfg_target",
     )
-    inferred = infer_task(frame[target])
+    try:
+        inferred = infer_task(frame[target])
+    except CoreError as error:
+        st.error(f"Target '{target}' cannot be used: {error}")
+        st.stop()
     task = right.selectbox(
         f"Task (inferred: {inferred})",
         TASKS,

@@ -127,11 +127,6 @@ def test_two_sessions_training_at_once_keep_their_own_results():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages/train.py sets RESULTS to None as soon as Train is clicked, so a "
-    "cancelled or failed new run leaves the user without the previous model",
-)
 def test_previous_results_survive_a_new_run_that_is_cancelled():
     from core.experiment import run_comparison
 
@@ -149,11 +144,6 @@ def test_previous_results_survive_a_new_run_that_is_cancelled():
     assert app.session_state[state.RESULTS] is previous
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/configure.choose_roles calls infer_task on the chosen target without "
-    "catching its DataValidationError, so an all-missing target is a traceback",
-)
 def test_choosing_an_empty_target_column_gives_a_message():
     frame = tiny_table().assign(label=float("nan"))
     seeded = _seeded(frame, None, "empty-target.csv")
