@@ -73,7 +73,7 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
     base = (
         ExperimentConfig.from_json(Path(args.config).read_text(encoding="utf-8"))
         if args.config
-        else None
+        else _bundled_base(args)
     )
     data = base.to_dict()["data"] if base else {}
     suggestion = infer_schema(df)
@@ -117,6 +117,22 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
     data["task"] = task
     _apply_framing(args, data)
     return _assemble(args, base, data)
+
+
+def _bundled_base(args: argparse.Namespace) -> ExperimentConfig | None:
+    """The registry's roles and framing when ``--data`` names a bundled set.
+
+    Not when ``--target`` asks for another target: its framing (an event
+    horizon, say) belongs to the registry's target.
+    """
+    from core.datasets import list_bundled
+
+    if Path(args.data).is_file():
+        return None
+    for item in list_bundled():
+        if item.name == args.data and args.target in (None, item.target_column):
+            return ExperimentConfig(data=item.data_config())
+    return None
 
 
 def _choose(flag: str | None, data: dict, key: str, suggested: str | None) -> Any:

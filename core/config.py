@@ -330,7 +330,15 @@ class ModelConfig:
     category_dropout: float = 0.02
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lstm_units", tuple(self.lstm_units))
+        units = self.lstm_units
+        # A single layer may be given as a bare number (``"lstm_units": 32`` in JSON).
+        is_number = isinstance(units, int) and not isinstance(units, bool)
+        _require(
+            is_number or isinstance(units, list | tuple),
+            "model.lstm_units",
+            f"expected a list of layer sizes such as [64, 32], received {units!r}",
+        )
+        object.__setattr__(self, "lstm_units", (units,) if is_number else tuple(units))
         _require_choice(self.encoding, ENCODINGS, "model.encoding")
         _require(
             len(self.lstm_units) > 0,

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 
 from core.errors import DataValidationError, NotFittedError
@@ -204,6 +205,50 @@ def project_pca(table: EmbeddingTable, n_components: int = 2) -> Projection:
         coordinates[:, :fitted] = pca.fit_transform(table.vectors)
         ratios[:fitted] = np.nan_to_num(pca.explained_variance_ratio_)
     return Projection(coordinates, tuple(float(r) for r in ratios), table.labels)
+
+
+def cluster_categories(
+    table: EmbeddingTable, n_clusters: int, seed: int = 0
+) -> tuple[int, ...]:
+    """Group the categories by their vectors with k-means (scikit-learn).
+
+    Used to compare learned structure with groups the user knows (for example
+    machine families), or to colour a PCA plot.
+
+    Parameters
+    ----------
+    table : EmbeddingTable
+        The vectors to group.
+    n_clusters : int
+        Number of groups, between 1 and the number of categories.
+    seed : int, default 0
+        Seed of the k-means initialisation (ten restarts, best inertia kept).
+
+    Returns
+    -------
+    tuple of int
+        Group of each label, in the order of ``table.labels``.
+
+    Raises
+    ------
+    DataValidationError
+        If ``n_clusters`` is not between 1 and the number of categories.
+    """
+    rows = table.vectors.shape[0]
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, int):
+        raise DataValidationError(
+            table.column, f"expected an integer n_clusters, received {n_clusters!r}"
+        )
+    if not 1 <= n_clusters <= rows:
+        raise DataValidationError(
+            table.column,
+            f"expected n_clusters between 1 and {rows} (the number of categories), "
+            f"received {n_clusters}",
+        )
+    # Identical vectors (an untrained or collapsed table) cannot be split further.
+    distinct = len(np.unique(table.vectors, axis=0))
+    kmeans = KMeans(n_clusters=min(n_clusters, distinct), n_init=10, random_state=seed)
+    return tuple(int(group) for group in kmeans.fit_predict(table.vectors))
 
 
 def _unit_vectors(vectors: np.ndarray) -> np.ndarray:

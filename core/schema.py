@@ -314,6 +314,8 @@ def infer_schema(df: pd.DataFrame) -> SchemaSuggestion:
     fixed = {id_column: "id", time_column: "time", target: "target"}
     roles.update({name: role for name, role in fixed.items() if name is not None})
     notes.extend(_role_notes(facts, roles, id_column, time_column))
+    # After the role notes, which would call an ignored column empty or a date.
+    notes.extend(_set_aside_other_targets(facts, roles, target))
     return SchemaSuggestion(
         id_column=id_column,
         time_column=time_column,
@@ -352,6 +354,28 @@ def _target_by_name(facts: dict[str, _Facts]) -> str | None:
         if score and score >= best_score:
             best, best_score = name, score
     return best
+
+
+def _set_aside_other_targets(
+    facts: dict[str, _Facts], roles: dict[str, str], target: str
+) -> list[str]:
+    """Ignore other columns named exactly like a target (``failure`` beside ``rul``).
+
+    Such a column is usually another view of the outcome; as a feature it would
+    leak the answer, so it is left out unless the user adds it back.
+    """
+    notes = []
+    for name, fact in facts.items():
+        if name == target or roles[name] not in ("categorical", "numeric"):
+            continue
+        if "_".join(fact.tokens) in _TARGET_HINTS:
+            roles[name] = "ignored"
+            notes.append(
+                f"column {name!r} looks like another target; left out of the "
+                f"features so it cannot leak the answer to {target!r} (add it back "
+                "if its value is known before the outcome)"
+            )
+    return notes
 
 
 def _last_column(facts: dict[str, _Facts], exclude: set[str | None]) -> str:

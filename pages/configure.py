@@ -9,8 +9,8 @@ from core.plots import frequency_histogram
 from core.prepare import DEFAULT_MEMORY_LIMIT_BYTES
 from core.vocabulary import key_counts
 from ui import state
-from ui.configure import choose_roles, experiment_form, size_table
-from ui.data import schema_for
+from ui.configure import choose_roles, experiment_form, saved_sizes, size_table
+from ui.data import schema_for, suggested_config
 
 st.title("2. Configure")
 dataset = state.dataset()
@@ -20,10 +20,15 @@ if dataset is None:
     st.stop()
 
 frame = dataset.frame
-previous = state.get(state.CONFIG)
+# The saved config pre-fills the widgets; before one exists, a bundled data set's
+# intended roles do.
+previous = state.get(state.CONFIG) or suggested_config(dataset)
 st.subheader("Column roles")
 roles = choose_roles(frame, schema_for(dataset), previous)
-overrides = state.get(state.SIZE_OVERRIDES) or {}
+overrides = {
+    **saved_sizes(previous),
+    **(state.get(state.SIZE_OVERRIDES) or {}),
+}
 
 if roles.categorical:
     with st.expander("Embedding-size advisor and value audit", expanded=False):

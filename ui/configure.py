@@ -109,6 +109,17 @@ def choose_roles(
     )
 
 
+def saved_sizes(previous: ExperimentConfig | None) -> dict[str, int]:
+    """Embedding sizes set explicitly in a saved config, by column."""
+    if previous is None:
+        return {}
+    return {
+        spec.name: spec.embedding_dim
+        for spec in previous.data.categorical_columns
+        if spec.embedding_dim is not None
+    }
+
+
 def size_table(
     frame: pd.DataFrame, roles: Roles, overrides: dict[str, int]
 ) -> pd.DataFrame:

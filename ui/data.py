@@ -7,7 +7,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.datasets import list_bundled, load_bundled
+from core.config import ExperimentConfig
+from core.datasets import get_bundled, list_bundled, load_bundled
 from core.io import load_table
 from core.schema import SchemaSuggestion, infer_schema
 from ui.state import Dataset
@@ -35,6 +36,20 @@ def dataset_from_upload(content: bytes, name: str) -> Dataset:
 def dataset_from_bundled(name: str) -> Dataset:
     """One of the bundled data sets."""
     return Dataset(_read_bundled(name).copy(), name, f"bundled:{name}")
+
+
+def suggested_config(dataset: Dataset) -> ExperimentConfig | None:
+    """The registry's roles and framing when the data is an unchanged bundled set.
+
+    Schema inference alone would guess (for the sample data it picks ``rul`` and
+    would treat ``failure`` as a feature); the registry knows the intended roles.
+    """
+    prefix = "bundled:"
+    if not dataset.fingerprint.startswith(prefix):
+        return None
+    return ExperimentConfig(
+        data=get_bundled(dataset.fingerprint[len(prefix) :]).data_config()
+    )
 
 
 def bundled_titles() -> dict[str, str]:

@@ -87,6 +87,27 @@ def test_configure_form_saves_a_config_and_shows_preflight(sample_state):
     assert any(metric.label == "Training examples" for metric in app.metric)
 
 
+def test_bundled_data_prefills_its_intended_roles(sample_state):
+    # Inference alone would pick ``rul``; the registry says ``failure``, windowed.
+    app = open_page("configure", sample_state)
+    assert app.selectbox(key="cfg_target").value == "failure"
+    features = app.multiselect(key="cfg_categorical").value
+    features += app.multiselect(key="cfg_numeric").value
+    assert "rul" not in features
+    assert app.number_input(key="cfg_horizon").value == 10
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    config = app.session_state[state.CONFIG]
+    assert (config.data.target_column, config.data.framing) == ("failure", "window")
+
+
+def test_saved_embedding_sizes_survive_leaving_the_page(sample_state):
+    config = _small_config(sample_state[state.DATA].columns)
+    app = open_page("configure", {**sample_state, state.CONFIG: config})
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    saved = app.session_state[state.CONFIG].data.categorical_columns
+    assert saved == config.data.categorical_columns
+
+
 def test_invalid_setting_is_explained_next_to_the_form(sample_state):
     app = open_page("configure", sample_state)
     app.text_input(key="cfg_units").input("64,abc")

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from core.cli import main
+from core.cli import build_config, build_parser, main, read_data
 from tests.conftest import make_long_table
 
 
@@ -80,6 +80,25 @@ def test_config_file_with_flag_overrides(trained, tmp_path):
     saved = json.loads((out / "config.json").read_text())
     assert saved["train"]["epochs"] == 1
     assert saved["data"]["categorical_columns"][0]["embedding_dim"] == 3
+
+
+def _config_for(command: str):
+    args = build_parser().parse_args(command.split())
+    return build_config(args, read_data(args.data))
+
+
+def test_bundled_data_set_brings_its_roles_and_framing():
+    config = _config_for("train --data predictive_maintenance --out b")
+    assert config.data.target_column == "failure"
+    assert config.data.task == "binary"
+    assert (config.data.window, config.data.horizon) == (30, 10)
+    assert "rul" not in config.data.feature_columns
+
+
+def test_another_target_of_a_bundled_set_is_inferred_without_leak():
+    config = _config_for("train --data predictive_maintenance --target rul --out b")
+    assert config.data.task == "regression"
+    assert "failure" not in config.data.feature_columns
 
 
 BAD_INPUT = {

@@ -80,15 +80,29 @@ def test_horizon_requires_binary_task():
     [
         (lambda: SplitConfig(validation_fraction=0.5, test_fraction=0.45), "split"),
         (lambda: ModelConfig(lstm_units=()), "model.lstm_units"),
+        (lambda: ModelConfig(lstm_units="64"), "model.lstm_units"),
         (lambda: ModelConfig(dropout=1.0), "model.dropout"),
         (lambda: TrainConfig(learning_rate=0), "train.learning_rate"),
         (lambda: ColumnSpec("kind", 0), "kind"),
     ],
-    ids=["fractions-leave-no-train", "no-lstm", "dropout-1", "zero-lr", "zero-dim"],
+    ids=[
+        "fractions-leave-no-train",
+        "no-lstm",
+        "units-text",
+        "dropout-1",
+        "zero-lr",
+        "zero-dim",
+    ],
 )
 def test_invalid_sections_raise(build, field):
     with pytest.raises(ConfigError, match=field):
         build()
+
+
+def test_a_single_lstm_layer_may_be_a_bare_number():
+    payload = ExperimentConfig(data=_data()).to_dict()
+    payload["model"]["lstm_units"] = 32
+    assert ExperimentConfig.from_dict(payload).model.lstm_units == (32,)
 
 
 def test_unknown_keys_are_rejected():

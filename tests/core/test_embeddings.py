@@ -10,6 +10,7 @@ import pytest
 
 from core.embeddings import (
     EmbeddingTable,
+    cluster_categories,
     cosine_similarity_matrix,
     embedding_frame,
     export_projector,
@@ -219,3 +220,29 @@ def test_embedding_frame_of_empty_table_is_empty():
         "dim_0",
         "dim_1",
     ]
+
+
+def _grouped_table(vectors: list[list[float]]) -> EmbeddingTable:
+    labels = tuple(f"c{i}" for i in range(len(vectors)))
+    return EmbeddingTable(
+        "kind", labels, np.array(vectors), (1,) * len(labels), (None,) * len(labels)
+    )
+
+
+def test_clusters_follow_the_groups_of_vectors():
+    table = _grouped_table([[0, 0], [0.1, 0], [5, 5], [5.1, 5], [0, 0.1], [5, 5.1]])
+    groups = cluster_categories(table, 2)
+    assert groups[0] == groups[1] == groups[4]
+    assert groups[2] == groups[3] == groups[5]
+    assert groups[0] != groups[2]
+
+
+def test_identical_vectors_form_one_cluster_without_warning():
+    groups = cluster_categories(_grouped_table([[1.0, 1.0]] * 4), 3)
+    assert set(groups) == {0}
+
+
+@pytest.mark.parametrize("n_clusters", [0, 4, 2.0, True])
+def test_cluster_count_outside_the_categories_names_the_column(n_clusters):
+    with pytest.raises(DataValidationError, match="kind.*n_clusters"):
+        cluster_categories(_grouped_table([[0.0], [1.0], [2.0]]), n_clusters)

@@ -71,6 +71,27 @@ def test_camel_case_ids_and_integer_cycles_are_recognised():
     assert suggestion.numeric_columns == ("setting",)
 
 
+def test_a_second_target_like_column_is_left_out_of_the_features():
+    # ``failure`` marks the day RUL reaches 0: as a feature it would leak the answer.
+    df = pd.DataFrame(
+        {
+            "machine_id": [1, 1, 1, 2, 2, 2],
+            "day": [1, 2, 3, 1, 2, 3],
+            "failure": [0, 0, 1, 0, 0, 1],
+            "lag_failure": [0, 0, 0, 0, 0, 0],
+            "rul": [2, 1, 0, 2, 1, 0],
+        }
+    )
+    suggestion = infer_schema(df)
+    assert suggestion.target_column == "rul"
+    assert "failure" not in suggestion.categorical_columns + suggestion.numeric_columns
+    roles = {profile.name: profile.role for profile in suggestion.columns}
+    assert roles["failure"] == "ignored"
+    # Only whole-name matches are set aside; a lagged copy is a legitimate feature.
+    assert roles["lag_failure"] != "ignored"
+    assert any("'failure' looks like another target" in n for n in suggestion.notes)
+
+
 def test_without_target_name_the_last_column_is_picked_with_a_note():
     df = pd.DataFrame({"store": ["a", "a", "b", "b"], "amount": [1.5, 2.5, 0.5, 9.0]})
     suggestion = infer_schema(df)
