@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -40,17 +37,15 @@ from bench.common import (
     traced_peak,
     write_section,
 )
+from tests.e2e.live_app import (
+    CHROMIUM,
+    free_port,
+    launch_chromium,
+    start_app,
+    stop,
+    wait_healthy,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 FIRST_PAGE_MODULES = ("ui.state", "ui.data", "core.datasets", "core.io", "core.schema")
 
 # --------------------------------------------------------------------------- (a)
@@ -58,36 +53,17 @@ FIRST_PAGE_MODULES = ("ui.state", "ui.data", "core.datasets", "core.io", "core.s
 
 def throughput_data(args: argparse.Namespace):  # noqa: ANN201
     """Generated predictive-maintenance data and a window config for it."""
-    sys.path.insert(0, str(ROOT / "sample_data"))
-    from generate import generate
+    from dataclasses import replace
 
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        SplitConfig,
-        TrainConfig,
-    )
+    from core.config import ExperimentConfig, ModelConfig, SplitConfig, TrainConfig
+    from core.datasets import get_bundled
+    from sample_data.generate import generate
 
     df, _ = generate(seed=0, n_machines=args.machines, n_operators=300)
+    # The sample data's roles; every window (stride 1) to load the input pipeline.
+    data = get_bundled("predictive_maintenance").data_config()
     config = ExperimentConfig(
-        data=DataConfig(
-            target_column="failure",
-            id_column="machine_id",
-            time_column="timestamp",
-            categorical_columns=tuple(
-                ColumnSpec(c)
-                for c in ("machine_type", "operator_id", "maintenance_plan", "site")
-            ),
-            numeric_columns=("temperature", "vibration", "pressure", "load"),
-            task="binary",
-            framing="window",
-            window=30,
-            stride=1,
-            horizon=10,
-            missing_indicators=False,
-        ),
+        data=replace(data, stride=1, missing_indicators=False),
         split=SplitConfig(validation_fraction=0.1, test_fraction=0.0),
         model=ModelConfig(lstm_units=(64,), dropout=0.1, dense_units=32),
         train=TrainConfig(batch_size=128),
@@ -489,12 +465,6 @@ def run_preparation(args: argparse.Namespace) -> str:
 # --------------------------------------------------------------------------- (c)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def tensorflow_in_first_page_modules() -> dict[str, bool]:
     """Import the landing page's dependencies in a fresh interpreter."""
     code = (
@@ -524,43 +494,14 @@ def app_start_once(port: int) -> dict[str, float | bool]:
     """Seconds to health, to the rendered landing page; TensorFlow loaded or not."""
     from playwright.sync_api import sync_playwright
 
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_app(port)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = started + 60
-        while time.perf_counter() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
+        wait_healthy(url, server, seconds=60)
         healthy = time.perf_counter() - started
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page()
             page.goto(url)
             page.get_by_role("heading", name="Sequence Embedding Studio").wait_for(
@@ -573,12 +514,7 @@ def app_start_once(port: int) -> dict[str, float | bool]:
             browser.close()
         loaded = _maps_mention_tensorflow(server.pid)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     return {"healthy": healthy, "rendered": rendered, "tensorflow_mapped": loaded}
 
 
@@ -595,7 +531,7 @@ def run_app(args: argparse.Namespace) -> str | None:
     imported = tensorflow_in_first_page_modules()
     runs = []
     for attempt in range(args.app_runs):
-        runs.append(app_start_once(_free_port()))
+        runs.append(app_start_once(free_port()))
         log(f"app start {attempt + 1}: {runs[-1]}")
     rows = [
         [

@@ -40,18 +40,9 @@ from bench.common import (
     write_section,
 )
 from bench.features import part_features
+from tests.e2e.live_app import CHROMIUM, launch_chromium
 
 PCA_PNG = DOCS / "store_item_embeddings_pca.png"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 CARDINALITIES = (10, 100, 1_000, 10_000)
 
 
@@ -177,9 +168,7 @@ def save_item_pca_png(result, path: Path) -> str:  # noqa: ANN001
         html = Path(folder) / "figure.html"
         figure.write_html(html, include_plotlyjs=True, full_html=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 920, "height": 670})
             page.goto(html.as_uri())
             page.wait_for_selector(".main-svg")
@@ -285,36 +274,14 @@ def _proc_status_bytes(field: str) -> int:
 def child_run(cardinality: int, encoding: str, args: argparse.Namespace) -> dict:
     """One training in this (fresh) process; returns its measurements."""
     quiet_tensorflow()
-    sys.path.insert(0, str(ROOT / "sample_data"))
-    from generate import generate
-
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        SplitConfig,
-        TrainConfig,
-    )
+    from core.config import ExperimentConfig, ModelConfig, SplitConfig, TrainConfig
+    from core.datasets import get_bundled
     from core.experiment import run_experiment
+    from sample_data.generate import generate
 
     df, _ = generate(seed=0, n_machines=args.machines, n_operators=cardinality)
     config = ExperimentConfig(
-        data=DataConfig(
-            target_column="failure",
-            id_column="machine_id",
-            time_column="timestamp",
-            categorical_columns=tuple(
-                ColumnSpec(c)
-                for c in ("machine_type", "operator_id", "maintenance_plan", "site")
-            ),
-            numeric_columns=("temperature", "vibration", "pressure", "load"),
-            task="binary",
-            framing="window",
-            window=30,
-            stride=5,
-            horizon=10,
-        ),
+        data=get_bundled("predictive_maintenance").data_config(),
         split=SplitConfig(method="entity", validation_fraction=0.15, test_fraction=0.2),
         model=ModelConfig(encoding=encoding, lstm_units=(64,)),
         train=TrainConfig(epochs=args.pdm_epochs, batch_size=128, patience=3),

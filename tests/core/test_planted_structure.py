@@ -38,7 +38,8 @@ SEED = 0
 FAMILY_RISK = {"F1": 4, "F2": 3, "F3": 2, "F4": 1}
 
 
-def _config() -> ExperimentConfig:
+def recovery_config() -> ExperimentConfig:
+    """Small model and short run used here and by bench/planted_structure.py."""
     data = DataConfig(
         target_column="failure",
         id_column="machine_id",
@@ -70,7 +71,7 @@ def recovery() -> dict:
     # Many machines and few operators: enough failures per type to tell the
     # families apart in a few seconds of training.
     frame, truth = generate(seed=SEED, n_machines=1200, n_operators=20)
-    config = _config()
+    config = recovery_config()
     prepared = prepare_experiment(frame, config)
     keras.utils.set_random_seed(SEED)
     untrained = build_model(config, prepared.preprocessor)
