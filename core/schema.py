@@ -279,13 +279,18 @@ def _kind(series: pd.Series, present: pd.Series) -> str:
     return "text"
 
 
-def infer_schema(df: pd.DataFrame) -> SchemaSuggestion:
+def infer_schema(
+    df: pd.DataFrame, target_column: str | None = None
+) -> SchemaSuggestion:
     """Suggest the role of every column of a long-format table.
 
     Parameters
     ----------
     df : pandas.DataFrame
         One row per entity per time step.
+    target_column : str, optional
+        The target when it is already known (a bundled data set, a saved
+        config); otherwise it is guessed from the column names.
 
     Returns
     -------
@@ -296,12 +301,19 @@ def infer_schema(df: pd.DataFrame) -> SchemaSuggestion:
     Raises
     ------
     DataValidationError
-        If the table has no columns or duplicate column names.
+        If the table has no columns or duplicate column names, or
+        ``target_column`` is not one of its columns.
     """
     _require_unique_columns(df)
+    if target_column is not None and target_column not in df.columns:
+        raise DataValidationError(
+            target_column,
+            f"expected the target to be one of the columns "
+            f"{list(map(str, df.columns))}, received {target_column!r}",
+        )
     facts = {name: _inspect(df[name]) for name in df.columns}
     notes: list[str] = []
-    target = _target_by_name(facts)
+    target = target_column if target_column is not None else _target_by_name(facts)
     id_column = _pick_id(df, facts, exclude={target})
     time_column = _pick_time(df, facts, id_column, exclude={target, id_column})
     if target is None:

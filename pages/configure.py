@@ -11,6 +11,7 @@ from core.vocabulary import key_counts
 from ui import state
 from ui.configure import choose_roles, experiment_form, saved_sizes, size_table
 from ui.data import schema_for, suggested_config
+from ui.text import literal
 
 st.title("2. Configure")
 dataset = state.dataset()
@@ -73,8 +74,10 @@ st.subheader("Pre-flight estimate")
 try:
     estimate = preflight(frame, config)
 except CoreError as error:
-    st.error(str(error))
+    st.error(literal(error))
     st.stop()
+for warning in estimate.warnings:
+    st.warning(literal(warning))
 a, b, c, d = st.columns(4)
 a.metric("Training examples", f"{estimate.examples['train']:,}")
 b.metric(

@@ -9,8 +9,10 @@ from ui.data import (
     bundled_titles,
     dataset_from_bundled,
     dataset_from_upload,
+    description_of,
     schema_for,
 )
+from ui.text import literal
 
 st.title("1. Data")
 upload_column, bundled_column = st.columns(2)
@@ -37,7 +39,7 @@ try:
     elif use_bundled:
         state.set_dataset(dataset_from_bundled(choice))
 except CoreError as error:
-    st.error(f"Could not read the file: {error}")
+    st.error(f"Could not read the file: {literal(error)}")
     st.stop()
 
 dataset = state.dataset()
@@ -48,13 +50,16 @@ if dataset is None:
 frame = dataset.frame
 schema = schema_for(dataset)
 entities = frame[schema.id_column].nunique() if schema.id_column else 1
-st.subheader(dataset.name)
+st.subheader(literal(dataset.name))
+description = description_of(dataset)
+if description:
+    st.caption(literal(description))
 rows_metric, columns_metric, entities_metric = st.columns(3)
 rows_metric.metric("Rows", f"{len(frame):,}")
 columns_metric.metric("Columns", f"{frame.shape[1]:,}")
 entities_metric.metric("Entities", f"{entities:,}")
 for note in (*dataset.notes, *schema.notes):
-    st.info(note)
+    st.info(literal(note))
 st.dataframe(frame.head(200), key="data_preview", hide_index=True)
 st.subheader("Inferred schema (suggestions: you decide on the next page)")
 profile = pd.DataFrame(
@@ -67,5 +72,7 @@ profile = pd.DataFrame(
         "examples": [", ".join(c.example_values) for c in schema.columns],
     }
 )
-st.dataframe(profile, key="data_schema", hide_index=True)
+# Every column visible at once, unless the table is very wide.
+height = "content" if len(profile) <= 40 else 600
+st.dataframe(profile, key="data_schema", hide_index=True, height=height)
 st.page_link("pages/configure.py", label="Next: configure the experiment")

@@ -13,6 +13,7 @@ from core.embeddings import (
 from core.errors import CoreError
 from core.plots import pca_scatter, similarity_heatmap
 from ui.results import model_sources
+from ui.text import literal
 
 st.title("5. Embeddings")
 sources = model_sources()
@@ -45,7 +46,7 @@ try:
     frame = embedding_frame(table, n_components=dimensions)
     projection = project_pca(table, n_components=dimensions)
 except CoreError as error:
-    st.error(str(error))
+    st.error(literal(error))
     st.stop()
 
 variance = ", ".join(

@@ -20,6 +20,7 @@ from ui.results import (
     model_sources,
     test_predictions,
 )
+from ui.text import literal
 
 st.title("4. Predictions")
 with st.expander("Load a saved model bundle (.zip)"):
@@ -28,7 +29,7 @@ with st.expander("Load a saved model bundle (.zip)"):
         try:
             state.put(state.LOADED_BUNDLE, load_bundle_upload(archive.getvalue()))
         except CoreError as error:
-            st.error(str(error))
+            st.error(literal(error))
 
 sources = model_sources()
 if not sources:
@@ -90,16 +91,17 @@ if new_file is not None and st.button("Predict", key="pred_run"):
             last_only=last_only,
         )
     except CoreError as error:
-        st.error(str(error))
+        st.error(literal(error))
     else:
         state.put(state.PREDICTION, result)
 result = state.get(state.PREDICTION)
 if result is not None:
     for column, values in result.unknown_values.items():
+        examples = literal(", ".join(list(values)[:5]))
         st.warning(
-            f"Column '{column}': {sum(values.values())} row(s) with categories "
-            f"never seen in training ({', '.join(list(values)[:5])}); they use "
-            "the learned 'unknown' vector."
+            f"Column '{literal(column)}': {sum(values.values())} row(s) with "
+            f"categories never seen in training ({examples}); they use the "
+            "learned 'unknown' vector."
         )
     if result.metrics:
         st.dataframe(

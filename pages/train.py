@@ -6,6 +6,7 @@ from core.plots import metric_comparison, training_curves
 from ui import state
 from ui.jobs import TrainingJob
 from ui.results import comparison_table
+from ui.text import literal
 
 st.title("3. Train")
 dataset, config = state.dataset(), state.get(state.CONFIG)
@@ -60,7 +61,7 @@ def progress_panel() -> None:
         state.put(state.RESULTS, current.results)
         st.rerun(scope="app")
     if snapshot.status == "failed":
-        st.error(snapshot.error)
+        st.error(literal(snapshot.error))
     elif snapshot.status == "crashed":
         # A bug, not a data problem: surface it with its trace.
         raise RuntimeError(f"training crashed:\n{snapshot.error}")

@@ -22,6 +22,7 @@ from core.embedding_sizes import default_embedding_dim
 from core.errors import ConfigError, CoreError
 from core.schema import SchemaSuggestion, infer_task
 from core.vocabulary import key_counts
+from ui.text import literal
 
 NONE = "(none)"
 
@@ -71,7 +72,7 @@ def choose_roles(
     try:
         inferred = infer_task(frame[target])
     except CoreError as error:
-        st.error(f"Target '{target}' cannot be used: {error}")
+        st.error(f"Target '{literal(target)}' cannot be used: {literal(error)}")
         st.stop()
     task = right.selectbox(
         f"Task (inferred: {inferred})",
@@ -258,7 +259,8 @@ def experiment_form(
         lstm_units = tuple(int(u) for u in units.replace(" ", "").split(",") if u)
     except ValueError:
         st.error(
-            f"LSTM units: expected integers separated by commas, received {units!r}"
+            "LSTM units: expected integers separated by commas, received "
+            f"{literal(repr(units))}"
         )
         return None
     specs = tuple(
@@ -304,6 +306,6 @@ def experiment_form(
             ),
         )
     except ConfigError as error:
-        st.error(f"Setting **{error.field}**: {error.message}")
+        st.error(f"Setting **{literal(error.field)}**: {literal(error.message)}")
         return None
     return config, twin

@@ -38,18 +38,30 @@ def dataset_from_bundled(name: str) -> Dataset:
     return Dataset(_read_bundled(name).copy(), name, f"bundled:{name}")
 
 
+def _bundled_name(dataset: Dataset) -> str | None:
+    """Registry name when the data is an unchanged bundled set."""
+    prefix = "bundled:"
+    if dataset.fingerprint.startswith(prefix):
+        return dataset.fingerprint[len(prefix) :]
+    return None
+
+
+def description_of(dataset: Dataset) -> str | None:
+    """A bundled set's description from the registry; ``None`` for uploads."""
+    name = _bundled_name(dataset)
+    return get_bundled(name).description if name else None
+
+
 def suggested_config(dataset: Dataset) -> ExperimentConfig | None:
     """The registry's roles and framing when the data is an unchanged bundled set.
 
     Schema inference alone would guess (for the sample data it picks ``rul`` and
     would treat ``failure`` as a feature); the registry knows the intended roles.
     """
-    prefix = "bundled:"
-    if not dataset.fingerprint.startswith(prefix):
+    name = _bundled_name(dataset)
+    if name is None:
         return None
-    return ExperimentConfig(
-        data=get_bundled(dataset.fingerprint[len(prefix) :]).data_config()
-    )
+    return ExperimentConfig(data=get_bundled(name).data_config())
 
 
 def bundled_titles() -> dict[str, str]:
@@ -58,10 +70,14 @@ def bundled_titles() -> dict[str, str]:
 
 
 @st.cache_data(show_spinner="Inferring column roles...", max_entries=4)
-def _schema(fingerprint: str, frame: pd.DataFrame) -> SchemaSuggestion:
-    return infer_schema(frame)
+def _schema(
+    fingerprint: str, frame: pd.DataFrame, target: str | None
+) -> SchemaSuggestion:
+    return infer_schema(frame, target_column=target)
 
 
 def schema_for(dataset: Dataset) -> SchemaSuggestion:
-    """Column-role suggestions for the current data set."""
-    return _schema(dataset.fingerprint, dataset.frame)
+    """Column-role suggestions for the current data set (a bundled set's target)."""
+    suggested = suggested_config(dataset)
+    target = suggested.data.target_column if suggested else None
+    return _schema(dataset.fingerprint, dataset.frame, target)

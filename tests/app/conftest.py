@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,19 @@ def open_page(page: str, state: dict | None = None) -> AppTest:
     return app
 
 
+def shown(markdown: str) -> str:
+    """Text as the reader sees it: Markdown backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def errors_of(app: AppTest) -> list[str]:
-    """Texts of the st.error boxes on the page."""
-    return [element.value for element in app.error]
+    """Texts of the st.error boxes on the page, as the reader sees them."""
+    return [shown(element.value) for element in app.error]
+
+
+def infos_of(app: AppTest) -> list[str]:
+    """Texts of the st.info boxes on the page, as the reader sees them."""
+    return [shown(element.value) for element in app.info]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from core.config import (
     ModelConfig,
     TrainConfig,
 )
-from tests.app.conftest import PAGES, errors_of, open_page
+from tests.app.conftest import PAGES, errors_of, open_page, shown
 from ui import state
 
 
@@ -106,6 +106,18 @@ def test_saved_embedding_sizes_survive_leaving_the_page(sample_state):
     app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
     saved = app.session_state[state.CONFIG].data.categorical_columns
     assert saved == config.data.categorical_columns
+
+
+def test_preflight_shows_what_validation_will_repair(sample_state):
+    # Rows out of time order: training sorts them, and the page says so.
+    frame = sample_state[state.DATA].sample(frac=1.0, random_state=0)
+    config = _small_config(frame.columns)
+    app = open_page(
+        "configure", {**sample_state, state.DATA: frame, state.CONFIG: config}
+    )
+    assert not app.exception
+    warnings = [shown(element.value) for element in app.warning]
+    assert any("not sorted" in text or "order" in text for text in warnings), warnings
 
 
 def test_invalid_setting_is_explained_next_to_the_form(sample_state):

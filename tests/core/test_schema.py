@@ -92,6 +92,22 @@ def test_a_second_target_like_column_is_left_out_of_the_features():
     assert any("'failure' looks like another target" in n for n in suggestion.notes)
 
 
+def test_a_known_target_sets_the_other_target_like_column_aside():
+    df = pd.DataFrame(
+        {
+            "machine_id": [1, 1, 2, 2],
+            "failure": [0, 1, 0, 1],
+            "rul": [1, 0, 1, 0],
+        }
+    )
+    suggestion = infer_schema(df, target_column="failure")
+    assert (suggestion.target_column, suggestion.task) == ("failure", "binary")
+    assert "rul" not in suggestion.numeric_columns
+    assert any("answer to 'failure'" in note for note in suggestion.notes)
+    with pytest.raises(DataValidationError, match="'label'"):
+        infer_schema(df, target_column="label")
+
+
 def test_without_target_name_the_last_column_is_picked_with_a_note():
     df = pd.DataFrame({"store": ["a", "a", "b", "b"], "amount": [1.5, 2.5, 0.5, 9.0]})
     suggestion = infer_schema(df)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.config import TrainConfig
-from tests.app.conftest import errors_of, open_page
+from tests.app.conftest import errors_of, infos_of, open_page
 from tests.robustness.conftest import tiny_config, tiny_csv, tiny_table
 from ui import state
 
@@ -38,7 +38,7 @@ def test_repaired_upload_shows_what_was_fixed():
     app.file_uploader(key="data_upload").upload("x.csv", content, "text/csv").run()
     assert not app.exception
     assert not app.error
-    assert any("delimiter ';' detected" in info.value for info in app.info)
+    assert any("delimiter ';' detected" in info for info in infos_of(app))
 
 
 def test_bad_upload_keeps_the_data_and_settings_already_loaded():

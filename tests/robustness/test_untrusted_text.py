@@ -14,6 +14,8 @@ import pytest
 from core import plots
 from core.embeddings import EmbeddingTable, embedding_frame, projector_bytes
 from core.io import FORMULA_PREFIXES, write_csv_safely
+from tests.app.conftest import open_page, shown
+from ui.text import literal
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = "<img src=x onerror=alert(1)>"
@@ -141,3 +143,28 @@ def test_the_app_never_renders_raw_html():
         if "unsafe_allow_html" in line or "st.html(" in line
     ]
     assert offending == [], "user text could reach raw HTML here"
+
+
+MARKDOWN = "**bold** _it_ [link](http://x) :red[red] :material/home: $x^2$ <b>x</b>"
+
+
+def test_user_text_is_escaped_before_markdown():
+    escaped = literal(MARKDOWN)
+    # Every special character is escaped, so nothing is left to interpret ...
+    assert re.search(r"(?<!\\)[*_\[\]()$:<>]", escaped) is None
+    # ... and removing the escapes gives back exactly what the user wrote.
+    assert shown(escaped) == MARKDOWN
+    assert literal("two\nlines") == "two lines"
+
+
+def test_a_column_named_like_markdown_reads_literally_on_the_data_page():
+    frame = pd.DataFrame(
+        {"machine": [1, 1, 2, 2], MARKDOWN: ["a", "b", "a", "b"], "y": [0, 1, 0, 1]}
+    )
+    app = open_page("data")
+    app.file_uploader(key="data_upload").upload(
+        "**report**.csv", frame.to_csv(index=False).encode(), "text/csv"
+    ).run()
+    assert not app.exception
+    assert app.subheader[0].value == literal("**report**.csv")
+    assert shown(app.subheader[0].value) == "**report**.csv"
