@@ -130,26 +130,103 @@ def _class_indices(truth: np.ndarray, classes: int) -> np.ndarray:
     return truth.astype(np.int64)
 
 
+def _thresholded(
+    truth: np.ndarray, scores: np.ndarray, threshold: float
+) -> dict[str, Any]:
+    """Metrics of the hard decisions ``scores >= threshold``."""
+    predicted = (scores >= threshold).astype(np.int64)
+    return {
+        "accuracy": float(sk.accuracy_score(truth, predicted)),
+        "f1": float(sk.f1_score(truth, predicted, zero_division=0)),
+        "precision": float(sk.precision_score(truth, predicted, zero_division=0)),
+        "recall": float(sk.recall_score(truth, predicted, zero_division=0)),
+        "confusion_matrix": sk.confusion_matrix(
+            truth, predicted, labels=[0, 1]
+        ).tolist(),
+    }
+
+
 def _binary(truth: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
-    """Binary metrics of P(positive) ``scores``."""
-    predicted = (scores >= 0.5).astype(np.int64)
+    """Binary metrics of P(positive) ``scores`` (hard decisions at 0.5)."""
     both_classes = len(np.unique(truth)) == 2
     clipped = np.clip(scores, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
     return {
-        "accuracy": float(sk.accuracy_score(truth, predicted)),
+        **_thresholded(truth, scores, 0.5),
         "roc_auc": _number(sk.roc_auc_score(truth, scores)) if both_classes else None,
         "pr_auc": (
             _number(sk.average_precision_score(truth, scores)) if both_classes else None
         ),
-        "f1": float(sk.f1_score(truth, predicted, zero_division=0)),
-        "precision": float(sk.precision_score(truth, predicted, zero_division=0)),
-        "recall": float(sk.recall_score(truth, predicted, zero_division=0)),
         "log_loss": _number(sk.log_loss(truth, clipped, labels=[0, 1])),
-        "confusion_matrix": sk.confusion_matrix(
-            truth, predicted, labels=[0, 1]
-        ).tolist(),
         "positive_rate": float(truth.mean()),
     }
+
+
+def _check_threshold(threshold: Any) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise DataValidationError(
+            None, f"expected a threshold between 0 and 1, received {threshold!r}"
+        )
+    if not 0.0 <= threshold <= 1.0:
+        raise DataValidationError(
+            None, f"expected a threshold between 0 and 1, received {threshold}"
+        )
+    return float(threshold)
+
+
+def metrics_at_threshold(y_true: Any, y_score: Any, threshold: float) -> dict[str, Any]:
+    """Binary decision metrics when "positive" means ``score >= threshold``.
+
+    With a rare positive class the default 0.5 often predicts no positive at
+    all; this shows what another operating point gives.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Actual labels.
+    y_score : array-like of float
+        Predicted probability of the positive class.
+    threshold : float
+        Between 0 and 1.
+
+    Returns
+    -------
+    dict
+        ``threshold``, ``accuracy``, ``precision``, ``recall``, ``f1`` and
+        ``confusion_matrix`` (rows actual 0/1, columns predicted 0/1).
+
+    Raises
+    ------
+    DataValidationError
+        If the threshold is outside [0, 1] or the labels are not 0/1.
+    """
+    cutoff = _check_threshold(threshold)
+    truth, scores = _arrays("binary", y_true, y_score)
+    return {
+        "threshold": cutoff,
+        **_thresholded(_class_indices(truth, 2), scores, cutoff),
+    }
+
+
+def best_f1_threshold(y_true: Any, y_score: Any) -> float | None:
+    """The score threshold with the highest F1, or ``None`` without both classes.
+
+    Choose it on validation data: picked on the test part, it flatters the test
+    metrics.
+    """
+    truth, scores = _arrays("binary", y_true, y_score)
+    truth = _class_indices(truth, 2)
+    if len(np.unique(truth)) < 2:
+        return None
+    precision, recall, thresholds = sk.precision_recall_curve(truth, scores)
+    # The last precision/recall pair has no threshold (it is recall 0).
+    denominator = precision[:-1] + recall[:-1]
+    f1 = np.divide(
+        2 * precision[:-1] * recall[:-1],
+        denominator,
+        out=np.zeros_like(denominator),
+        where=denominator > 0,
+    )
+    return float(thresholds[int(np.argmax(f1))])
 
 
 def _multiclass(truth: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:

@@ -71,13 +71,17 @@ def _metric_groups(history: Mapping[str, Sequence[float]]) -> dict[str, list[str
     return groups
 
 
-def training_curves(history: Mapping[str, Sequence[float]]) -> go.Figure:
+def training_curves(
+    history: Mapping[str, Sequence[float]], title: str = "Training curves"
+) -> go.Figure:
     """Per-epoch training and validation curves, one subplot per metric.
 
     Parameters
     ----------
     history : dict of str to list of float
         Keras-style history (``loss``, ``val_loss``, other metrics).
+    title : str, default "Training curves"
+        Figure title (shown as literal text), e.g. naming the model.
 
     Returns
     -------
@@ -86,7 +90,7 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> go.Figure:
     """
     groups = _metric_groups(history)
     if not groups:
-        return _empty("Training curves", "No epochs finished yet.")
+        return _empty(escape_label(title), "No epochs finished yet.")
     figure = make_subplots(
         rows=len(groups),
         cols=1,
@@ -109,7 +113,13 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> go.Figure:
                 col=1,
             )
     figure.update_xaxes(title_text="epoch", row=len(groups), col=1)
-    figure.update_layout(title="Training curves", height=260 * len(groups) + 80)
+    # Whole epochs only (no tick at 1.5); let plotly thin them out for long runs.
+    epochs = max(len(values) for values in history.values())
+    if epochs <= 25:
+        figure.update_xaxes(dtick=1)
+    else:
+        figure.update_xaxes(tickformat="d")
+    figure.update_layout(title=escape_label(title), height=260 * len(groups) + 80)
     return figure
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.io import load_table, write_csv_safely
-from core.metrics import curve_points
+from core.metrics import curve_points, metrics_at_threshold
 from core.plots import (
     confusion_matrix_figure,
     precision_recall_figure,
@@ -18,9 +18,37 @@ from ui.results import (
     bundle_zip,
     load_bundle_upload,
     model_sources,
-    test_predictions,
+    part_predictions,
+    suggested_threshold,
+    with_decisions,
 )
 from ui.text import literal
+
+
+def threshold_control(source) -> float:
+    """Decision-threshold slider; starts at the validation part's best-F1 point."""
+    suggested = suggested_threshold(source)
+    start = 0.5 if suggested is None else min(max(round(suggested, 2), 0.01), 0.99)
+    threshold = st.slider(
+        "Decision threshold: predict the positive class when P ≥ threshold",
+        0.01,
+        0.99,
+        start,
+        0.01,
+        key="pred_threshold",
+    )
+    note = (
+        f"Starts at {start:.2f}, where F1 is best on the validation part (chosen "
+        "without looking at the test part). "
+        if suggested is not None
+        else ""
+    )
+    st.caption(
+        note + "The threshold moves the confusion matrix, the table's 'predicted' "
+        "column and the metrics just above; ROC and PR curves cover every threshold."
+    )
+    return threshold
+
 
 st.title("4. Predictions")
 with st.expander("Load a saved model bundle (.zip)"):
@@ -41,11 +69,13 @@ source = sources[labels.index(st.selectbox("Model", labels, key="pred_model"))]
 task = source.metrics["task"]
 
 st.subheader("Test metrics")
+if task == "binary":
+    st.caption("Hard decisions (accuracy, F1, precision, recall) at threshold 0.5.")
 test_metrics = {
     k: v for k, v in source.metrics.get("test", {}).items() if k != "confusion_matrix"
 }
 st.dataframe([test_metrics], key="pred_metrics")
-held_out = test_predictions(source)
+held_out = part_predictions(source, "test")
 if held_out is not None:
     table, labels_encoded, scores = held_out
     if task == "regression":
@@ -59,6 +89,12 @@ if held_out is not None:
     else:
         classes = source.preprocessor.target_encoder_.classes_
         matrix = source.metrics["test"].get("confusion_matrix") or []
+        if task == "binary":
+            threshold = threshold_control(source)
+            decided = metrics_at_threshold(labels_encoded, scores, threshold)
+            matrix = decided.pop("confusion_matrix")
+            st.dataframe([decided], key="pred_threshold_metrics")
+            table = with_decisions(table, classes, threshold)
         st.plotly_chart(confusion_matrix_figure(matrix, classes), key="pred_confusion")
         if task == "binary":
             points = curve_points(labels_encoded, scores)

@@ -8,6 +8,8 @@ from ui.jobs import TrainingJob
 from ui.results import comparison_table
 from ui.text import literal
 
+MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
+
 st.title("3. Train")
 dataset, config = state.dataset(), state.get(state.CONFIG)
 if dataset is None or config is None:
@@ -20,7 +22,7 @@ encodings = (
     ("embedding", "onehot") if state.get(state.TRAIN_TWIN, True) else ("embedding",)
 )
 st.caption(
-    f"{len(dataset.frame):,} rows · target **{config.data.target_column}** "
+    f"{len(dataset.frame):,} rows · target **{literal(config.data.target_column)}** "
     f"({config.data.task}) · models: {', '.join(encodings)} · "
     f"up to {config.train.epochs} epochs"
 )
@@ -51,7 +53,7 @@ def progress_panel() -> None:
         )
     for name, curves in snapshot.curves.items():
         st.plotly_chart(
-            training_curves(curves),
+            training_curves(curves, f"Training curves: {MODEL_TITLES.get(name, name)}"),
             key=f"train_curves_{name}_{len(curves.get('loss', []))}",
         )
     # Only a finished run replaces the previous models: a cancelled or failed
@@ -76,5 +78,12 @@ if results:
     table = comparison_table(results)
     st.subheader("Test metrics, side by side")
     st.dataframe(table, hide_index=True, key="train_comparison")
+    if config.data.task != "regression":
+        st.caption(
+            "Accuracy, precision, recall and F1 use a 0.5 threshold; when one class "
+            "is rare they can equal the baseline's, and ROC AUC / PR AUC show how "
+            "well each model ranks the examples. 'Balance classes' on the "
+            "configure page moves the threshold's trade-off."
+        )
     st.plotly_chart(metric_comparison(table), key="train_comparison_chart")
     st.page_link("pages/predictions.py", label="Next: predictions")

@@ -81,26 +81,50 @@ def comparison_table(results: dict[str, Any], part: str = "test") -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def test_predictions(source: ModelSource) -> tuple[pd.DataFrame, Any, Any] | None:
-    """Prediction table, encoded labels and scores on the held-out test part."""
+def part_predictions(
+    source: ModelSource, part: str = "test"
+) -> tuple[pd.DataFrame, Any, Any] | None:
+    """Prediction table, encoded labels and scores on one held-out part.
+
+    ``None`` for a loaded bundle (its training data is not in the session).
+    Memoised per model and part, so moving a slider does not predict again.
+    """
     from core.evaluation import predict_scores, prediction_table
 
     if source.result is None:
         return None
     memo = state.get(state.PREDICTION_MEMO) or {}
-    key = id(source.result)
+    key = (id(source.result), part)
     if key not in memo:
         prepared = source.result.prepared
-        scores = predict_scores(source.model, prepared, "test")
-        memo = {
-            key: (
-                prediction_table(prepared, "test", scores),
-                prepared.parts["test"].labels,
-                scores,
-            )
-        }
+        scores = predict_scores(source.model, prepared, part)
+        # Keep only this model's parts: results of older runs are not shown again.
+        memo = {k: v for k, v in memo.items() if k[0] == key[0]}
+        memo[key] = (
+            prediction_table(prepared, part, scores),
+            prepared.parts[part].labels,
+            scores,
+        )
         state.put(state.PREDICTION_MEMO, memo)
     return memo[key]
+
+
+def suggested_threshold(source: ModelSource) -> float | None:
+    """Threshold with the best F1 on the validation part (binary), if any."""
+    from core.metrics import best_f1_threshold
+
+    validation = part_predictions(source, "validation")
+    if validation is None or len(validation[2]) == 0:
+        return None
+    _, labels, scores = validation
+    known = ~pd.isna(labels)
+    return best_f1_threshold(labels[known], scores[known])
+
+
+def with_decisions(table: pd.DataFrame, classes: Any, threshold: float) -> pd.DataFrame:
+    """The binary prediction table with ``predicted`` taken at ``threshold``."""
+    positive = table["probability"].to_numpy() >= threshold
+    return table.assign(predicted=[classes[int(p)] for p in positive])
 
 
 def bundle_of(source: ModelSource) -> Any:

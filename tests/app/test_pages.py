@@ -128,6 +128,11 @@ def test_invalid_setting_is_explained_next_to_the_form(sample_state):
     assert any("LSTM units" in message for message in errors_of(app))
 
 
+def _predicted_column(app):
+    tables = [t.value for t in app.dataframe if "predicted" in t.value.columns]
+    return tables[0]["predicted"].astype(int)
+
+
 def _train(app):
     app.button(key="train_start").click().run()
     job = app.session_state[state.JOB]
@@ -151,6 +156,12 @@ def test_full_flow_train_predict_embed(sample_state):
     app.switch_page("pages/predictions.py").run()
     assert not app.exception
     assert app.dataframe, "predictions table expected"
+    # The decision threshold moves the table's hard predictions.
+    app.slider(key="pred_threshold").set_value(0.01).run()
+    assert not app.exception
+    predicted = _predicted_column(app)
+    app.slider(key="pred_threshold").set_value(0.99).run()
+    assert (_predicted_column(app) == 1).sum() < (predicted == 1).sum()
     app.switch_page("pages/embeddings.py").run()
     assert not app.exception
     app.radio(key="emb_dimensions").set_value(3).run()

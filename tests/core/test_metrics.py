@@ -13,8 +13,10 @@ from core.metrics import (
     MAX_CURVE_POINTS,
     baseline_name,
     baseline_predictions,
+    best_f1_threshold,
     compute_metrics,
     curve_points,
+    metrics_at_threshold,
     phm08_score,
 )
 
@@ -239,3 +241,31 @@ def test_curve_points_are_thinned_for_large_inputs():
     assert len(points["precision"]) <= MAX_CURVE_POINTS
     assert points["recall"][0] == 1.0
     assert points["recall"][-1] == 0.0
+
+
+def test_metrics_at_threshold_match_hand_counts():
+    truth = [0, 0, 0, 1, 1]
+    scores = [0.1, 0.3, 0.35, 0.4, 0.9]
+    at_half = metrics_at_threshold(truth, scores, 0.5)
+    assert at_half["confusion_matrix"] == [[3, 0], [1, 1]]
+    lower = metrics_at_threshold(truth, scores, 0.3)
+    # 0.3 itself counts as positive: the rule is score >= threshold.
+    assert lower["confusion_matrix"] == [[1, 2], [0, 2]]
+    assert lower["recall"] == 1.0
+    assert lower["precision"] == pytest.approx(0.5)
+    assert lower["threshold"] == 0.3
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5, "0.5", True, float("nan")])
+def test_threshold_outside_zero_one_is_refused(threshold):
+    with pytest.raises(DataValidationError, match="threshold"):
+        metrics_at_threshold([0, 1], [0.2, 0.8], threshold)
+
+
+def test_best_f1_threshold_separates_the_classes_when_it_can():
+    truth = [0, 0, 0, 1, 1]
+    scores = [0.1, 0.2, 0.3, 0.35, 0.9]
+    threshold = best_f1_threshold(truth, scores)
+    assert threshold == pytest.approx(0.35)
+    assert metrics_at_threshold(truth, scores, threshold)["f1"] == 1.0
+    assert best_f1_threshold([0, 0], [0.2, 0.4]) is None

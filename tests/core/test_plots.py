@@ -70,6 +70,15 @@ def test_training_curves_one_subplot_per_metric():
     assert figure.data[1].line.dash == "dash"
 
 
+def test_training_curves_are_titled_and_ticked_by_whole_epochs():
+    short = training_curves({"loss": [0.9, 0.7, 0.6]}, "Training curves: <b>x</b>")
+    assert short.layout.title.text == "Training curves: &lt;b&gt;x&lt;/b&gt;"
+    assert short.layout.xaxis.dtick == 1
+    long = training_curves({"loss": list(np.linspace(1, 0, 40))})
+    assert long.layout.xaxis.dtick is None
+    assert long.layout.xaxis.tickformat == "d"
+
+
 @pytest.mark.parametrize(
     "history", [{}, {"loss": [], "val_loss": []}], ids=["no-keys", "no-epochs"]
 )
