@@ -273,7 +273,10 @@ def _hover_data(frame: pd.DataFrame) -> np.ndarray:
 
 
 def pca_scatter(
-    frame: pd.DataFrame, color_by: str | None = "count", dimensions: int = 2
+    frame: pd.DataFrame,
+    color_by: str | None = "count",
+    dimensions: int = 2,
+    groups: Sequence[int] | None = None,
 ) -> go.Figure:
     """2D or 3D scatter of PCA coordinates from :func:`core.embeddings.embedding_frame`.
 
@@ -283,14 +286,19 @@ def pca_scatter(
         Columns ``label``, ``count``, ``target_mean`` and ``pca_1`` ..
         ``pca_<dimensions>``.
     color_by : str or None, default "count"
-        Numeric column that colours the points; ignored when absent or all NaN.
+        Numeric column that colours the points; ignored when absent or all NaN,
+        or when ``groups`` is given.
     dimensions : {2, 3}
         ``Scatter`` for 2, ``Scatter3d`` for 3.
+    groups : sequence of int, optional
+        A group per row (e.g. from :func:`core.embeddings.cluster_categories`):
+        one trace, colour and legend entry per group.
 
     Raises
     ------
     DataValidationError
-        If ``dimensions`` is not 2 or 3, or a ``pca_*`` column is missing.
+        If ``dimensions`` is not 2 or 3, a ``pca_*`` column is missing, or
+        ``groups`` does not have one entry per row.
     """
     if dimensions not in (2, 3):
         raise DataValidationError(
@@ -304,7 +312,11 @@ def pca_scatter(
         raise DataValidationError(
             None, f"expected PCA columns {axes}, received none for {missing}"
         )
-    figure = go.Figure(_pca_trace(frame, axes, _marker(frame, color_by, dimensions)))
+    if groups is None:
+        traces = [_pca_trace(frame, axes, _marker(frame, color_by, dimensions))]
+    else:
+        traces = _grouped_traces(frame, axes, groups, dimensions)
+    figure = go.Figure(traces)
     titles = {"title_text": "PC1"}, {"title_text": "PC2"}, {"title_text": "PC3"}
     if dimensions == 3:
         figure.update_scenes(xaxis=titles[0], yaxis=titles[1], zaxis=titles[2])
@@ -313,6 +325,27 @@ def pca_scatter(
         figure.update_yaxes(titles[1])
     figure.update_layout(title="Embedding map (PCA)")
     return figure
+
+
+def _grouped_traces(
+    frame: pd.DataFrame, axes: list[str], groups: Sequence[int], dimensions: int
+) -> list[Any]:
+    """One trace per group, so each gets a qualitative colour and a legend entry."""
+    group_array = np.asarray(groups)
+    if len(group_array) != len(frame):
+        raise DataValidationError(
+            None,
+            f"expected one group per category ({len(frame)}), received "
+            f"{len(group_array)}",
+        )
+    traces = []
+    for group in np.unique(group_array):
+        trace = _pca_trace(
+            frame[group_array == group], axes, {"size": 8 if dimensions == 2 else 5}
+        )
+        trace.update(name=f"cluster {int(group) + 1}", showlegend=True)
+        traces.append(trace)
+    return traces
 
 
 def _marker(frame: pd.DataFrame, color_by: str | None, dimensions: int) -> dict:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.embeddings import (
+    cluster_categories,
     cosine_similarity_matrix,
     embedding_frame,
     extract_embedding,
@@ -14,6 +15,12 @@ from core.errors import CoreError
 from core.plots import pca_scatter, similarity_heatmap
 from ui.results import model_sources
 from ui.text import literal
+
+COLOURINGS = {
+    "count": "training frequency",
+    "target_mean": "mean target",
+    "cluster": "k-means cluster",
+}
 
 st.title("5. Embeddings")
 sources = model_sources()
@@ -39,7 +46,11 @@ dimensions = middle.radio(
     "PCA", (2, 3), horizontal=True, format_func=lambda d: f"{d}D", key="emb_dimensions"
 )
 colour = right.radio(
-    "Colour by", ("count", "target_mean"), horizontal=True, key="emb_colour"
+    "Colour by",
+    tuple(COLOURINGS),
+    horizontal=True,
+    format_func=COLOURINGS.get,
+    key="emb_colour",
 )
 try:
     table = extract_embedding(source.model, source.preprocessor, column)
@@ -57,8 +68,20 @@ st.caption(
     f"{len(table.labels)} categories, {table.vectors.shape[1]} dimensions · "
     f"explained variance: {variance}"
 )
+groups = None
+if colour == "cluster" and len(table.labels) >= 2:
+    most = min(12, len(table.labels))
+    clusters = st.slider(
+        "Clusters (k-means on the full vectors, not on the 2D/3D map)",
+        1,
+        most,
+        min(4, most),
+        key="emb_clusters",
+    )
+    groups = cluster_categories(table, clusters)
 st.plotly_chart(
-    pca_scatter(frame, color_by=colour, dimensions=dimensions), key="emb_pca"
+    pca_scatter(frame, color_by=colour, dimensions=dimensions, groups=groups),
+    key="emb_pca",
 )
 
 similar, neighbours = st.columns([3, 2])
@@ -66,9 +89,9 @@ with similar:
     st.subheader("Cosine similarity")
     shown = min(len(table.labels), 60)
     similarity = cosine_similarity_matrix(table)
-    st.plotly_chart(
-        similarity_heatmap(similarity.iloc[:shown, :shown]), key="emb_similarity"
-    )
+    heatmap = similarity_heatmap(similarity.iloc[:shown, :shown])
+    heatmap.update_layout(title=None)  # the subheader above names it
+    st.plotly_chart(heatmap, key="emb_similarity")
     if shown < len(table.labels):
         st.caption(f"The {shown} most frequent of {len(table.labels)} categories.")
 with neighbours:

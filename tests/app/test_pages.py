@@ -166,3 +166,7 @@ def test_full_flow_train_predict_embed(sample_state):
     assert not app.exception
     app.radio(key="emb_dimensions").set_value(3).run()
     assert not app.exception
+    app.radio(key="emb_colour").set_value("cluster").run()
+    assert not app.exception
+    app.slider(key="emb_clusters").set_value(2).run()
+    assert not app.exception

@@ -171,6 +171,16 @@ def test_pca_scatter_without_colour_column():
     assert figure.data[0].marker.color is None
 
 
+def test_pca_scatter_by_group_gives_one_legend_entry_per_group():
+    frame = _embedding_frame()
+    groups = [index % 2 for index in range(len(frame))]
+    figure = pca_scatter(frame, dimensions=2, groups=groups)
+    assert [trace.name for trace in figure.data] == ["cluster 1", "cluster 2"]
+    assert sum(len(trace.x) for trace in figure.data) == len(frame)
+    with pytest.raises(DataValidationError, match="one group per category"):
+        pca_scatter(frame, groups=groups[:-1])
+
+
 def test_pca_scatter_empty_and_invalid():
     empty = pca_scatter(_embedding_frame(0))
     assert len(empty.data) == 0
