@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from core.errors import DataValidationError
@@ -339,10 +340,15 @@ def _grouped_traces(
             f"{len(group_array)}",
         )
     traces = []
-    for group in np.unique(group_array):
-        trace = _pca_trace(
-            frame[group_array == group], axes, {"size": 8 if dimensions == 2 else 5}
-        )
+    # An explicit qualitative palette: the app theme's default cycle pairs
+    # similar shades, which made neighbouring clusters hard to tell apart.
+    palette = qualitative.D3
+    for position, group in enumerate(np.unique(group_array)):
+        marker = {
+            "size": 8 if dimensions == 2 else 5,
+            "color": palette[position % len(palette)],
+        }
+        trace = _pca_trace(frame[group_array == group], axes, marker)
         trace.update(name=f"cluster {int(group) + 1}", showlegend=True)
         traces.append(trace)
     return traces

@@ -3,7 +3,7 @@
 Starts ``streamlit run app.py`` on a free loopback port, drives Debian's Chromium
 (Playwright ``executable_path``) through the sidebar links exactly as a person
 would: start page, one click on the sample data, configure (epochs lowered to
-keep it short), train both models, predictions, embeddings. Writes
+a few epochs), train both models, predictions, embeddings. Writes
 ``docs/screenshots/<n>_<page>.png``.
 
 Run from the repository root: ``python docs/make_screenshots.py [--epochs 3]``.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,8 @@ def walk(url: str, playwright, epochs: int) -> None:
     _shot(page, "5_predictions")
     page.get_by_role("link", name="5. Embeddings").click()
     page.locator(".js-plotly-plot").first.wait_for()
+    page.get_by_text("k-means cluster").click()
+    page.get_by_text("Clusters (k-means").wait_for()
     _shot(page, "6_embeddings")
     browser.close()
 
@@ -89,12 +92,14 @@ def walk(url: str, playwright, epochs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Start the app, walk the pages, write the PNG files."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
-    with running_app(OUT / "streamlit.log") as url, sync_playwright() as playwright:
+    log = Path(tempfile.gettempdir()) / "make_screenshots_streamlit.log"
+    print(f"server log: {log}")
+    with running_app(log) as url, sync_playwright() as playwright:
         walk(url, playwright, args.epochs)
     return 0
 

@@ -45,7 +45,7 @@ def threshold_control(source) -> float:
     )
     st.caption(
         note + "The threshold moves the confusion matrix, the table's 'predicted' "
-        "column and the metrics just above; ROC and PR curves cover every threshold."
+        "column and the metrics right below; ROC and PR curves cover every threshold."
     )
     return threshold
 
