@@ -19,7 +19,6 @@ from core.embedding_sizes import (
     suggest_embedding_dim,
 )
 from core.prepare import estimate_memory_bytes
-from core.schema import validate_against
 from core.sequences import (
     PART_NAMES,
     entity_layout,
@@ -27,6 +26,7 @@ from core.sequences import (
     order_rows,
     split_rows,
 )
+from core.validation import validate_against
 from core.vocabulary import (
     FIRST_CATEGORY_INDEX,
     MISSING_KEY,
@@ -129,7 +129,7 @@ class Preflight:
     rough_epoch_seconds : float
         Order-of-magnitude epoch time on a small CPU.
     warnings : tuple of str
-        What :func:`core.schema.validate_against` will repair or ignore.
+        What :func:`core.validation.validate_against` will repair or ignore.
     """
 
     examples: dict[str, int]
@@ -160,7 +160,7 @@ def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
     ------
     DataValidationError
         Naming the column, if the data cannot be trained on (as
-        :func:`core.schema.validate_against`).
+        :func:`core.validation.validate_against`).
     """
     data, model = config.data, config.model
     # Refuse unusable data here, on the configure step, not after training starts.

@@ -192,7 +192,7 @@ def command_train(args: argparse.Namespace) -> int:
     """Train, evaluate and save a bundle."""
     from core.bundle import bundle_from_result, save_bundle
     from core.experiment import run_comparison
-    from core.schema import validate_against
+    from core.validation import validate_against
 
     df = read_data(args.data)
     config = build_config(args, df)

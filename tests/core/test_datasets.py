@@ -11,7 +11,7 @@ import pytest
 from core.config import DataConfig
 from core.datasets import BundledDataset, get_bundled, list_bundled, load_bundled
 from core.errors import DataValidationError
-from core.schema import validate_against
+from core.validation import validate_against
 from sample_data.make_cmapss_extract import (
     CONDITIONS,
     RAW_COLUMNS,

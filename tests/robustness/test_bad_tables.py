@@ -15,7 +15,8 @@ import pytest
 
 from core.errors import DataValidationError
 from core.prepare import prepare_experiment
-from core.schema import infer_schema, validate_against
+from core.schema import infer_schema
+from core.validation import validate_against
 from core.vocabulary import UNKNOWN_INDEX, build_vocabulary, key_counts, lookup
 from tests.robustness.conftest import tiny_config, tiny_table
 

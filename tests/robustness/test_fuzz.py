@@ -21,7 +21,8 @@ from core.errors import CoreError
 from core.io import load_table
 from core.prepare import prepare_experiment
 from core.preprocessing import SequencePreprocessor
-from core.schema import infer_schema, validate_against
+from core.schema import infer_schema
+from core.validation import validate_against
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")),
