@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.config import ExperimentConfig
+from core.config import DataConfig, ExperimentConfig
 from core.embedding_sizes import (
     RULE_DESCRIPTIONS,
     RULES,
     embedding_parameters,
     suggest_embedding_dim,
 )
+from core.numeric import to_numeric_values
 from core.prepare import estimate_memory_bytes
 from core.sequences import (
     PART_NAMES,
@@ -153,6 +154,16 @@ def _lstm_parameters(
     return total
 
 
+def _indicator_count(train_rows: pd.DataFrame, data: DataConfig) -> int:
+    """Numeric columns that get a missing-value flag: those missing in training."""
+    if not data.missing_indicators:
+        return 0
+    return sum(
+        bool(np.isnan(to_numeric_values(train_rows[column], column)).any())
+        for column in data.numeric_columns
+    )
+
+
 def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
     """Count examples and estimate memory, parameters and epoch time.
 
@@ -174,7 +185,7 @@ def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
     }
     train_rows = frame[parts == 0]
     embedding: dict[str, int] = {}
-    input_width = len(data.numeric_columns) * 2
+    input_width = len(data.numeric_columns) + _indicator_count(train_rows, data)
     for spec in data.categorical_columns:
         cardinality = len(
             build_vocabulary(

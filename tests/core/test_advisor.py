@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from core.advisor import advise_embedding_sizes, audit_column, preflight
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
@@ -54,3 +56,31 @@ def test_preflight_counts_examples_and_parameters(long_table):
     assert estimate.other_parameters == lstm + (8 + 1) * 32 + 32 + 1
     onehot = preflight(long_table, config.replace(model=ModelConfig(encoding="onehot")))
     assert onehot.embedding_parameters["kind"] == 0
+
+
+def test_preflight_parameters_match_the_model_that_trains(long_table):
+    keras = pytest.importorskip("keras")
+    from core.model import build_model, count_parameters
+    from core.prepare import prepare_experiment
+
+    # One numeric column with gaps (gets a missing flag), one without (gets none).
+    table = long_table.assign(complete=np.arange(len(long_table), dtype=float))
+    data = DataConfig(
+        target_column="label",
+        id_column="entity",
+        time_column="step",
+        categorical_columns=(ColumnSpec("kind", 4), ColumnSpec("shift")),
+        numeric_columns=("reading", "complete"),
+        framing="window",
+        window=3,
+    )
+    for encoding in ("embedding", "onehot"):
+        config = ExperimentConfig(
+            data=data, model=ModelConfig(encoding=encoding, lstm_units=(8, 4))
+        )
+        estimate = preflight(table, config)
+        keras.utils.set_random_seed(0)
+        model = build_model(config, prepare_experiment(table, config).preprocessor)
+        counted = count_parameters(model)
+        expected = sum(estimate.embedding_parameters.values())
+        assert counted["total"] == expected + estimate.other_parameters, encoding
