@@ -13,7 +13,7 @@ from core.embeddings import (
 )
 from core.errors import CoreError
 from core.plots import pca_scatter, similarity_heatmap
-from ui.results import model_sources
+from ui.results import choose_source
 from ui.text import literal
 
 COLOURINGS = {
@@ -23,13 +23,7 @@ COLOURINGS = {
 }
 
 st.title("5. Embeddings")
-sources = model_sources()
-if not sources:
-    st.info("Train a model (or load a bundle) first.")
-    st.page_link("pages/train.py", label="Go to the train page")
-    st.stop()
-labels = [source.label for source in sources]
-source = sources[labels.index(st.selectbox("Model", labels, key="emb_model"))]
+source = choose_source("emb_model")
 columns = list(source.preprocessor.config.categorical_names)
 if not columns:
     st.info("This model has no categorical columns, so it has no embeddings.")

@@ -16,8 +16,8 @@ from ui import state
 from ui.results import (
     bundle_of,
     bundle_zip,
+    choose_source,
     load_bundle_upload,
-    model_sources,
     part_predictions,
     suggested_threshold,
     with_decisions,
@@ -59,13 +59,7 @@ with st.expander("Load a saved model bundle (.zip)"):
         except CoreError as error:
             st.error(literal(error))
 
-sources = model_sources()
-if not sources:
-    st.info("Train a model (or load a bundle) first.")
-    st.page_link("pages/train.py", label="Go to the train page")
-    st.stop()
-labels = [source.label for source in sources]
-source = sources[labels.index(st.selectbox("Model", labels, key="pred_model"))]
+source = choose_source("pred_model")
 task = source.metrics["task"]
 
 st.subheader("Test metrics")

@@ -13,6 +13,9 @@ from core.io import load_table
 from core.schema import SchemaSuggestion, infer_schema
 from ui.state import Dataset
 
+#: Fingerprint prefix of an unchanged bundled data set (followed by its name).
+BUNDLED_PREFIX = "bundled:"
+
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
 def _read_upload(content: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -35,14 +38,13 @@ def dataset_from_upload(content: bytes, name: str) -> Dataset:
 
 def dataset_from_bundled(name: str) -> Dataset:
     """One of the bundled data sets."""
-    return Dataset(_read_bundled(name).copy(), name, f"bundled:{name}")
+    return Dataset(_read_bundled(name).copy(), name, f"{BUNDLED_PREFIX}{name}")
 
 
 def _bundled_name(dataset: Dataset) -> str | None:
     """Registry name when the data is an unchanged bundled set."""
-    prefix = "bundled:"
-    if dataset.fingerprint.startswith(prefix):
-        return dataset.fingerprint[len(prefix) :]
+    if dataset.fingerprint.startswith(BUNDLED_PREFIX):
+        return dataset.fingerprint[len(BUNDLED_PREFIX) :]
     return None
 
 

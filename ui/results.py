@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from core.preprocessing import SequencePreprocessor
 from ui import state
@@ -59,6 +60,17 @@ def model_sources() -> list[ModelSource]:
             )
         )
     return sources
+
+
+def choose_source(key: str) -> ModelSource:
+    """A "Model" picker over :func:`model_sources`; stops the page if there is none."""
+    sources = model_sources()
+    if not sources:
+        st.info("Train a model (or load a bundle) first.")
+        st.page_link("pages/train.py", label="Go to the train page")
+        st.stop()
+    labels = [source.label for source in sources]
+    return sources[labels.index(st.selectbox("Model", labels, key=key))]
 
 
 def comparison_table(results: dict[str, Any], part: str = "test") -> pd.DataFrame:
