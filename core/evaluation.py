@@ -18,6 +18,7 @@ from core.prepare import PreparedData
 from core.preprocessing import SequencePreprocessor
 
 PREDICTION_BATCH_SIZE = 256
+HELD_OUT_PARTS = ("validation", "test")
 
 
 def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.ndarray:
@@ -68,8 +69,28 @@ def part_metrics(
     return compute_metrics(preprocessor.config.task, y_true, y_pred)
 
 
-def evaluate(model: keras.Model, prepared: PreparedData) -> dict[str, Any]:
+def held_out_scores(
+    model: keras.Model, prepared: PreparedData
+) -> dict[str, np.ndarray]:
+    """Model outputs on the validation and test parts (see :func:`predict_scores`)."""
+    return {part: predict_scores(model, prepared, part) for part in HELD_OUT_PARTS}
+
+
+def evaluate(
+    model: keras.Model,
+    prepared: PreparedData,
+    scores: dict[str, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Validation and test metrics of the model and of the naive baseline.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The trained model.
+    prepared : PreparedData
+        From :func:`core.prepare.prepare_experiment`.
+    scores : dict or None
+        Outputs per part from :func:`held_out_scores`, when already computed.
 
     Returns
     -------
@@ -77,6 +98,7 @@ def evaluate(model: keras.Model, prepared: PreparedData) -> dict[str, Any]:
         ``{"task", "validation", "test", "baseline": {"strategy", "validation",
         "test"}, "examples": {...}}`` with lower-case metric names.
     """
+    scores = scores if scores is not None else held_out_scores(model, prepared)
     preprocessor = prepared.preprocessor
     task = preprocessor.config.task
     encoder = preprocessor.target_encoder_
@@ -86,10 +108,9 @@ def evaluate(model: keras.Model, prepared: PreparedData) -> dict[str, Any]:
         "baseline": {"strategy": baseline_name(task)},
         "examples": {name: len(part) for name, part in prepared.parts.items()},
     }
-    for part in ("validation", "test"):
+    for part in HELD_OUT_PARTS:
         labels = prepared.parts[part].labels
-        scores = predict_scores(model, prepared, part)
-        report[part] = part_metrics(preprocessor, labels, scores)
+        report[part] = part_metrics(preprocessor, labels, scores[part])
         baseline = baseline_predictions(
             task,
             _natural_units(preprocessor, train_labels, train_labels)[0],

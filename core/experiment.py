@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import keras
+import numpy as np
 import pandas as pd
 
 from core.config import ExperimentConfig, ModelConfig
@@ -56,6 +57,37 @@ class ExperimentResult:
         return self.training.model
 
 
+def fit_prepared(
+    prepared: PreparedData,
+    config: ExperimentConfig,
+    *,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> TrainingResult:
+    """Build the configured model and fit it on already prepared data."""
+    # Seed before building so the initial weights are reproducible too.
+    keras.utils.set_random_seed(config.train.seed)
+    model = build_model(config, prepared.preprocessor)
+    return train_model(
+        model, prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
+    )
+
+
+def result_of(
+    prepared: PreparedData,
+    config: ExperimentConfig,
+    training: TrainingResult,
+    scores: dict[str, np.ndarray] | None = None,
+) -> ExperimentResult:
+    """Evaluate a fitted model into an :class:`ExperimentResult`."""
+    metrics = evaluate(training.model, prepared, scores)
+    metrics["training"] = fit_summary(training)
+    metrics["parameters"] = count_parameters(training.model)
+    metrics["encoding"] = config.model.encoding
+    return ExperimentResult(config, prepared, training, metrics)
+
+
 def train_prepared(
     prepared: PreparedData,
     config: ExperimentConfig,
@@ -65,17 +97,16 @@ def train_prepared(
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> ExperimentResult:
     """Build, train and evaluate a model on already prepared data."""
-    # Seed before building so the initial weights are reproducible too.
-    keras.utils.set_random_seed(config.train.seed)
-    model = build_model(config, prepared.preprocessor)
-    training = train_model(
-        model, prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
+    training = fit_prepared(
+        prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
     )
-    metrics = evaluate(training.model, prepared)
-    metrics["training"] = fit_summary(training)
-    metrics["parameters"] = count_parameters(training.model)
-    metrics["encoding"] = config.model.encoding
-    return ExperimentResult(config, prepared, training, metrics)
+    return result_of(prepared, config, training)
+
+
+def with_encoding(config: ExperimentConfig, encoding: str) -> ExperimentConfig:
+    """The same experiment with another categorical encoding."""
+    model_config = ModelConfig(**{**config.to_dict()["model"], "encoding": encoding})
+    return config.replace(model=model_config)
 
 
 def run_experiment(
@@ -121,10 +152,7 @@ def run_comparison(
     prepared = prepare_experiment(df, config, memory_limit_bytes)
     results: dict[str, ExperimentResult] = {}
     for encoding in encodings:
-        model_config = ModelConfig(
-            **{**config.to_dict()["model"], "encoding": encoding}
-        )
-        variant = config.replace(model=model_config)
+        variant = with_encoding(config, encoding)
         handler = None
         if progress is not None:
 

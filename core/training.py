@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import keras
@@ -24,6 +24,7 @@ from core.errors import TrainingError
 from core.prepare import PreparedData
 
 Status = Literal["completed", "early_stopped", "cancelled"]
+ProgressKind = Literal["epoch_end", "batch_end"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ProgressEvent:
         Keras's metrics at that point (``loss``, ``val_loss`` at epoch end).
     """
 
-    kind: str
+    kind: ProgressKind
     epoch: int
     epochs: int
     batch: int
@@ -166,7 +167,6 @@ class TrainingResult:
     status: Status
     epochs_run: int
     seconds: float
-    notes: list[str] = field(default_factory=list)
 
 
 def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:

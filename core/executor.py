@@ -1,0 +1,247 @@
+"""The local executor: each run trains in its own ``python -m core.worker`` process.
+
+The web server and the command line only create runs in the :class:`RunStore`
+and launch workers; they never train. A worker waits for one of the store's
+concurrency slots (a lock file: the kernel releases it when the process dies,
+however it dies), trains, and writes everything into its run folder.
+
+Cancel is cooperative first (the worker checks ``cancel.request`` at every
+batch and stops with the best weights), then, after a grace period, the process
+is terminated. A worker that vanished without a final status (killed, out of
+memory) is detected by its pid and marked ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from core.config import ExperimentConfig
+from core.runs import DamagedRun, RunRecord, RunStatus, RunStore
+
+#: Environment variable overriding the number of concurrent training processes.
+CONCURRENCY_VARIABLE = "SEQ_EMBED_MAX_TRAINING"
+DEFAULT_CANCEL_GRACE_SECONDS = 10.0
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+INTERRUPTED_MESSAGE = (
+    "the training process ended without finishing the run (killed, out of "
+    "memory, or the machine restarted); start it again from the Train page"
+)
+
+
+def default_concurrency() -> int:
+    """``$SEQ_EMBED_MAX_TRAINING``, else one training process per two CPU cores."""
+    configured = os.environ.get(CONCURRENCY_VARIABLE)
+    if configured and configured.strip().isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Start time of a live process (``/proc``), or ``None`` if gone or a zombie."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def process_alive(pid: int | None, start_ticks: int | None) -> bool:
+    """Whether that process still runs (the start time guards against pid reuse)."""
+    if pid is None:
+        return False
+    ticks = process_start_ticks(pid)
+    if ticks is None:
+        return False
+    return start_ticks is None or ticks == start_ticks
+
+
+class LocalExecutor:
+    """Launches, watches and cancels training processes on this machine.
+
+    Parameters
+    ----------
+    store : RunStore
+        Where runs live.
+    max_concurrent : int or None
+        Training processes at once; ``None`` means :func:`default_concurrency`.
+    cancel_grace_seconds : float
+        How long a cancelled worker may take to stop by itself.
+    """
+
+    def __init__(
+        self,
+        store: RunStore,
+        max_concurrent: int | None = None,
+        cancel_grace_seconds: float = DEFAULT_CANCEL_GRACE_SECONDS,
+    ) -> None:
+        self.store = store
+        self.max_concurrent = max_concurrent or default_concurrency()
+        self.cancel_grace_seconds = cancel_grace_seconds
+        self._children: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def submit(
+        self,
+        frame: pd.DataFrame,
+        config: ExperimentConfig,
+        encodings: tuple[str, ...] = ("embedding",),
+        data_name: str = "data",
+        owner: str | None = None,
+        label: str | None = None,
+    ) -> RunRecord:
+        """Store a new run and launch its worker; returns at once (``queued``)."""
+        record = self.store.create(
+            frame, config, encodings, data_name, owner=owner, label=label
+        )
+        self.launch(record.id)
+        return self.store.get(record.id)
+
+    def launch(self, run_id: str) -> None:
+        """Start the worker process of a queued run."""
+        path = self.store.run_path(run_id)
+        environment = {
+            **os.environ,
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "core.worker",
+            "--runs-dir",
+            str(self.store.root),
+            "--slots",
+            str(self.max_concurrent),
+            run_id,
+        ]
+        with (path / "worker.log").open("ab") as log:
+            # A new session: a Ctrl-C in the terminal or a restart of the web
+            # server does not take the training process with it.
+            child = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        with self._lock:
+            self._children[run_id] = child
+        self.store.update(
+            run_id,
+            pid=child.pid,
+            pid_start=process_start_ticks(child.pid),
+            host=socket.gethostname(),
+        )
+
+    def _reap(self) -> None:
+        """Collect the exit status of finished children (no zombies linger)."""
+        with self._lock:
+            for run_id, child in list(self._children.items()):
+                if child.poll() is not None:
+                    del self._children[run_id]
+
+    def refresh(self, record: RunRecord) -> RunRecord:
+        """The record, marked ``interrupted`` (or ``cancelled``) if its process died."""
+        if record.status.final or record.pid is None:
+            return record
+        if record.host not in (None, socket.gethostname()):
+            return record  # another machine's process: its own executor watches it
+        self._reap()
+        if process_alive(record.pid, record.pid_start):
+            return record
+        # Re-read: the worker may have written its final status just now.
+        current = self.store.get(record.id)
+        if current.status.final:
+            return current
+        if self.store.cancel_requested(record.id):
+            return self.store.finish(record.id, RunStatus.CANCELLED)
+        return self.store.finish(record.id, RunStatus.INTERRUPTED, INTERRUPTED_MESSAGE)
+
+    def get(self, run_id: str) -> RunRecord:
+        """A run's up-to-date record."""
+        return self.refresh(self.store.get(run_id))
+
+    def list(self) -> list[RunRecord | DamagedRun]:
+        """Every run, newest first, with dead processes detected."""
+        return [
+            item if isinstance(item, DamagedRun) else self.refresh(item)
+            for item in self.store.list()
+        ]
+
+    def cancel(self, run_id: str) -> None:
+        """Ask a run to stop; terminate its process if it has not after the grace."""
+        record = self.get(run_id)
+        if record.status.final:
+            return
+        self.store.request_cancel(run_id)
+        threading.Thread(
+            target=self._enforce_cancel,
+            args=(run_id, time.monotonic() + self.cancel_grace_seconds),
+            name=f"cancel-{run_id}",
+            daemon=True,
+        ).start()
+
+    def _enforce_cancel(self, run_id: str, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.get(run_id).status.final:
+                return
+            time.sleep(0.2)
+        record = self.get(run_id)
+        if record.status.final:
+            return
+        terminate(record.pid, record.pid_start)
+        self.refresh(self.store.get(run_id))
+
+    def wait(
+        self, run_id: str, timeout: float | None = None, poll: float = 0.2
+    ) -> RunRecord:
+        """Block until the run has a final status (or ``timeout`` seconds pass)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            record = self.get(run_id)
+            if record.status.final:
+                return record
+            if deadline is not None and time.monotonic() > deadline:
+                return record
+            time.sleep(poll)
+
+    def queue_position(self, record: RunRecord) -> int | None:
+        """1 for the next queued run to start, 2 for the one after, ...; else None."""
+        if record.status is not RunStatus.QUEUED:
+            return None
+        waiting = sorted(
+            (item.created, item.id)
+            for item in self.store.records()
+            if item.status is RunStatus.QUEUED
+        )
+        ids = [run_id for _, run_id in waiting]
+        return ids.index(record.id) + 1 if record.id in ids else None
+
+
+def terminate(pid: int | None, start_ticks: int | None, grace: float = 3.0) -> None:
+    """SIGTERM the process (and its group), then SIGKILL if it lingers."""
+    if not process_alive(pid, start_ticks):
+        return
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sent)
+        stop = time.monotonic() + grace
+        while time.monotonic() < stop:
+            if not process_alive(pid, start_ticks):
+                return
+            time.sleep(0.1)

@@ -1,0 +1,246 @@
+"""The training process of one run: ``python -m core.worker --runs-dir DIR RUN_ID``.
+
+Launched by :class:`core.executor.LocalExecutor`, never by hand. It waits for a
+concurrency slot, trains every encoding of the run on the data stored with the
+run, and writes progress, bundles, predictions, metrics, embedding snapshots
+and TensorBoard logs into the run folder. Seeds are set here, in this process,
+so a run gives the same numbers alone or next to other runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import resource
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import CoreError
+from core.executor import process_alive
+from core.runs import RunRecord, RunStatus, RunStore
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from core.prepare import PreparedData
+    from core.run_logging import FileCancelToken, ProgressWriter
+
+SLOTS_FOLDER = "_slots"
+#: A queued run whose launcher has not recorded a process within this time is
+#: not waited for (it was never launched).
+UNLAUNCHED_GRACE_SECONDS = 30.0
+POLL_SECONDS = 0.25
+
+
+def _waiting_ahead(store: RunStore, record: RunRecord) -> bool:
+    """Whether an older queued run is alive and should start first (FIFO)."""
+    for other in store.records():
+        ahead = (other.created, other.id) < (record.created, record.id)
+        if not ahead or other.status is not RunStatus.QUEUED:
+            continue
+        if other.pid is None:
+            if time.time() - other.created < UNLAUNCHED_GRACE_SECONDS:
+                return True
+        elif process_alive(other.pid, other.pid_start):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def training_slot(store: RunStore, run_id: str, slots: int) -> Iterator[bool]:
+    """Hold one of ``slots`` lock files while training; yields False if cancelled.
+
+    The kernel releases a lock when its process dies, however it dies, so a
+    killed worker never keeps a slot.
+    """
+    folder = store.root / SLOTS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        if store.cancel_requested(run_id):
+            yield False
+            return
+        record = store.get(run_id)
+        if not _waiting_ahead(store, record):
+            for number in range(slots):
+                handle = (folder / f"slot-{number}.lock").open("a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    handle.close()
+                return
+        time.sleep(POLL_SECONDS)
+
+
+def peak_memory_bytes() -> int:
+    """This process's peak resident memory (Linux reports KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def _configure_tensorflow() -> None:
+    """Deterministic kernels on CPU, so concurrent and solo runs agree exactly."""
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.enable_op_determinism()
+
+
+def run(store: RunStore, run_id: str, slots: int) -> RunStatus:
+    """Wait for a slot, train the run, record the outcome; returns the status."""
+    with training_slot(store, run_id, slots) as acquired:
+        if not acquired:
+            return store.finish(run_id, RunStatus.CANCELLED).status
+        store.update(
+            run_id, status=RunStatus.RUNNING, started=time.time(), pid=os.getpid()
+        )
+        try:
+            cancelled = _train_all(store, run_id)
+        except CoreError as error:
+            status, message, trace = RunStatus.FAILED, str(error), None
+        except Exception as error:  # noqa: BLE001 - a bug: recorded with its trace
+            status = RunStatus.FAILED
+            message = f"training crashed (a bug, please report it): {error!r}"
+            trace = traceback.format_exc()
+        else:
+            status = RunStatus.CANCELLED if cancelled else RunStatus.DONE
+            message, trace = None, None
+        return store.finish(
+            run_id,
+            status,
+            message,
+            traceback=trace,
+            peak_memory_bytes=peak_memory_bytes(),
+        ).status
+
+
+def _train_all(store: RunStore, run_id: str) -> bool:
+    """Train every encoding of the run; returns True when it was cancelled."""
+    from core.run_logging import FileCancelToken, ProgressWriter
+
+    record = store.get(run_id)
+    progress = ProgressWriter(store, run_id)
+    cancel = FileCancelToken(store, run_id)
+    progress.phase("loading")
+    frame = store.load_data(record)
+    _configure_tensorflow()
+    if cancel.cancelled:
+        return True
+    progress.phase("preparing")
+    from core.prepare import prepare_experiment
+
+    prepared = prepare_experiment(frame, record.config)
+    progress.phase(
+        "prepared",
+        examples={name: len(part) for name, part in prepared.parts.items()},
+        notes=list(prepared.notes),
+    )
+    for index, encoding in enumerate(record.encodings):
+        if cancel.cancelled:
+            return True
+        _train_one(store, record, prepared, encoding, index, progress, cancel)
+    return cancel.cancelled
+
+
+def _train_one(
+    store: RunStore,
+    record: RunRecord,
+    prepared: PreparedData,
+    encoding: str,
+    index: int,
+    progress: ProgressWriter,
+    cancel: FileCancelToken,
+) -> None:
+    """Fit, evaluate and save one encoding of the run."""
+    from core.bundle import bundle_from_result, save_bundle
+    from core.evaluation import held_out_scores
+    from core.experiment import fit_prepared, result_of, with_encoding
+    from core.run_logging import EmbeddingSnapshots, TensorBoardScalars, write_projector
+
+    config = with_encoding(record.config, encoding)
+    board = record.path / "tensorboard" / encoding
+    callbacks = [TensorBoardScalars(board)]
+    if encoding == "embedding" and config.data.categorical_names:
+        snapshots = record.path / "snapshots" / encoding
+        callbacks.append(EmbeddingSnapshots(snapshots, prepared.preprocessor))
+    progress.phase("training", encoding=encoding, index=index)
+    training = fit_prepared(
+        prepared,
+        config,
+        callbacks=callbacks,
+        cancel=cancel,
+        progress=progress.training_event(encoding, index, len(record.encodings)),
+    )
+    progress.phase("evaluating", encoding=encoding, index=index)
+    scores = held_out_scores(training.model, prepared)
+    result = result_of(prepared, config, training, scores)
+    progress.phase("saving", encoding=encoding, index=index)
+    save_bundle(bundle_from_result(result), store.bundle_path(record.id, encoding))
+    _save_predictions(record.path / "predictions", encoding, prepared, scores)
+    if encoding == "embedding":
+        write_projector(board, training.model, prepared.preprocessor)
+    store.save_result(record.id, encoding, result.metrics, training.history)
+    progress.phase("saved", encoding=encoding, index=index)
+
+
+def write_parquet(table: pd.DataFrame, path: Path) -> None:
+    """Write a table to Parquet; mixed-type text columns are written as text."""
+    import pyarrow
+
+    try:
+        table.to_parquet(path, index=False)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        # Object columns mixing numbers and text (ids read from a messy file)
+        # have no Parquet type; they are shown as text anyway.
+        fixed = table.copy()
+        for column in fixed.select_dtypes(include="object").columns:
+            fixed[column] = fixed[column].map(lambda v: v if v is None else str(v))
+        fixed.to_parquet(path, index=False)
+
+
+def _save_predictions(
+    folder: Path,
+    encoding: str,
+    prepared: PreparedData,
+    scores: dict[str, np.ndarray],
+) -> None:
+    """Held-out prediction tables (Parquet) with encoded labels and raw scores."""
+    import numpy as np
+
+    from core.evaluation import prediction_table
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, part_scores in scores.items():
+        table = prediction_table(prepared, part, part_scores)
+        write_parquet(table, folder / f"{encoding}_{part}.parquet")
+        labels = prepared.parts[part].labels
+        np.savez(
+            folder / f"{encoding}_{part}.npz",
+            labels=np.zeros(0) if labels is None else labels,
+            scores=part_scores,
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the training process."""
+    parser = argparse.ArgumentParser(prog="python -m core.worker")
+    parser.add_argument("--runs-dir", required=True)
+    parser.add_argument("--slots", type=int, default=1)
+    parser.add_argument("run_id")
+    args = parser.parse_args(argv)
+    status = run(RunStore(args.runs_dir), args.run_id, max(1, args.slots))
+    return 0 if status in (RunStatus.DONE, RunStatus.CANCELLED) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
