@@ -118,6 +118,22 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
     return target
 
 
+def copy_bundle(source: str | Path, directory: str | Path) -> Path:
+    """Copy a saved bundle to ``directory`` atomically (same rules as saving)."""
+    target = Path(directory).resolve()
+    _require_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name in REQUIRED_FILES:
+            shutil.copy2(Path(source) / name, staging / name)
+        _replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
 def _require_replaceable(target: Path) -> None:
     """Refuse to overwrite anything but a bundle or an empty folder."""
     if not target.exists() and not target.is_symlink():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from core.config import ColumnSpec, ExperimentConfig
 from core.errors import ConfigError, CoreError
 
 EXIT_USAGE = 2
+ENCODINGS = ("embedding", "onehot")
 
 
 def read_data(source: str) -> pd.DataFrame:
@@ -182,16 +184,48 @@ def _print_notes(notes: Sequence[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _print_progress(event: Any) -> None:
-    if event.kind == "epoch_end":
-        logs = ", ".join(f"{key} {value:.4f}" for key, value in event.logs.items())
-        print(f"epoch {event.epoch + 1}/{event.epochs}: {logs}", file=sys.stderr)
+def _print_epoch(event: dict[str, Any]) -> None:
+    logs = ", ".join(f"{key} {value:.4f}" for key, value in event["logs"].items())
+    print(
+        f"{event['encoding']} epoch {event['epoch'] + 1}/{event['epochs']}: {logs}",
+        file=sys.stderr,
+    )
+
+
+def follow_run(executor: Any, run_id: str, poll: float = 0.5) -> Any:
+    """Print a run's epochs and notes as they arrive; returns its final record.
+
+    Ctrl-C cancels the run (cooperatively, then by terminating it).
+    """
+    seen = 0
+    try:
+        while True:
+            record = executor.get(run_id)
+            events = executor.store.progress(run_id)
+            for event in events[seen:]:
+                if event["kind"] == "epoch":
+                    _print_epoch(event)
+                elif event.get("phase") == "prepared":
+                    _print_notes(event.get("notes", ()))
+            seen = len(events)
+            if record.status.final:
+                return record
+            time.sleep(poll)
+    except KeyboardInterrupt:
+        print(f"cancelling run {run_id}...", file=sys.stderr)
+        executor.cancel(run_id)
+        return executor.wait(run_id, timeout=executor.cancel_grace_seconds + 10)
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from core.runs import RunStore
+
+    return RunStore(args.runs_dir)
 
 
 def command_train(args: argparse.Namespace) -> int:
-    """Train, evaluate and save a bundle."""
-    from core.bundle import bundle_from_result, save_bundle
-    from core.experiment import run_comparison
+    """Train in a child process as a run of the store; optionally copy a bundle."""
+    from core.executor import LocalExecutor
     from core.validation import validate_against
 
     df = read_data(args.data)
@@ -202,36 +236,81 @@ def command_train(args: argparse.Namespace) -> int:
         encodings.append(
             "onehot" if config.model.encoding == "embedding" else "embedding"
         )
-    results = run_comparison(
-        df,
-        config,
-        encodings=encodings,
-        progress=lambda _, event: _print_progress(event),
+    executor = LocalExecutor(_store(args))
+    record = executor.submit(
+        df, config, tuple(encodings), data_name=Path(args.data).name
     )
-    main = results[config.model.encoding]
-    _print_notes(main.prepared.notes)
-    out = save_bundle(bundle_from_result(main), args.out)
-    summary: dict[str, Any] = {"bundle": str(out)}
-    for encoding, result in results.items():
+    print(f"run {record.id} in {executor.store.root}", file=sys.stderr)
+    record = follow_run(executor, record.id)
+    return _report_training(executor.store, record, args.out)
+
+
+def _report_training(store: Any, record: Any, out: str | None) -> int:
+    """Print the summary JSON of a finished run, copying bundles to ``out``."""
+    from core.bundle import copy_bundle
+    from core.runs import RunStatus
+
+    if record.status is not RunStatus.DONE:
+        if record.traceback:
+            print(record.traceback, file=sys.stderr)
+        print(
+            f"error: run {record.id} {record.status.value}: {record.error or ''}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE if record.status is RunStatus.FAILED else 1
+    results = store.results(record.id)
+    main_encoding = record.encodings[0]
+    summary: dict[str, Any] = {"run": record.id, "runs_dir": str(store.root)}
+    summary["bundle"] = str(store.bundle_path(record.id, main_encoding))
+    for encoding in record.encodings:
+        if out:
+            target = Path(out)
+            if encoding != main_encoding:
+                target = target.with_name(f"{target.name}_{encoding}")
+            copied = copy_bundle(store.bundle_path(record.id, encoding), target)
+            if encoding == main_encoding:
+                summary["bundle"] = str(copied)
         summary[encoding] = {
-            key: result.metrics[key] for key in ("validation", "test", "parameters")
+            key: results[encoding][key] for key in ("validation", "test", "parameters")
         }
-        if encoding != config.model.encoding:
-            save_bundle(
-                bundle_from_result(result),
-                Path(args.out).with_name(f"{Path(args.out).name}_{encoding}"),
-            )
-    summary["baseline"] = main.metrics["baseline"]
+    summary["baseline"] = results[main_encoding]["baseline"]
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
 
+def resolve_model(args: argparse.Namespace) -> Path:
+    """``--model``: a bundle folder, or a run id of the store (``--encoding``)."""
+    from core.runs import RunNotFoundError
+
+    path = Path(args.model)
+    if path.is_dir():
+        return path
+    store = _store(args)
+    try:
+        record = store.get(args.model)
+    except RunNotFoundError as error:
+        raise ConfigError(
+            "--model",
+            f"expected a bundle folder or a run id of the store {store.root}, "
+            f"received {args.model!r}",
+        ) from error
+    encoding = args.encoding or record.encodings[0]
+    bundle = store.bundle_path(record.id, encoding)
+    if not bundle.is_dir():
+        raise ConfigError(
+            "--encoding",
+            f"expected one of the run's trained encodings "
+            f"{sorted(store.results(record.id))}, received {encoding!r}",
+        )
+    return bundle
+
+
 def command_predict(args: argparse.Namespace) -> int:
-    """Predict on a new file with a saved bundle and write a CSV."""
+    """Predict on a new file with a saved bundle or a run and write a CSV."""
     from core.bundle import load_bundle, predict
     from core.io import write_csv_safely
 
-    bundle = load_bundle(args.model)
+    bundle = load_bundle(resolve_model(args))
     result = predict(bundle, read_data(args.data), last_only=args.last_only)
     Path(args.out).write_bytes(write_csv_safely(result.table))
     for column, values in result.unknown_values.items():
@@ -251,7 +330,7 @@ def command_embeddings(args: argparse.Namespace) -> int:
     from core.embeddings import embedding_frame, export_projector, extract_embedding
     from core.io import write_csv_safely
 
-    bundle = load_bundle(args.model)
+    bundle = load_bundle(resolve_model(args))
     table = extract_embedding(bundle.model, bundle.preprocessor, args.column)
     frame = embedding_frame(table, n_components=args.components)
     Path(args.out).write_bytes(write_csv_safely(frame))
@@ -262,10 +341,19 @@ def command_embeddings(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Argument parser with the three subcommands."""
+    """Argument parser with the subcommands."""
+    from core.cli_runs import add_runs_commands
+
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--runs-dir",
+        help="the run store (default: $SEQ_EMBED_RUNS_DIR, else ./runs)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train and save a model bundle")
+    train = commands.add_parser(
+        "train", parents=[store], help="train as a run of the store"
+    )
     train.add_argument("--data", required=True, help="CSV/Parquet file or bundled name")
     train.add_argument("--target")
     train.add_argument("--id")
@@ -279,27 +367,35 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stride", type=int)
     train.add_argument("--horizon", type=int)
     train.add_argument("--max-length", type=int)
-    train.add_argument("--encoding", choices=("embedding", "onehot"))
+    train.add_argument("--encoding", choices=ENCODINGS)
     train.add_argument("--compare", action="store_true", help="also train the twin")
     train.add_argument("--epochs", type=int)
     train.add_argument("--batch-size", type=int)
     train.add_argument("--seed", type=int)
     train.add_argument("--config", help="experiment config JSON; flags override it")
-    train.add_argument("--out", required=True, help="bundle directory")
+    train.add_argument("--out", help="also copy the bundle to this directory")
     train.set_defaults(handler=command_train)
-    predict = commands.add_parser("predict", help="predict with a saved bundle")
-    predict.add_argument("--model", required=True)
+    model_help = "a bundle folder or a run id"
+    predict = commands.add_parser(
+        "predict", parents=[store], help="predict with a bundle or a run"
+    )
+    predict.add_argument("--model", required=True, help=model_help)
+    predict.add_argument("--encoding", choices=ENCODINGS, help="of a run's models")
     predict.add_argument("--data", required=True)
     predict.add_argument("--out", required=True)
     predict.add_argument("--last-only", action="store_true")
     predict.set_defaults(handler=command_predict)
-    embeddings = commands.add_parser("embeddings", help="export a column's embedding")
-    embeddings.add_argument("--model", required=True)
+    embeddings = commands.add_parser(
+        "embeddings", parents=[store], help="export a column's embedding"
+    )
+    embeddings.add_argument("--model", required=True, help=model_help)
+    embeddings.add_argument("--encoding", choices=ENCODINGS, help="of a run's models")
     embeddings.add_argument("--column", required=True)
     embeddings.add_argument("--out", required=True)
     embeddings.add_argument("--components", type=int, default=2, choices=(2, 3))
     embeddings.add_argument("--projector", help="also write TSVs to this folder")
     embeddings.set_defaults(handler=command_embeddings)
+    add_runs_commands(commands, store)
     return parser
 
 

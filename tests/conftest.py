@@ -61,3 +61,16 @@ def make_long_table(
 def long_table() -> pd.DataFrame:
     """A fresh small table for each test."""
     return make_long_table()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_run_store(tmp_path_factory):
+    """Every test session trains into its own run store, never ./runs."""
+    folder = tmp_path_factory.mktemp("run_store")
+    previous = os.environ.get("SEQ_EMBED_RUNS_DIR")
+    os.environ["SEQ_EMBED_RUNS_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("SEQ_EMBED_RUNS_DIR", None)
+    else:
+        os.environ["SEQ_EMBED_RUNS_DIR"] = previous

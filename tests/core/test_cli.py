@@ -141,3 +141,82 @@ def test_bad_input_exits_2_with_one_error_line(
     assert error[-1].startswith("error: ")
     assert message in error[-1]
     assert not any("Traceback" in line for line in error)
+
+
+@pytest.fixture(scope="module")
+def run_store(tmp_path_factory):
+    """Two runs in a fresh store, trained without ``--out``."""
+    folder = tmp_path_factory.mktemp("cli_runs")
+    data = folder / "data.csv"
+    make_long_table(seed=6, entities=30).to_csv(data, index=False)
+    base = (
+        f"train --data {data} --target label --id entity --time step "
+        f"--categorical kind:2 --numeric reading --epochs 1 "
+        f"--runs-dir {folder / 'runs'}"
+    ).split()
+    for extra in (["--seed", "1"], ["--seed", "2", "--compare"]):
+        assert main([*base, *extra]) == 0
+    return folder
+
+
+def _runs_json(run_store, capsys) -> list[dict]:
+    capsys.readouterr()
+    assert main(["runs", "list", "--json", "--runs-dir", str(run_store / "runs")]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_without_out_records_a_run_and_prints_its_id(run_store, capsys):
+    runs = _runs_json(run_store, capsys)
+    assert [run["encodings"] for run in runs] == [
+        ["embedding", "onehot"],
+        ["embedding"],
+    ]
+    for run in runs:
+        assert {"id", "status", "created", "encodings", "metrics", "error"} <= set(run)
+        assert run["status"] == "done"
+        assert run["error"] is None
+        assert set(run["metrics"]) == set(run["encodings"])
+        assert "roc_auc" in run["metrics"]["embedding"]
+
+
+def test_runs_show_and_compare(run_store, capsys):
+    newest, oldest = (run["id"] for run in _runs_json(run_store, capsys))
+    store = ["--runs-dir", str(run_store / "runs")]
+    assert main(["runs", "show", newest, "--json", *store]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["config"]["train"]["seed"] == 2
+    assert main(["runs", "compare", oldest, newest, *store]) == 0
+    text = capsys.readouterr().out
+    assert "train.seed" in text
+    assert "encodings" in text
+    assert "data.window" not in text, "only the settings that differ"
+
+
+def test_predict_accepts_a_run_id(run_store, capsys, tmp_path):
+    newest = _runs_json(run_store, capsys)[0]["id"]
+    out = tmp_path / "p.csv"
+    store = ["--runs-dir", str(run_store / "runs")]
+    code = main(
+        ["predict", "--model", newest, "--encoding", "onehot", "--data",
+         str(run_store / "data.csv"), "--out", str(out), *store]
+    )  # fmt: skip
+    assert code == 0
+    assert len(pd.read_csv(out)) == 30
+    code = main(["predict", "--model", "20200101-000000-abcdef", "--data",
+                 str(run_store / "data.csv"), "--out", str(out), *store])  # fmt: skip
+    assert code == 2
+    assert "expected a bundle folder or a run id" in capsys.readouterr().err
+
+
+def test_runs_delete_removes_the_run(tmp_path, capsys, run_store):
+    import shutil
+
+    copy = tmp_path / "runs"
+    shutil.copytree(run_store / "runs", copy)
+    capsys.readouterr()
+    main(["runs", "list", "--json", "--runs-dir", str(copy)])
+    first = json.loads(capsys.readouterr().out)[0]["id"]
+    assert main(["runs", "delete", first, "--runs-dir", str(copy)]) == 0
+    main(["runs", "list", "--json", "--runs-dir", str(copy)])
+    assert first not in [run["id"] for run in json.loads(capsys.readouterr().out)]
+    assert main(["runs", "show", first, "--runs-dir", str(copy)]) == 2
