@@ -8,6 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.runs import sync_with_url
+
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="Sequence Embedding Studio", layout="wide")
@@ -20,6 +22,8 @@ navigation = st.navigation(
         st.Page(PAGES / "train.py", title="3. Train"),
         st.Page(PAGES / "predictions.py", title="4. Predictions"),
         st.Page(PAGES / "embeddings.py", title="5. Embeddings"),
+        st.Page(PAGES / "runs.py", title="Runs"),
     ]
 )
+sync_with_url()
 navigation.run()

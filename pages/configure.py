@@ -64,7 +64,6 @@ if submitted is not None:
     config, twin = submitted
     state.put(state.CONFIG, config)
     state.put(state.TRAIN_TWIN, twin)
-    state.put(state.RESULTS, None)
     st.success("Configuration saved.")
 
 config = state.get(state.CONFIG)

@@ -13,6 +13,7 @@ from core.embeddings import (
 )
 from core.errors import CoreError
 from core.plots import pca_scatter, similarity_heatmap
+from ui import runs
 from ui.results import choose_source
 from ui.text import literal
 
@@ -23,6 +24,7 @@ COLOURINGS = {
 }
 
 st.title("5. Embeddings")
+runs.sync_with_url()  # also here: AppTest runs a page without app.py
 source = choose_source("emb_model")
 columns = list(source.preprocessor.config.categorical_names)
 if not columns:

@@ -12,7 +12,7 @@ from core.plots import (
     residuals_figure,
     roc_figure,
 )
-from ui import state
+from ui import runs, state
 from ui.results import (
     bundle_of,
     bundle_zip,
@@ -51,6 +51,7 @@ def threshold_control(source) -> float:
 
 
 st.title("4. Predictions")
+runs.sync_with_url()  # also here: AppTest runs a page without app.py
 with st.expander("Load a saved model bundle (.zip)"):
     archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
     if archive is not None and st.button("Load bundle", key="pred_bundle_load"):

@@ -1,89 +1,117 @@
-"""Train page: start, watch, cancel; then compare model, twin and baseline."""
+"""Train page: start a run, watch it live, cancel it; then its metrics side by side.
+
+Training happens in its own process (core's executor); this page submits the run
+and reads its progress from the run store, so a refresh, a page change or a
+closed browser never stops it.
+"""
 
 import streamlit as st
 
 from core.plots import metric_comparison, training_curves
-from ui import state
-from ui.jobs import TrainingJob
-from ui.results import comparison_table
+from core.run_views import live_progress, metrics_side_by_side
+from core.runs import RunStatus
+from ui import runs, state
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
 
+
+def duration(seconds: float | None) -> str:
+    """Seconds as ``1 min 05 s``."""
+    if seconds is None:
+        return "–"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
 st.title("3. Train")
+runs.sync_with_url()  # also here: AppTest runs a page without app.py
 dataset, config = state.dataset(), state.get(state.CONFIG)
-if dataset is None or config is None:
+current = runs.record(state.get(state.CURRENT_RUN))
+if (dataset is None or config is None) and current is None:
     st.info("Load data and save a configuration first.")
     st.page_link("pages/configure.py", label="Go to the configure page")
     st.stop()
 
-job: TrainingJob | None = state.get(state.JOB)
-encodings = (
-    ("embedding", "onehot") if state.get(state.TRAIN_TWIN, True) else ("embedding",)
-)
-st.caption(
-    f"{len(dataset.frame):,} rows · target **{literal(config.data.target_column)}** "
-    f"({config.data.task}) · models: {', '.join(encodings)} · "
-    f"up to {config.train.epochs} epochs"
-)
-running = job is not None and job.running
+executor = runs.executor()
+active = current is not None and not current.status.final
+ready = dataset is not None and config is not None
+if ready:
+    twin = state.get(state.TRAIN_TWIN, True)
+    encodings = ("embedding", "onehot") if twin else ("embedding",)
+    target = literal(config.data.target_column)
+    st.caption(
+        f"{len(dataset.frame):,} rows · target **{target}** "
+        f"({config.data.task}) · models: {', '.join(encodings)} · "
+        f"up to {config.train.epochs} epochs"
+    )
 start, stop = st.columns(2)
-if start.button("Train", key="train_start", type="primary", disabled=running):
-    job = TrainingJob(config, encodings)
-    state.put(state.JOB, job)
-    job.start(dataset.frame)
-if stop.button("Cancel", key="train_cancel", disabled=not running):
-    job.cancel()
+if ready and start.button("Train", key="train_start", type="primary", disabled=active):
+    submitted = executor.submit(dataset.frame, config, encodings, dataset.name)
+    runs.follow(submitted.id)
+    st.rerun()  # the buttons change state at once
+if not ready:
+    start.caption("Load data and save a configuration to start another run.")
+if stop.button("Cancel", key="train_cancel", disabled=not active):
+    executor.cancel(current.id)
+    st.rerun()
+st.caption(
+    f"Runs are kept in `{literal(executor.store.root)}` "
+    "(see the Runs page); training runs in its own process, so you can leave this "
+    "page or close the browser."
+)
 
 
-@st.fragment(run_every=1.0)
-def progress_panel() -> None:
-    """Poll the background job; never blocks the page."""
-    current: TrainingJob | None = state.get(state.JOB)
-    if current is None:
+@st.fragment(run_every=1.0 if active else None)
+def progress_panel(run_id: str, was_active: bool) -> None:
+    """Poll the run store; never blocks the page."""
+    record = runs.record(run_id)
+    if record is None:
         return
-    snapshot = current.snapshot()
-    if current.running:
-        batches = max(snapshot.batches, 1)
-        done = (snapshot.epoch + (snapshot.batch + 1) / batches) / snapshot.epochs
-        st.progress(
-            min(done, 1.0),
-            text=f"{snapshot.model or 'preparing'} · epoch {snapshot.epoch + 1}/"
-            f"{snapshot.epochs} · batch {snapshot.batch + 1}/{batches}",
-        )
-    for name, curves in snapshot.curves.items():
+    events = executor.store.progress(run_id)
+    view = live_progress(record, events, executor.queue_position(record))
+    if not record.status.final:
+        st.progress(view.fraction, text=view.text)
+        details = [f"elapsed {duration(view.elapsed)}"]
+        if view.remaining is not None:
+            details.append(f"at most about {duration(view.remaining)} left")
+        if view.batch_loss is not None:
+            details.append(f"latest batch loss {view.batch_loss:.4f}")
+        st.caption(f"Run `{run_id}` · " + " · ".join(details))
+    for note in view.notes:
+        st.caption(literal(note))
+    for name, curves in view.curves.items():
         st.plotly_chart(
             training_curves(curves, f"Training curves: {MODEL_TITLES.get(name, name)}"),
             key=f"train_curves_{name}_{len(curves.get('loss', []))}",
         )
-    # Only a finished run replaces the previous models: a cancelled or failed
-    # run leaves the user's earlier results in place.
-    finished = snapshot.status == "done" and current.results
-    if finished and state.get(state.RESULTS) is not current.results:
-        state.put(state.RESULTS, current.results)
-        st.rerun(scope="app")
-    if snapshot.status == "failed":
-        st.error(literal(snapshot.error))
-    elif snapshot.status == "crashed":
-        # A bug, not a data problem: surface it with its trace.
-        raise RuntimeError(f"training crashed:\n{snapshot.error}")
+    if was_active and record.status.final:
+        st.rerun(scope="app")  # show the results below, adopt the finished run
 
 
-progress_panel()
-results = state.get(state.RESULTS)
-if results:
-    status = {name: r.training.status for name, r in results.items()}
-    if "cancelled" in status.values():
-        st.warning("Training was cancelled; the models keep the best weights reached.")
-    table = comparison_table(results)
-    st.subheader("Test metrics, side by side")
-    st.dataframe(table, hide_index=True, key="train_comparison")
-    if config.data.task != "regression":
-        st.caption(
-            "Accuracy, precision, recall and F1 use a 0.5 threshold; when one class "
-            "is rare they can equal the baseline's, and ROC AUC / PR AUC show how "
-            "well each model ranks the examples. 'Balance classes' on the "
-            "configure page moves the threshold's trade-off."
+if current is not None:
+    progress_panel(current.id, active)
+    if current.status is RunStatus.FAILED:
+        st.error(literal(current.error))
+        if current.traceback:
+            with st.expander("Details for a bug report"):
+                st.code(current.traceback)
+    elif current.status is RunStatus.INTERRUPTED:
+        st.error(literal(current.error))
+    elif current.status is RunStatus.CANCELLED:
+        st.warning(
+            "This run was cancelled. The models you had open before stay open; "
+            "a model saved before the cancel can be opened from the Runs page."
         )
-    st.plotly_chart(metric_comparison(table), key="train_comparison_chart")
-    st.page_link("pages/predictions.py", label="Next: predictions")
+    if current.status is RunStatus.DONE:
+        table = metrics_side_by_side(executor.store, [current]).drop(columns="run")
+        st.subheader("Test metrics, side by side")
+        st.dataframe(table, hide_index=True, key="train_comparison")
+        if current.config.data.task != "regression":
+            st.caption(
+                "Accuracy, precision, recall and F1 use a 0.5 threshold; when one "
+                "class is rare they can equal the baseline's, and ROC AUC / PR AUC "
+                "show how well each model ranks the examples."
+            )
+        st.plotly_chart(metric_comparison(table), key="train_comparison_chart")
+        st.page_link("pages/predictions.py", label="Next: predictions")

@@ -3,62 +3,82 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core.preprocessing import SequencePreprocessor
-from ui import state
-
-_HEADLINE = {
-    "binary": ("accuracy", "roc_auc", "pr_auc", "f1"),
-    "multiclass": ("accuracy", "macro_f1"),
-    "regression": ("rmse", "mae", "r2"),
-}
+from ui import runs, state
 
 
 @dataclass
 class ModelSource:
-    """A trained model the result pages can show: from this session or a bundle."""
+    """A trained model the result pages can show: from a run or an uploaded bundle.
+
+    ``run_id`` and ``encoding`` are set for a run's model; its held-out
+    predictions were written by the training process into the run folder.
+    """
 
     label: str
-    model: Any
-    preprocessor: SequencePreprocessor
-    metrics: dict[str, Any]
-    history: dict[str, list[float]]
-    result: Any | None  # ExperimentResult when trained in this session
-    bundle: Any | None  # core.bundle.Bundle when loaded from a file
+    bundle: Any  # core.bundle.Bundle
+    path: Path | None
+    run_id: str | None = None
+    encoding: str | None = None
+
+    @property
+    def model(self) -> Any:
+        """The Keras model."""
+        return self.bundle.model
+
+    @property
+    def preprocessor(self) -> SequencePreprocessor:
+        """The fitted preprocessor."""
+        return self.bundle.preprocessor
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Validation/test metrics and baseline."""
+        return self.bundle.metrics
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch curves."""
+        return self.bundle.history
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=16)
+def _load_bundle(path: str, modified: float) -> Any:
+    from core.bundle import load_bundle
+
+    return load_bundle(path)
+
+
+def run_sources(run_id: str) -> list[ModelSource]:
+    """One source per trained encoding of a run."""
+    store = runs.store()
+    sources = []
+    for encoding in store.results(run_id):
+        path = store.bundle_path(run_id, encoding)
+        if not (path / "model.keras").is_file():
+            continue
+        bundle = _load_bundle(str(path), (path / "model.keras").stat().st_mtime)
+        label = f"{encoding} model (run {run_id})"
+        sources.append(ModelSource(label, bundle, path, run_id, encoding))
+    return sources
 
 
 def model_sources() -> list[ModelSource]:
-    """Models trained in this session, then a loaded bundle."""
+    """The open run's models, then a loaded bundle."""
     sources = []
-    for encoding, result in (state.get(state.RESULTS) or {}).items():
-        sources.append(
-            ModelSource(
-                f"{encoding} model (trained here)",
-                result.model,
-                result.prepared.preprocessor,
-                result.metrics,
-                result.training.history,
-                result,
-                None,
-            )
-        )
+    open_run = state.get(state.OPEN_RUN)
+    if open_run and runs.record(open_run) is not None:
+        sources.extend(run_sources(open_run))
     bundle = state.get(state.LOADED_BUNDLE)
     if bundle is not None:
-        sources.append(
-            ModelSource(
-                f"{bundle.config.model.encoding} model (loaded bundle)",
-                bundle.model,
-                bundle.preprocessor,
-                bundle.metrics,
-                bundle.history,
-                None,
-                bundle,
-            )
-        )
+        label = f"{bundle.config.model.encoding} model (loaded bundle)"
+        sources.append(ModelSource(label, bundle, None))
     return sources
 
 
@@ -73,52 +93,34 @@ def choose_source(key: str) -> ModelSource:
     return sources[labels.index(st.selectbox("Model", labels, key=key))]
 
 
-def comparison_table(results: dict[str, Any], part: str = "test") -> pd.DataFrame:
-    """Headline metrics of each model and the baseline, with time and size."""
-    rows = []
-    task = next(iter(results.values())).metrics["task"]
-    names = _HEADLINE[task]
-    for encoding, result in results.items():
-        metrics = result.metrics
-        row = {"model": f"{encoding} LSTM"}
-        row.update({name: metrics[part].get(name) for name in names})
-        row["parameters"] = metrics["parameters"]["total"]
-        row["epochs"] = metrics["training"]["epochs_run"]
-        row["seconds"] = metrics["training"]["seconds"]
-        rows.append(row)
-    baseline = next(iter(results.values())).metrics["baseline"]
-    row = {"model": f"baseline ({baseline['strategy']})"}
-    row.update({name: baseline[part].get(name) for name in names})
-    rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def part_predictions(
     source: ModelSource, part: str = "test"
 ) -> tuple[pd.DataFrame, Any, Any] | None:
     """Prediction table, encoded labels and scores on one held-out part.
 
-    ``None`` for a loaded bundle (its training data is not in the session).
-    Memoised per model and part, so moving a slider does not predict again.
+    Read from the run folder, where the training process wrote them; ``None``
+    for an uploaded bundle (its training data is not here).
     """
-    from core.evaluation import predict_scores, prediction_table
-
-    if source.result is None:
+    if source.run_id is None:
         return None
-    memo = state.get(state.PREDICTION_MEMO) or {}
-    key = (id(source.result), part)
-    if key not in memo:
-        prepared = source.result.prepared
-        scores = predict_scores(source.model, prepared, part)
-        # Keep only this model's parts: results of older runs are not shown again.
-        memo = {k: v for k, v in memo.items() if k[0] == key[0]}
-        memo[key] = (
-            prediction_table(prepared, part, scores),
-            prepared.parts[part].labels,
-            scores,
-        )
-        state.put(state.PREDICTION_MEMO, memo)
-    return memo[key]
+    return _stored_predictions(
+        str(runs.store().root), source.run_id, source.encoding, part
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stored_predictions(
+    root: str, run_id: str, encoding: str, part: str
+) -> tuple[pd.DataFrame, Any, Any] | None:
+    import numpy as np
+
+    folder = Path(root) / run_id / "predictions"
+    table_path = folder / f"{encoding}_{part}.parquet"
+    if not table_path.is_file():
+        return None
+    with np.load(folder / f"{encoding}_{part}.npz") as arrays:
+        labels, scores = arrays["labels"], arrays["scores"]
+    return pd.read_parquet(table_path), labels, scores
 
 
 def suggested_threshold(source: ModelSource) -> float | None:
@@ -140,26 +142,20 @@ def with_decisions(table: pd.DataFrame, classes: Any, threshold: float) -> pd.Da
 
 
 def bundle_of(source: ModelSource) -> Any:
-    """A core.bundle.Bundle for a source (building one for a session model)."""
-    from core.bundle import bundle_from_result
-
-    return (
-        source.bundle
-        if source.bundle is not None
-        else bundle_from_result(source.result)
-    )
+    """The core.bundle.Bundle of a source."""
+    return source.bundle
 
 
 def bundle_zip(source: ModelSource) -> bytes:
-    """The source's bundle as zip bytes, written atomically into a temp folder."""
+    """The source's bundle as zip bytes (a loaded bundle is saved to a temp folder)."""
     import tempfile
-    from pathlib import Path
 
     from core.bundle import bundle_zip_bytes, save_bundle
 
+    if source.path is not None:
+        return bundle_zip_bytes(source.path)
     with tempfile.TemporaryDirectory() as folder:
-        path = save_bundle(bundle_of(source), Path(folder) / "bundle")
-        return bundle_zip_bytes(path)
+        return bundle_zip_bytes(save_bundle(source.bundle, Path(folder) / "bundle"))
 
 
 def load_bundle_upload(content: bytes) -> Any:

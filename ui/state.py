@@ -1,8 +1,9 @@
 """Every session-state key, defined once, with small typed accessors.
 
 Pages never type key strings. Domain objects (the DataFrame, the config, the
-training job, bundles) live here; widget values do not, because Streamlit clears
-widget state when the user leaves a page.
+ids of the current and open runs, bundles) live here; widget values do not,
+because Streamlit clears widget state when the user leaves a page. Trained
+models live in the run store, not here.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ SELECTION = "column_selection"
 CONFIG = "experiment_config"
 TRAIN_TWIN = "train_onehot_twin"
 SIZE_OVERRIDES = "embedding_size_overrides"
-JOB = "training_job"
-RESULTS = "training_results"
+#: The run this session started or followed (its id is also in the URL).
+CURRENT_RUN = "current_run_id"
+#: The run whose models the result pages show (the latest finished one).
+OPEN_RUN = "open_run_id"
+#: The finished current run already made the open one (so it happens once).
+ADOPTED_RUN = "adopted_run_id"
 LOADED_BUNDLE = "loaded_bundle"
 PREDICTION = "new_prediction"
 PREDICTION_MEMO = "test_prediction_memo"
@@ -35,8 +40,9 @@ DOWNSTREAM = (
     CONFIG,
     TRAIN_TWIN,
     SIZE_OVERRIDES,
-    JOB,
-    RESULTS,
+    CURRENT_RUN,
+    OPEN_RUN,
+    ADOPTED_RUN,
     LOADED_BUNDLE,
     PREDICTION,
     PREDICTION_MEMO,
@@ -64,10 +70,10 @@ def put(key: str, value: Any) -> None:
 
 
 def reset_downstream() -> None:
-    """Forget everything computed from the previous data."""
-    job = st.session_state.get(JOB)
-    if job is not None:
-        job.cancel()
+    """Forget everything computed from the previous data.
+
+    Runs are not cancelled: they live in the run store and stay on the Runs page.
+    """
     for key in DOWNSTREAM:
         st.session_state.pop(key, None)
 

@@ -1,4 +1,4 @@
-"""AppTest helpers: run the app through its navigation, seed state, wait for jobs."""
+"""AppTest helpers: run the app through its navigation, seed state, wait for runs."""
 
 from __future__ import annotations
 
@@ -13,15 +13,21 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 #: Shared run timeout: the first run of a training page imports TensorFlow.
 TIMEOUT = 120
-PAGES = ("home", "data", "configure", "train", "predictions", "embeddings")
+PAGES = ("home", "data", "configure", "train", "predictions", "embeddings", "runs")
+#: Safety net for a training run in its child process.
+RUN_SECONDS = 600
 
 
-def open_page(page: str, state: dict | None = None) -> AppTest:
-    """Run the app, seed session state, then switch to ``pages/<page>.py``."""
+def open_page(
+    page: str, state: dict | None = None, query: dict | None = None
+) -> AppTest:
+    """Run the app, seed session state (and URL query), then switch to a page."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in (state or {}).items():
         app.session_state[key] = value
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
     app.run()
     if page != "home":
         app.switch_page(f"pages/{page}.py").run()
@@ -56,3 +62,24 @@ def sample_state():
         state.DATA_FINGERPRINT: dataset.fingerprint,
         state.DATA_NOTES: [],
     }
+
+
+def wait_for_current_run(app: AppTest):
+    """Block until the session's current run is final; returns its record."""
+    from core.executor import LocalExecutor
+    from core.runs import RunStore
+    from ui import state
+
+    run_id = app.session_state[state.CURRENT_RUN]
+    record = LocalExecutor(RunStore()).wait(run_id, timeout=RUN_SECONDS)
+    assert record.status.final, f"run {run_id} still {record.status}"
+    return record
+
+
+def train_here(app: AppTest):
+    """Press Train, wait for the run, rerun the page; returns the run's record."""
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    record = wait_for_current_run(app)
+    app.run()
+    return record

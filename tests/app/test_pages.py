@@ -11,7 +11,7 @@ from core.config import (
     ModelConfig,
     TrainConfig,
 )
-from tests.app.conftest import PAGES, errors_of, open_page, shown
+from tests.app.conftest import PAGES, errors_of, open_page, shown, train_here
 from ui import state
 
 
@@ -49,13 +49,14 @@ def test_bad_upload_gives_a_message_not_a_traceback():
 
 
 def test_new_upload_clears_downstream_state(sample_state):
-    app = open_page("data", {**sample_state, state.CONFIG: "stale", state.RESULTS: {}})
+    stale = {state.CONFIG: "stale", state.OPEN_RUN: "20200101-000000-abcdef"}
+    app = open_page("data", {**sample_state, **stale})
     csv = b"id,t,kind,y\n1,0,a,0\n1,1,b,1\n2,0,a,0\n2,1,a,1\n"
     app.file_uploader(key="data_upload").upload("small.csv", csv, "text/csv").run()
     assert not app.exception
     assert app.session_state[state.DATA_NAME] == "small.csv"
     assert state.CONFIG not in app.session_state
-    assert state.RESULTS not in app.session_state
+    assert state.OPEN_RUN not in app.session_state
 
 
 def _small_config(frame_columns) -> ExperimentConfig:
@@ -133,26 +134,21 @@ def _predicted_column(app):
     return tables[0]["predicted"].astype(int)
 
 
-def _train(app):
-    app.button(key="train_start").click().run()
-    job = app.session_state[state.JOB]
-    assert job.wait(timeout=600)
-    app.run()
-    return job
-
-
 @pytest.mark.slow
 def test_full_flow_train_predict_embed(sample_state):
     config = _small_config(sample_state[state.DATA].columns)
     seeded = {**sample_state, state.CONFIG: config, state.TRAIN_TWIN: True}
     app = open_page("train", seeded)
     assert not app.exception
-    job = _train(app)
-    assert job.status == "done", job.error
-    results = app.session_state[state.RESULTS]
-    assert set(results) == {"embedding", "onehot"}
+    record = train_here(app)
+    assert record.status.value == "done", record.error
+    assert app.session_state[state.OPEN_RUN] == record.id
     table = app.dataframe[0].value
-    assert list(table["model"])[-1].startswith("baseline")
+    assert list(table["model"]) == [
+        "embedding LSTM",
+        "onehot LSTM",
+        "baseline (majority_class)",
+    ]
     app.switch_page("pages/predictions.py").run()
     assert not app.exception
     assert app.dataframe, "predictions table expected"

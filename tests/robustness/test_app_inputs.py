@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.bundle import load_bundle
 from core.config import TrainConfig
+from core.executor import LocalExecutor
+from core.runs import RunStatus, RunStore
 from tests.app.conftest import errors_of, infos_of, open_page
 from tests.robustness.conftest import tiny_config, tiny_csv, tiny_table
 from ui import state
@@ -84,13 +87,15 @@ def test_configure_page_reports_unusable_data_by_column(change, message):
 def _start_training(frame, config, name: str):
     app = open_page("train", _seeded(frame, config, name))
     app.button(key="train_start").click().run()
-    return app, app.session_state[state.JOB]
+    assert not app.exception
+    return app, app.session_state[state.CURRENT_RUN]
 
 
 @pytest.mark.slow
-def test_two_sessions_training_at_once_keep_their_own_results():
-    # Script runs are short; the training of both sessions runs at the same time
-    # in each session's own background job, as on a shared server.
+def test_two_sessions_training_at_once_keep_their_own_results(monkeypatch):
+    # Each session submits its own run; both train at once in their own
+    # processes, as on a shared server with two training slots.
+    monkeypatch.setenv("SEQ_EMBED_MAX_TRAINING", "2")
     first_frame = tiny_table(entities=8, seed=1)
     second_frame = tiny_table(entities=12, seed=2).assign(
         kind=lambda df: df["kind"].map({"a": "north", "b": "south", "c": "east"})
@@ -107,41 +112,49 @@ def test_two_sessions_training_at_once_keep_their_own_results():
         name: _start_training(frame, config, name)
         for name, (frame, config) in cases.items()
     }
-    for _, job in sessions.values():
-        assert job.wait(timeout=120)
-    (_, first_job), (_, second_job) = sessions.values()
-    assert first_job is not second_job
-    assert second_job.started < first_job.finished  # the two runs overlapped
+    (_, first_id), (_, second_id) = sessions.values()
+    assert first_id != second_id
+    executor = LocalExecutor(RunStore())
+    records = {
+        name: executor.wait(run_id, timeout=240)
+        for name, (_, run_id) in sessions.items()
+    }
+    first, second = records.values()
+    assert second.started < first.finished  # the two runs overlapped
     for name, (frame, config) in cases.items():
-        app, job = sessions[name]
-        app.run()  # the progress fragment copies the finished results into state
+        app, run_id = sessions[name]
+        app.run()
         assert not app.exception
-        assert job.status == "done", job.error
-        trained = app.session_state[state.RESULTS]["embedding"]
-        assert trained.config == config
-        assert set(trained.prepared.preprocessor.vocabularies_["kind"]) == set(
-            frame["kind"]
-        )
-        assert len(trained.prepared.entity_of_row) == len(frame)
+        assert records[name].status is RunStatus.DONE, records[name].error
+        assert records[name].config == config
+        assert app.session_state[state.OPEN_RUN] == run_id
+        bundle = load_bundle(executor.store.bundle_path(run_id, "embedding"))
+        vocabulary = set(bundle.preprocessor.vocabularies_["kind"])
+        assert vocabulary == set(frame["kind"])
+        assert records[name].rows == len(frame)
         assert app.session_state[state.DATA_NAME] == name
 
 
 @pytest.mark.slow
 def test_previous_results_survive_a_new_run_that_is_cancelled():
-    from core.experiment import run_comparison
-
-    previous = run_comparison(tiny_table(), tiny_config(), encodings=("embedding",))
+    executor = LocalExecutor(RunStore())
+    previous = executor.submit(tiny_table(), tiny_config(), ("embedding",), "x.csv")
+    assert executor.wait(previous.id, timeout=240).status is RunStatus.DONE
+    long = tiny_config().replace(
+        train=TrainConfig(epochs=500, batch_size=2, patience=500)
+    )
     app = open_page(
         "train",
-        {**_seeded(tiny_table(), tiny_config(), "x.csv"), state.RESULTS: previous},
+        {**_seeded(tiny_table(), long, "x.csv"), state.OPEN_RUN: previous.id},
     )
     app.button(key="train_start").click().run()
-    job = app.session_state[state.JOB]
-    job.cancel()
-    assert job.wait(timeout=120)
+    run_id = app.session_state[state.CURRENT_RUN]
+    assert run_id != previous.id
+    app.button(key="train_cancel").click().run()
+    assert executor.wait(run_id, timeout=120).status is RunStatus.CANCELLED
     app.run()
     assert not app.exception
-    assert app.session_state[state.RESULTS] is previous
+    assert app.session_state[state.OPEN_RUN] == previous.id
 
 
 def test_choosing_an_empty_target_column_gives_a_message():

@@ -1,0 +1,122 @@
+"""Runs page: every run of the store; open, compare or delete one.
+
+The list is the run history of this server, shared by every browser session;
+opening a run makes its models the ones the Predictions and Embeddings pages
+show in this session only.
+"""
+
+import streamlit as st
+
+from core.run_plots import curves_overlay
+from core.run_views import (
+    config_difference,
+    live_progress,
+    metrics_side_by_side,
+    run_summary,
+    runs_table,
+    validation_curves,
+)
+from core.runs import DamagedRun, RunStatus
+from ui import runs, state
+from ui.text import literal
+
+st.title("Runs")
+runs.sync_with_url()  # also here: AppTest runs a page without app.py
+executor = runs.executor()
+st.caption(
+    f"Every training run on this server, newest first, kept in "
+    f"`{literal(executor.store.root)}` (set `SEQ_EMBED_RUNS_DIR` to move it)."
+)
+items = executor.list()
+records = [item for item in items if not isinstance(item, DamagedRun)]
+for item in items:
+    if isinstance(item, DamagedRun):
+        st.warning(
+            f"Run folder `{literal(item.id)}` is damaged: {literal(item.reason)}"
+        )
+if not records:
+    st.info("No runs yet: train a model on the Train page.")
+    st.page_link("pages/train.py", label="Go to the train page")
+    st.stop()
+
+table = runs_table([run_summary(executor.store, record) for record in records])
+progress = {
+    record.id: live_progress(
+        record, executor.store.progress(record.id), executor.queue_position(record)
+    )
+    for record in records
+    if not record.status.final
+}
+table["status"] = [
+    f"{status} {progress[run_id].fraction:.0%}" if run_id in progress else status
+    for run_id, status in zip(table["id"], table["status"], strict=True)
+]
+st.dataframe(table, hide_index=True, key="runs_table")
+by_id = {record.id: record for record in records}
+
+
+def describe(run_id: str) -> str:
+    """A run's id with its data, target and status, for the pickers."""
+    record = by_id[run_id]
+    return (
+        f"{run_id} · {record.data_name} · {record.config.data.target_column} · "
+        f"{record.status.value}"
+    )
+
+
+st.subheader("Open a run")
+chosen = st.selectbox("Run", list(by_id), format_func=describe, key="runs_pick")
+opened = by_id[chosen]
+if opened.status is RunStatus.DONE or executor.store.results(chosen):
+    if st.button("Open", key="runs_open", type="primary"):
+        runs.open_run(chosen)
+    if state.get(state.OPEN_RUN) == chosen:
+        st.success(f"Run {chosen} is open.")
+        left, right = st.columns(2)
+        left.page_link("pages/predictions.py", label="Its predictions")
+        right.page_link("pages/embeddings.py", label="Its embeddings")
+else:
+    st.caption(f"Run {chosen} has no trained model ({opened.status.value}).")
+    if st.button("Follow its progress", key="runs_follow"):
+        runs.follow(chosen)
+        st.switch_page("pages/train.py")
+
+st.subheader("Compare two runs")
+pair = st.multiselect(
+    "Runs", list(by_id), format_func=describe, max_selections=2, key="runs_compare"
+)
+if len(pair) == 2:
+    first, second = (by_id[run_id] for run_id in pair)
+    st.markdown("**Settings that differ**")
+    difference = config_difference(first, second)
+    if difference.empty:
+        st.caption("The two runs have the same settings and data.")
+    else:
+        st.dataframe(difference, hide_index=True, key="runs_difference")
+    st.markdown("**Test metrics**")
+    st.dataframe(
+        metrics_side_by_side(executor.store, [first, second]),
+        hide_index=True,
+        key="runs_metrics",
+    )
+    st.plotly_chart(
+        curves_overlay(validation_curves(executor.store, [first, second])),
+        key="runs_curves",
+    )
+
+st.subheader("Delete a run")
+doomed = st.selectbox(
+    "Run to delete", list(by_id), format_func=describe, key="runs_delete_pick"
+)
+sure = st.checkbox(
+    f"Yes, delete run {doomed} and, unless another run uses it, its stored data",
+    key="runs_delete_confirm",
+)
+if st.button("Delete", key="runs_delete", disabled=not sure):
+    if not by_id[doomed].status.final:
+        executor.cancel(doomed)
+        executor.wait(doomed, timeout=executor.cancel_grace_seconds + 5)
+    executor.store.delete(doomed)
+    if doomed in (state.get(state.CURRENT_RUN), state.get(state.OPEN_RUN)):
+        runs.follow(None)
+    st.rerun()
