@@ -6,43 +6,12 @@ download). Skips with a reason when either is missing; CI installs both.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import make_long_table
-from tests.e2e.live_app import CHROMIUM, launch_chromium, running_app
+from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS
 
 pytestmark = pytest.mark.e2e
-
-#: Safety nets only (no timing claims): generous bounds for a 2-core machine.
-TRAINING_MILLISECONDS = 300_000
-ELEMENT_MILLISECONDS = 60_000
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``streamlit run app.py`` on a free loopback port; log printed on teardown."""
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    try:
-        with running_app(log_path) as url:
-            yield url
-    finally:
-        if log_path.exists():
-            print(log_path.read_text()[-5000:])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="pip install playwright (no browser download)"
-    )
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def _no_exception(page) -> None:
@@ -76,4 +45,3 @@ def test_upload_train_and_see_the_pca_plot(server, browser, tmp_path):
     page.get_by_role("link", name="5. Embeddings").click()
     page.locator(".js-plotly-plot").first.wait_for()
     _no_exception(page)
-    page.screenshot(path=str(tmp_path / "embeddings.png"), full_page=True)
