@@ -158,8 +158,10 @@ def _phase_position(
     count = max(len(record.encodings), 1)
     index = event.get("index", 0)
     span = (TRAINING_SHARE - PREPARED_SHARE) / count
+    if phase == "starting":
+        return 0.01, "starting the training process (loading TensorFlow)"
     if phase in ("loading", "preparing"):
-        return 0.01, f"{phase} the data"
+        return 0.02, f"{phase} the data"
     if phase == "prepared":
         return PREPARED_SHARE, "prepared the data"
     if phase == "training":

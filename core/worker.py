@@ -36,6 +36,10 @@ SLOTS_FOLDER = "_slots"
 #: not waited for (it was never launched).
 UNLAUNCHED_GRACE_SECONDS = 30.0
 POLL_SECONDS = 0.25
+#: Training runs below the web server's CPU priority, so pages stay responsive
+#: while a run imports TensorFlow and trains (an idle machine loses nothing).
+NICENESS_VARIABLE = "SEQ_EMBED_WORKER_NICE"
+DEFAULT_NICENESS = 10
 
 
 def _waiting_ahead(store: RunStore, record: RunRecord) -> bool:
@@ -126,6 +130,8 @@ def run(store: RunStore, run_id: str, slots: int) -> RunStatus:
 
 def _train_all(store: RunStore, run_id: str) -> bool:
     """Train every encoding of the run; returns True when it was cancelled."""
+    # Importing TensorFlow takes seconds: say so before it starts.
+    store.append_progress(run_id, {"kind": "phase", "phase": "starting"})
     from core.run_logging import FileCancelToken, ProgressWriter
 
     record = store.get(run_id)
@@ -231,6 +237,14 @@ def _save_predictions(
         )
 
 
+def lower_priority() -> None:
+    """Lower this process's CPU priority by ``$SEQ_EMBED_WORKER_NICE`` (default 10)."""
+    text = os.environ.get(NICENESS_VARIABLE, str(DEFAULT_NICENESS))
+    increment = int(text) if text.strip().lstrip("-").isdigit() else DEFAULT_NICENESS
+    if increment > 0:
+        os.nice(increment)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the training process."""
     parser = argparse.ArgumentParser(prog="python -m core.worker")
@@ -238,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slots", type=int, default=1)
     parser.add_argument("run_id")
     args = parser.parse_args(argv)
+    lower_priority()
     status = run(RunStore(args.runs_dir), args.run_id, max(1, args.slots))
     return 0 if status in (RunStatus.DONE, RunStatus.CANCELLED) else 1
 

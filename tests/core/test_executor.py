@@ -82,7 +82,7 @@ def test_a_finished_run_holds_everything_it_trained(solo):
     assert set(metrics) == {"embedding", "onehot"}
     assert 0.0 <= metrics["embedding"]["test"]["roc_auc"] <= 1.0
     phases = [e["phase"] for e in store.progress(record.id) if e["kind"] == "phase"]
-    assert phases[:3] == ["loading", "preparing", "prepared"]
+    assert phases[:4] == ["starting", "loading", "preparing", "prepared"]
     assert phases.count("saved") == 2
     epochs = [e for e in store.progress(record.id) if e["kind"] == "epoch"]
     assert len(epochs) == 4
