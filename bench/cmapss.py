@@ -38,7 +38,7 @@ from bench.common import (
     quiet_tensorflow,
     write_section,
 )
-from bench.features import part_features
+from core.gbm_arm import part_features
 
 SUBSETS = ("FD001", "FD002", "FD003", "FD004")
 WINDOWS = {"FD001": 30, "FD002": 20, "FD003": 30, "FD004": 15}

@@ -39,7 +39,7 @@ from bench.common import (
     quiet_tensorflow,
     write_section,
 )
-from bench.features import part_features
+from core.gbm_arm import part_features
 from tests.e2e.live_app import CHROMIUM, launch_chromium
 
 PCA_PNG = DOCS / "store_item_embeddings_pca.png"

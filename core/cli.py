@@ -342,6 +342,7 @@ def command_embeddings(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with the subcommands."""
+    from core.cli_compare import add_comparison_commands
     from core.cli_runs import add_runs_commands
 
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
@@ -354,25 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", parents=[store], help="train as a run of the store"
     )
-    train.add_argument("--data", required=True, help="CSV/Parquet file or bundled name")
-    train.add_argument("--target")
-    train.add_argument("--id")
-    train.add_argument("--time")
-    train.add_argument("--categorical", help="COL[:DIM],... (default: inferred)")
-    train.add_argument("--numeric", help="COL,... (default: inferred)")
-    train.add_argument(
-        "--task", default="auto", choices=("auto", "binary", "multiclass", "regression")
-    )
-    train.add_argument("--window", type=int)
-    train.add_argument("--stride", type=int)
-    train.add_argument("--horizon", type=int)
-    train.add_argument("--max-length", type=int)
-    train.add_argument("--encoding", choices=ENCODINGS)
+    add_experiment_flags(train)
     train.add_argument("--compare", action="store_true", help="also train the twin")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--seed", type=int)
-    train.add_argument("--config", help="experiment config JSON; flags override it")
     train.add_argument("--out", help="also copy the bundle to this directory")
     train.set_defaults(handler=command_train)
     model_help = "a bundle folder or a run id"
@@ -396,7 +380,32 @@ def build_parser() -> argparse.ArgumentParser:
     embeddings.add_argument("--projector", help="also write TSVs to this folder")
     embeddings.set_defaults(handler=command_embeddings)
     add_runs_commands(commands, store)
+    add_comparison_commands(commands, store)
     return parser
+
+
+def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
+    """The data and experiment flags shared by train, compare and sweep."""
+    parser.add_argument(
+        "--data", required=True, help="CSV/Parquet file or bundled name"
+    )
+    parser.add_argument("--target")
+    parser.add_argument("--id")
+    parser.add_argument("--time")
+    parser.add_argument("--categorical", help="COL[:DIM],... (default: inferred)")
+    parser.add_argument("--numeric", help="COL,... (default: inferred)")
+    parser.add_argument(
+        "--task", default="auto", choices=("auto", "binary", "multiclass", "regression")
+    )
+    parser.add_argument("--window", type=int)
+    parser.add_argument("--stride", type=int)
+    parser.add_argument("--horizon", type=int)
+    parser.add_argument("--max-length", type=int)
+    parser.add_argument("--encoding", choices=ENCODINGS)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--config", help="experiment config JSON; flags override it")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

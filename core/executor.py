@@ -101,10 +101,17 @@ class LocalExecutor:
         data_name: str = "data",
         owner: str | None = None,
         label: str | None = None,
+        comparison: str | None = None,
     ) -> RunRecord:
         """Store a new run and launch its worker; returns at once (``queued``)."""
         record = self.store.create(
-            frame, config, encodings, data_name, owner=owner, label=label
+            frame,
+            config,
+            encodings,
+            data_name,
+            owner=owner,
+            label=label,
+            comparison=comparison,
         )
         self.launch(record.id)
         return self.store.get(record.id)
@@ -157,11 +164,11 @@ class LocalExecutor:
 
     def refresh(self, record: RunRecord) -> RunRecord:
         """The record, marked ``interrupted`` (or ``cancelled``) if its process died."""
+        self._reap()
         if record.status.final or record.pid is None:
             return record
         if record.host not in (None, socket.gethostname()):
             return record  # another machine's process: its own executor watches it
-        self._reap()
         if process_alive(record.pid, record.pid_start):
             return record
         # Re-read: the worker may have written its final status just now.

@@ -107,6 +107,10 @@ class RunRecord:
         Who started it (``None`` in local mode).
     versions, host, pid, pid_start
         Library versions, machine and process of the training child.
+    label : str or None
+        A short name (a comparison's "seed 3", a sweep's "size 8").
+    comparison : str or None
+        Id of the comparison or sweep this run belongs to.
     path : pathlib.Path
         The run folder.
     """
@@ -132,6 +136,7 @@ class RunRecord:
     pid: int | None = None
     pid_start: int | None = None
     label: str | None = None
+    comparison: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object written to ``run.json``."""
@@ -159,6 +164,7 @@ class RunRecord:
             "pid": self.pid,
             "pid_start": self.pid_start,
             "label": self.label,
+            "comparison": self.comparison,
         }
 
     @classmethod
@@ -187,6 +193,7 @@ class RunRecord:
             pid=payload.get("pid"),
             pid_start=payload.get("pid_start"),
             label=payload.get("label"),
+            comparison=payload.get("comparison"),
         )
 
     @property
@@ -268,6 +275,7 @@ class RunStore:
         data_name: str,
         owner: str | None = None,
         label: str | None = None,
+        comparison: str | None = None,
     ) -> RunRecord:
         """Store the data (once per fingerprint) and a new ``queued`` run.
 
@@ -301,6 +309,7 @@ class RunStore:
             versions=library_versions(),
             host=socket.gethostname(),
             label=label,
+            comparison=comparison,
         )
         write_json_atomically(path / RUN_FILE, record.to_dict())
         return record

@@ -151,11 +151,34 @@ def _train_all(store: RunStore, run_id: str) -> bool:
         examples={name: len(part) for name, part in prepared.parts.items()},
         notes=list(prepared.notes),
     )
+    from core.gbm_arm import GBM_ENCODING
+
     for index, encoding in enumerate(record.encodings):
         if cancel.cancelled:
             return True
-        _train_one(store, record, prepared, encoding, index, progress, cancel)
+        if encoding == GBM_ENCODING:
+            _train_gbm(store, record, prepared, index, progress)
+        else:
+            _train_one(store, record, prepared, encoding, index, progress, cancel)
     return cancel.cancelled
+
+
+def _train_gbm(
+    store: RunStore,
+    record: RunRecord,
+    prepared: PreparedData,
+    index: int,
+    progress: ProgressWriter,
+) -> None:
+    """Fit and evaluate the gradient-boosting arm on the same examples."""
+    from core.gbm_arm import GBM_ENCODING, train_gbm_arm
+
+    progress.phase("training", encoding=GBM_ENCODING, index=index)
+    balanced = record.config.train.class_weight == "balanced"
+    metrics, scores = train_gbm_arm(prepared, record.config.train.seed, balanced)
+    _save_predictions(record.path / "predictions", GBM_ENCODING, prepared, scores)
+    store.save_result(record.id, GBM_ENCODING, metrics, {})
+    progress.phase("saved", encoding=GBM_ENCODING, index=index)
 
 
 def _train_one(
