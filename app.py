@@ -22,6 +22,7 @@ navigation = st.navigation(
         st.Page(PAGES / "train.py", title="3. Train"),
         st.Page(PAGES / "predictions.py", title="4. Predictions"),
         st.Page(PAGES / "embeddings.py", title="5. Embeddings"),
+        st.Page(PAGES / "compare.py", title="6. Compare"),
         st.Page(PAGES / "runs.py", title="Runs"),
     ]
 )

@@ -1,10 +1,12 @@
-"""Figures of runs: validation curves of several runs overlaid."""
+"""Figures of runs: curves of several runs, comparisons over seeds, size sweeps."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from core.plots import escape_label
 
@@ -38,4 +40,122 @@ def curves_overlay(
         legend_title_text="run · model",
     )
     figure.update_xaxes(tickformat="d", dtick=1 if len(figure.data) else None)
+    return figure
+
+
+def seed_dot_plot(per_seed: pd.DataFrame, metric: str) -> go.Figure:
+    """Every seed's test metric per arm (dots), with each arm's mean (a bar line).
+
+    Parameters
+    ----------
+    per_seed : pandas.DataFrame
+        Columns ``arm``, ``seed`` and ``metric`` (from
+        :func:`core.comparison.per_seed_table`).
+    metric : str
+        The metric column.
+    """
+    figure = go.Figure()
+    for arm, rows in per_seed.groupby("arm", sort=False):
+        figure.add_trace(
+            go.Scatter(
+                x=[escape_label(arm)] * len(rows),
+                y=rows[metric].astype(float).tolist(),
+                mode="markers",
+                marker={"size": 11, "opacity": 0.75},
+                name=escape_label(arm),
+                text=[f"seed {seed}" for seed in rows["seed"]],
+                hovertemplate="%{text}: %{y:.4f}<extra></extra>",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[escape_label(arm)],
+                y=[float(rows[metric].mean())],
+                mode="markers",
+                marker={"symbol": "line-ew-open", "size": 40, "line": {"width": 3}},
+                name=f"{escape_label(arm)} mean",
+                showlegend=False,
+                hovertemplate="mean %{y:.4f}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title="Test metric of every seed, per arm",
+        yaxis_title=escape_label(metric),
+        showlegend=False,
+    )
+    return figure
+
+
+def difference_figure(
+    mean: float, low: float | None, high: float | None, metric: str
+) -> go.Figure:
+    """The paired difference embedding − one-hot with its 95% interval and zero."""
+    error = None
+    if low is not None and high is not None:
+        error = {
+            "type": "data",
+            "symmetric": False,
+            "array": [high - mean],
+            "arrayminus": [mean - low],
+        }
+    figure = go.Figure(
+        go.Scatter(
+            x=[mean],
+            y=["embedding − one-hot"],
+            mode="markers",
+            marker={"size": 14},
+            error_x=error,
+            hovertemplate="%{x:.4f}<extra></extra>",
+        )
+    )
+    figure.add_vline(x=0, line_dash="dash", line_color="grey")
+    figure.update_layout(
+        title="Paired difference with its 95% interval",
+        xaxis_title=f"difference in {escape_label(metric)}",
+        height=260,
+    )
+    return figure
+
+
+def sweep_figure(table: pd.DataFrame, metric: str) -> go.Figure:
+    """Metric against embedding size with 95% intervals; parameters on a second axis."""
+    sized = table[table["size"] != "one-hot"]
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    low = sized["low"].astype(float)
+    high = sized["high"].astype(float)
+    figure.add_trace(
+        go.Scatter(
+            x=sized["size"].astype(int),
+            y=sized["mean"],
+            mode="lines+markers",
+            name=f"mean {escape_label(metric)}",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (high - sized["mean"]).fillna(0).tolist(),
+                "arrayminus": (sized["mean"] - low).fillna(0).tolist(),
+            },
+        ),
+        secondary_y=False,
+    )
+    figure.add_trace(
+        go.Bar(
+            x=sized["size"].astype(int),
+            y=sized["total parameters"],
+            name="parameters",
+            opacity=0.3,
+        ),
+        secondary_y=True,
+    )
+    onehot = table[table["size"] == "one-hot"]
+    if len(onehot):
+        figure.add_hline(
+            y=float(onehot["mean"].iloc[0]),
+            line_dash="dot",
+            annotation_text="one-hot twin",
+        )
+    figure.update_layout(title="Metric against embedding size (95% intervals)")
+    figure.update_xaxes(title="embedding size", type="log")
+    figure.update_yaxes(title_text=escape_label(metric), secondary_y=False)
+    figure.update_yaxes(title_text="parameters", secondary_y=True)
     return figure

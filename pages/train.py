@@ -114,4 +114,10 @@ if current is not None:
                 "show how well each model ranks the examples."
             )
         st.plotly_chart(metric_comparison(table), key="train_comparison_chart")
+        st.info(
+            "One run per encoding is not evidence: seeds alone move these numbers. "
+            "The Compare page trains several seeds and says whether the difference "
+            "is real, with a 95% interval."
+        )
+        st.page_link("pages/compare.py", label="Compare over seeds")
         st.page_link("pages/predictions.py", label="Next: predictions")

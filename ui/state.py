@@ -29,6 +29,9 @@ CURRENT_RUN = "current_run_id"
 OPEN_RUN = "open_run_id"
 #: The finished current run already made the open one (so it happens once).
 ADOPTED_RUN = "adopted_run_id"
+#: The comparison and the size sweep this session started or reopened.
+COMPARISON = "comparison_id"
+SWEEP = "sweep_id"
 LOADED_BUNDLE = "loaded_bundle"
 PREDICTION = "new_prediction"
 PREDICTION_MEMO = "test_prediction_memo"

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 #: Shared run timeout: the first run of a training page imports TensorFlow.
 TIMEOUT = 120
-PAGES = ("home", "data", "configure", "train", "predictions", "embeddings", "runs")
+PAGES = (
+    "home", "data", "configure", "train", "predictions", "embeddings", "compare", "runs"
+)  # fmt: skip
 #: Safety net for a training run in its child process.
 RUN_SECONDS = 600
 
