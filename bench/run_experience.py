@@ -137,8 +137,14 @@ def _cancel_latency(executor, frame, config, phase: str) -> float:
                 e["kind"] == "batch" for e in executor.store.progress(record.id)
             )
         )
-    elif phase == "starting":
-        time.sleep(0.5)
+    elif phase == "launching":
+        time.sleep(0.2)  # the process exists but has not taken a slot yet
+    elif phase == "starting":  # importing TensorFlow, then loading the data
+        _wait(
+            lambda: any(
+                e.get("phase") == "starting" for e in executor.store.progress(record.id)
+            )
+        )
     started = time.perf_counter()
     executor.cancel(record.id)
     ended = executor.wait(record.id, timeout=120)
@@ -224,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     frame = store.load_data(store.get(run_id))
     results["cancel"] = {
         phase: _cancel_latency(executor, frame, long, phase)
-        for phase in ("queued", "starting", "training")
+        for phase in ("queued", "launching", "starting", "training")
     }
     _report(results, epochs, args.quick)
     return 0
