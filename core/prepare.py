@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.columns import require_columns
 from core.config import DataConfig, ExperimentConfig
 from core.errors import DataValidationError
 from core.preprocessing import EncodedTable, SequencePreprocessor
@@ -61,11 +62,42 @@ class PreparedData:
     time_of_row: np.ndarray | None
     parts: dict[str, Examples]
     notes: list[str] = field(default_factory=list)
-    row_parts: np.ndarray | None = None
 
 
-def estimate_memory_bytes(rows: int, config: ExperimentConfig, features: int) -> int:
-    """Bytes for the encoded rows plus one padded batch (inputs, mask, LSTM input)."""
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """Rows in order, entities and split of an experiment, before anything is fitted.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Rows sorted by entity and time.
+    layout : EntityLayout
+        Entity boundaries in ``frame``.
+    row_parts : numpy.ndarray of int8
+        Part (train 0, validation 1, test 2) of every sorted row.
+    notes : list of str
+        Automatic fixes, for the user to read.
+    """
+
+    frame: pd.DataFrame
+    layout: EntityLayout
+    row_parts: np.ndarray
+    notes: list[str]
+
+    @property
+    def train_rows(self) -> pd.DataFrame:
+        """The rows anything may be fitted on."""
+        return self.frame[self.row_parts == TRAIN]
+
+
+def estimate_memory_bytes(rows: int, config: ExperimentConfig) -> int:
+    """Bytes for the encoded rows plus a few padded batches (inputs, mask).
+
+    Every feature is counted twice (a numeric column may get a missing-value
+    flag), so the estimate is an upper bound known before anything is fitted.
+    """
+    features = len(config.data.feature_columns) * 2
     encoded = rows * features * 4
     width = config.data.sequence_width
     batch = config.train.batch_size * width * (features * 4 + 1)
@@ -76,8 +108,7 @@ def check_memory(rows: int, config: ExperimentConfig, limit: int | None) -> None
     """Refuse, before building anything, data whose tensors would exceed ``limit``."""
     if limit is None:
         return
-    features = len(config.data.feature_columns) * 2
-    needed = estimate_memory_bytes(rows, config, features)
+    needed = estimate_memory_bytes(rows, config)
     if needed > limit:
         raise DataValidationError(
             None,
@@ -137,6 +168,73 @@ def _labelled_examples(
     return examples.subset(known), int((~known).sum())
 
 
+def plan_experiment(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> ExperimentPlan:
+    """Order, lay out and split the rows: everything before the first fit.
+
+    Shared by :func:`prepare_experiment` and the pre-flight estimate
+    (:func:`core.advisor.preflight`), so both see the same examples.
+
+    Raises
+    ------
+    DataValidationError
+        If the tensors would exceed the memory limit, a column is missing, the
+        order cannot be read or no rows are left for training.
+    """
+    data = config.data
+    check_memory(len(df), config, memory_limit_bytes)
+    require_columns(df, (data.target_column, data.id_column, data.time_column))
+    frame, notes = order_rows(df, data)
+    layout = entity_layout(frame, data)
+    longest = int(layout.lengths.max()) if layout.count else 0
+    if data.framing == "window" and 0 < longest < data.window:
+        notes.append(
+            f"window {data.window} is longer than every sequence (longest "
+            f"{longest} steps): each example is one padded, shorter window"
+        )
+    return ExperimentPlan(frame, layout, split_rows(layout, config.split), notes)
+
+
+def plan_examples(
+    plan: ExperimentPlan, config: ExperimentConfig, target: np.ndarray
+) -> tuple[dict[str, Examples], list[str]]:
+    """Labelled examples of each part, and notes on those dropped.
+
+    Parameters
+    ----------
+    plan : ExperimentPlan
+        From :func:`plan_experiment`.
+    config : ExperimentConfig
+        The experiment.
+    target : numpy.ndarray
+        Encoded target of every sorted row (NaN where unusable).
+    """
+    data = config.data
+    # With a time split, a training label's look-ahead must not see held-out rows
+    # (validation labels may look into test rows: they only steer early stopping).
+    purge = data.horizon if (config.split.method == "time" and data.horizon) else 0
+    parts: dict[str, Examples] = {}
+    notes = []
+    for part, name in enumerate(PART_NAMES):
+        examples, dropped = _labelled_examples(
+            target,
+            plan.layout,
+            plan.row_parts,
+            part,
+            data,
+            purge if part == TRAIN else 0,
+        )
+        parts[name] = examples
+        if dropped:
+            notes.append(
+                f"{dropped} {name} example(s) dropped: label missing or unseen"
+            )
+    return parts, notes
+
+
 def prepare_experiment(
     df: pd.DataFrame,
     config: ExperimentConfig,
@@ -165,39 +263,13 @@ def prepare_experiment(
         example remains.
     """
     data = config.data
-    check_memory(len(df), config, memory_limit_bytes)
-    for column in (data.target_column, data.id_column, data.time_column):
-        if column is not None and column not in df.columns:
-            raise DataValidationError(
-                column,
-                f"expected this column in the data, received {list(df.columns)[:20]}",
-            )
-    frame, notes = order_rows(df, data)
-    layout = entity_layout(frame, data)
-    longest = int(layout.lengths.max()) if layout.count else 0
-    if data.framing == "window" and 0 < longest < data.window:
-        notes.append(
-            f"window {data.window} is longer than every sequence (longest "
-            f"{longest} steps): each example is one padded, shorter window"
-        )
-    row_parts = split_rows(layout, config.split)
-    preprocessor = SequencePreprocessor(data).fit(frame[row_parts == TRAIN])
+    plan = plan_experiment(df, config, memory_limit_bytes)
+    frame = plan.frame
+    preprocessor = SequencePreprocessor(data).fit(plan.train_rows)
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
     target = preprocessor.encode_target(frame[data.target_column])
-    # With a time split, a training label's look-ahead must not see held-out rows
-    # (validation labels may look into test rows: they only steer early stopping).
-    purge = data.horizon if (config.split.method == "time" and data.horizon) else 0
-    parts: dict[str, Examples] = {}
-    for part, name in enumerate(PART_NAMES):
-        examples, dropped = _labelled_examples(
-            target, layout, row_parts, part, data, purge if part == TRAIN else 0
-        )
-        parts[name] = examples
-        if dropped:
-            notes.append(
-                f"{dropped} {name} example(s) dropped: label missing or unseen"
-            )
+    parts, dropped = plan_examples(plan, config, target)
     if len(parts["train"]) == 0:
         raise DataValidationError(
             data.target_column,
@@ -205,7 +277,7 @@ def prepare_experiment(
         )
     entity, time = _row_keys(frame, data)
     return PreparedData(
-        preprocessor, encoded, layout, entity, time, parts, notes, row_parts
+        preprocessor, encoded, plan.layout, entity, time, parts, plan.notes + dropped
     )
 
 

@@ -188,8 +188,8 @@ def test_memory_limit_refuses_before_anything_is_built(monkeypatch):
 
 def test_memory_estimate_grows_with_rows_and_none_disables_the_check():
     config = tiny_config(framing="window", window=30)
-    small = estimate_memory_bytes(1_000, config, 6)
-    assert estimate_memory_bytes(10_000_000, config, 6) > 100 * small
+    small = estimate_memory_bytes(1_000, config)
+    assert estimate_memory_bytes(10_000_000, config) > 100 * small
     check_memory(10**12, config, None)
     with pytest.raises(DataValidationError, match="needing about"):
         check_memory(10**9, config, 4 * 1024**3)

@@ -1,0 +1,210 @@
+"""Pages on a table the studio has never seen (shaped like Beijing air quality)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.air_quality import make_air_quality_table
+from tests.app.conftest import open_page, shown
+from ui import state
+
+
+def _csv(frame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def _upload(app, frame, name="air.csv"):
+    app.file_uploader(key="data_upload").upload(name, _csv(frame), "text/csv").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _schema_roles(app):
+    tables = [t.value for t in app.dataframe if "role" in t.value.columns]
+    return tables[0].set_index("column")
+
+
+@pytest.fixture
+def air_table():
+    return make_air_quality_table(stations=3, hours=120)
+
+
+def test_date_parts_become_a_derived_timestamp_that_survives_reruns(air_table):
+    app = _upload(open_page("data"), air_table)
+    infos = [shown(element.value) for element in app.info]
+    assert any("repeats within an entity" in text for text in infos), infos
+    app.button(key="data_build_timestamp").click().run()
+    assert not app.exception, app.exception
+    roles = _schema_roles(app)
+    assert roles.loc["timestamp", "role"] == "time"
+    assert roles.loc["timestamp", "derived"] == "derived from year, month, day, hour"
+    # The uploader still holds the raw file: a rerun must not bring it back.
+    app.run()
+    assert "timestamp" in app.session_state[state.DATA].columns
+    assert _schema_roles(app).loc["timestamp", "role"] == "time"
+
+
+def test_a_mostly_numeric_column_can_be_read_with_its_text_as_missing(air_table):
+    air_table["PM2.5"] = air_table["PM2.5"].astype(object)
+    air_table.loc[7, "PM2.5"] = "high"
+    app = _upload(open_page("data"), air_table)
+    assert _schema_roles(app).loc["PM2.5", "role"] == "numeric"
+    infos = [shown(element.value) for element in app.info]
+    assert any("'PM2.5'" in text and "'high'" in text for text in infos), infos
+    app.button(key="data_blank_text").click().run()
+    assert not app.exception
+    frame = app.session_state[state.DATA]
+    assert frame["PM2.5"].dtype == float
+    assert frame["PM2.5"].isna().sum() == 1
+
+
+def test_schema_cache_does_not_hash_the_table():
+    import inspect
+
+    from ui import data
+
+    parameters = inspect.signature(data._schema.__wrapped__).parameters
+    frames = [name for name in parameters if "frame" in name]
+    assert frames
+    assert all(name.startswith("_") for name in frames)
+
+
+SAVE = "FormSubmitter:experiment_form-Save configuration"
+
+
+def _bundled_state(name: str) -> dict:
+    from ui.data import dataset_from_bundled
+
+    dataset = dataset_from_bundled(name)
+    return {
+        state.DATA: dataset.frame,
+        state.DATA_NAME: dataset.name,
+        state.DATA_FINGERPRINT: dataset.fingerprint,
+        state.DATA_NOTES: [],
+    }
+
+
+def test_saving_keeps_the_bundled_target_cap():
+    app = open_page("configure", _bundled_state("cmapss_fd004"))
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert app.session_state[state.CONFIG].data.target_cap == 125
+
+
+def test_saving_unchanged_widgets_changes_nothing_in_the_config(sample_state):
+    import dataclasses
+
+    from ui.data import dataset_from_bundled, suggested_config
+
+    base = suggested_config(dataset_from_bundled("predictive_maintenance"))
+    config = base.replace(
+        data=dataclasses.replace(
+            base.data,
+            max_categories=7,
+            numeric_scaling="minmax",
+            missing_indicators=False,
+        ),
+        model=dataclasses.replace(
+            base.model,
+            recurrent_dropout=0.1,
+            category_dropout=0.05,
+            encoding="onehot",
+            lstm_units=(8,),
+        ),
+        train=dataclasses.replace(base.train, jit_compile=True, epochs=1),
+    )
+    app = open_page("configure", {**sample_state, state.CONFIG: config})
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    saved = app.session_state[state.CONFIG]
+    # The size table writes each default size explicitly; nothing else changes.
+    sizes = saved.data.categorical_columns
+    assert [spec.name for spec in sizes] == list(config.data.categorical_names)
+    unsized = dataclasses.replace(
+        saved.data, categorical_columns=base.data.categorical_columns
+    )
+    assert saved.replace(data=unsized) == config
+
+
+def test_only_the_chosen_framings_fields_are_shown(sample_state):
+    app = open_page("configure", sample_state)  # bundled: sliding windows
+    keys = {element.key for element in app.number_input}
+    assert {"cfg_window", "cfg_stride", "cfg_horizon"} <= keys
+    assert "cfg_max_length" not in keys
+    assert not [s for s in app.selectbox if s.key == "cfg_reduction"]
+    app.radio(key="cfg_framing").set_value("sequence").run()
+    keys = {element.key for element in app.number_input}
+    assert "cfg_max_length" in keys
+    assert not {"cfg_window", "cfg_stride", "cfg_horizon"} & keys
+    app.button(key=SAVE).click().run()
+    saved = app.session_state[state.CONFIG].data
+    assert (saved.framing, saved.horizon) == ("sequence", None)
+
+
+def _uploaded_air_table(air_table):
+    app = _upload(open_page("data"), air_table)
+    app.switch_page("pages/configure.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_a_column_freed_from_the_target_role_rejoins_the_features(air_table):
+    app = _uploaded_air_table(air_table)
+    assert app.selectbox(key="cfg_target").value == "WSPM"
+    captions = " ".join(shown(c.value) for c in app.caption)
+    assert "No column is named like a target" in captions
+    app.selectbox(key="cfg_target").set_value("PM2.5").run()
+    assert "WSPM" in app.multiselect(key="cfg_numeric").value
+    assert "PM2.5" not in app.multiselect(key="cfg_numeric").value
+    old_time = app.selectbox(key="cfg_time").value
+    app.selectbox(key="cfg_time").set_value("No").run()
+    chosen = app.multiselect(key="cfg_categorical").value
+    chosen += app.multiselect(key="cfg_numeric").value
+    assert old_time in chosen
+
+
+def test_task_label_never_contradicts_the_choice(air_table):
+    app = _uploaded_air_table(air_table)
+    task = app.selectbox(key="cfg_task")
+    assert task.label == "Task"
+    app.selectbox(key="cfg_target").set_value("wd").run()
+    app.selectbox(key="cfg_task").set_value("regression").run()
+    captions = [shown(c.value) for c in app.caption]
+    assert "The target's values suggest 'multiclass'." in captions
+
+
+def test_default_settings_on_an_upload_warn_about_too_few_examples(air_table):
+    app = _uploaded_air_table(air_table)
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    warnings = [shown(w.value) for w in app.warning]
+    assert any("training example(s): too few" in w for w in warnings), warnings
+    assert any("sliding windows" in w for w in warnings)
+
+
+def test_no_success_message_next_to_a_preflight_error(sample_state):
+    # Binary target with many values: saved, but the pre-flight refuses it.
+    app = open_page("configure", sample_state)
+    app.selectbox(key="cfg_target").set_value("rul").run()
+    app.selectbox(key="cfg_task").set_value("binary").run()
+    app.number_input(key="cfg_horizon").set_value(0).run()
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert app.error
+    assert not app.success
+
+
+def test_config_round_trips_through_json_download_and_upload(sample_state):
+    app = open_page("configure", sample_state)
+    app.button(key=SAVE).click().run()
+    saved = app.session_state[state.CONFIG]
+    downloads = [b for b in app.get("download_button") if "JSON" in str(b.proto)]
+    assert downloads
+    changed = saved.replace(train=saved.train.__class__(epochs=3, batch_size=16))
+    app.session_state[state.CONFIG] = None
+    app.file_uploader(key="config_upload").upload(
+        "config.json", changed.to_json().encode(), "application/json"
+    ).run()
+    assert not app.exception, app.exception
+    assert app.session_state[state.CONFIG] == changed
+    assert app.number_input(key="cfg_epochs").value == 3
