@@ -28,6 +28,8 @@ from core.sequences import (
     order_rows,
     split_rows,
 )
+from core.values import parse_numbers
+from core.vocabulary import MISSING_KEY, category_keys
 
 #: Default ceiling on the memory one preparation may use (encoded rows + a batch).
 DEFAULT_MEMORY_LIMIT_BYTES = 4 * 1024**3
@@ -153,6 +155,7 @@ def _labelled_examples(
     config: DataConfig,
     purge: int,
     drop_unlabelled: bool = True,
+    raw_target: np.ndarray | None = None,
 ) -> tuple[Examples, int]:
     """Examples of one part and how many were dropped for an unknown label."""
     end_rows, lengths, first_rows = example_positions(
@@ -161,11 +164,23 @@ def _labelled_examples(
     if target is None:
         return Examples(end_rows, lengths, None), 0
     labels = example_labels(target, layout, end_rows, first_rows, config)
-    examples = Examples(end_rows, lengths, labels)
+    actual = None
+    if raw_target is not None:
+        actual = example_labels(raw_target, layout, end_rows, first_rows, config)
+    examples = Examples(end_rows, lengths, labels, actual)
     if not drop_unlabelled:
         return examples, 0
     known = ~np.isnan(labels)
     return examples.subset(known), int((~known).sum())
+
+
+def _raw_regression_target(
+    series: pd.Series, preprocessor: SequencePreprocessor
+) -> np.ndarray | None:
+    """Regression targets in their own units (capped as trained), else None."""
+    if preprocessor.config.task != "regression":
+        return None
+    return preprocessor.target_encoder_.raw_values(series)
 
 
 def plan_experiment(
@@ -199,7 +214,10 @@ def plan_experiment(
 
 
 def plan_examples(
-    plan: ExperimentPlan, config: ExperimentConfig, target: np.ndarray
+    plan: ExperimentPlan,
+    config: ExperimentConfig,
+    target: np.ndarray,
+    raw_target: np.ndarray | None = None,
 ) -> tuple[dict[str, Examples], list[str]]:
     """Labelled examples of each part, and notes on those dropped.
 
@@ -211,6 +229,8 @@ def plan_examples(
         The experiment.
     target : numpy.ndarray
         Encoded target of every sorted row (NaN where unusable).
+    raw_target : numpy.ndarray, optional
+        Regression target in its own units, for :attr:`Examples.actual`.
     """
     data = config.data
     # With a time split, a training label's look-ahead must not see held-out rows
@@ -226,6 +246,7 @@ def plan_examples(
             part,
             data,
             purge if part == TRAIN else 0,
+            raw_target=raw_target,
         )
         parts[name] = examples
         if dropped:
@@ -268,8 +289,10 @@ def prepare_experiment(
     preprocessor = SequencePreprocessor(data).fit(plan.train_rows)
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
-    target = preprocessor.encode_target(frame[data.target_column])
-    parts, dropped = plan_examples(plan, config, target)
+    series = frame[data.target_column]
+    target = preprocessor.encode_target(series)
+    raw = _raw_regression_target(series, preprocessor)
+    parts, dropped = plan_examples(plan, config, target, raw)
     if len(parts["train"]) == 0:
         raise DataValidationError(
             data.target_column,
@@ -279,6 +302,56 @@ def prepare_experiment(
     return PreparedData(
         preprocessor, encoded, plan.layout, entity, time, parts, plan.notes + dropped
     )
+
+
+#: Fewer scored examples than this give metrics too noisy to judge a model by.
+MIN_SCORED_EXAMPLES = 30
+
+
+def _usable_target(
+    series: pd.Series, preprocessor: SequencePreprocessor
+) -> tuple[pd.Series, list[str]]:
+    """A new file's target with unusable values missing, and a note naming them.
+
+    Those rows are still predicted; they are only left out of the metrics.
+    """
+    column = preprocessor.config.target_column
+    if preprocessor.config.task == "regression":
+        parsed = parse_numbers(series)
+        if not parsed.failed:
+            return series, []
+        shown = ", ".join(repr(value) for value in list(parsed.failed)[:5])
+        note = (
+            f"target {column!r}: {parsed.failed_rows} row(s) hold text that is not "
+            f"a number ({shown}); they are predicted but left out of the metrics"
+        )
+        return pd.Series(parsed.values, index=series.index, name=series.name), [note]
+    classes = set(preprocessor.target_encoder_.classes_)
+    codes, keys = category_keys(series)
+    unseen = [key for key in dict.fromkeys(keys[codes]) if key not in classes]
+    unseen = [key for key in unseen if key != MISSING_KEY]
+    if not unseen:
+        return series, []
+    rows = int(np.isin(keys[codes], unseen).sum())
+    shown = ", ".join(repr(key) for key in unseen[:5])
+    return series, [
+        f"target {column!r}: {rows} row(s) hold classes never seen in training "
+        f"({shown}); they are predicted but left out of the metrics"
+    ]
+
+
+def _scored_notes(examples: Examples) -> list[str]:
+    """A caveat when the metrics rest on only a handful of labelled examples."""
+    if examples.labels is None:
+        return []
+    scored = int((~np.isnan(examples.labels)).sum())
+    if 0 < scored < MIN_SCORED_EXAMPLES:
+        return [
+            f"metrics rest on only n = {scored} labelled example(s): too few to "
+            "judge or compare models (the metrics can swing widely with one more "
+            "example); score more rows, or all examples rather than the latest"
+        ]
+    return []
 
 
 def prepare_prediction(
@@ -305,13 +378,16 @@ def prepare_prediction(
     layout = entity_layout(frame, data)
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
-    target = None
+    target = raw = None
     if data.target_column in frame.columns:
-        target = preprocessor.encode_target(frame[data.target_column])
+        series, target_notes = _usable_target(frame[data.target_column], preprocessor)
+        notes += target_notes
+        target = preprocessor.encode_target(series)
+        raw = _raw_regression_target(series, preprocessor)
     row_parts = np.zeros(len(frame), dtype=np.int8)
     # Every example gets a prediction; an unknown label is just not scored.
     examples, _ = _labelled_examples(
-        target, layout, row_parts, 0, data, 0, drop_unlabelled=False
+        target, layout, row_parts, 0, data, 0, drop_unlabelled=False, raw_target=raw
     )
     if last_only and len(examples):
         entity = layout.entity_of_rows()[examples.end_rows]
@@ -321,6 +397,7 @@ def prepare_prediction(
     for column, count in encoded.unknown_counts.items():
         if count:
             notes.append(f"column '{column}': {count} row(s) with unseen categories")
+    notes += _scored_notes(examples)
     return PreparedData(
         preprocessor, encoded, layout, entity, time, {"all": examples}, notes
     )

@@ -34,6 +34,18 @@ from core.values import date_part_columns, parse_numbers, parse_time
 
 Role = Literal["id", "time", "target", "categorical", "numeric", "ignored"]
 FeatureRole = Literal["categorical", "numeric", "ignored"]
+ColumnKind = Literal[
+    "empty",
+    "bool",
+    "integer",
+    "whole_float",
+    "float",
+    "datetime",
+    "date_text",
+    "number_text",
+    "mostly_number_text",
+    "text",
+]
 
 MAX_CLASSES = 20
 #: A text column is suggested as numeric when at most this share of its rows
@@ -140,9 +152,7 @@ class SchemaSuggestion:
 class _Facts:
     """Kind, size and name tokens of one column."""
 
-    # empty, bool, integer, whole_float, float, datetime, date_text, number_text,
-    # mostly_number_text, text
-    kind: str
+    kind: ColumnKind
     cardinality: int
     present: int
     tokens: tuple[str, ...]
@@ -231,7 +241,7 @@ def _mostly_numbers(present: pd.Series) -> dict[str, int]:
     return {}
 
 
-def _kind(series: pd.Series, present: pd.Series) -> str:
+def _kind(series: pd.Series, present: pd.Series) -> ColumnKind:
     if present.empty:
         return "empty"
     if pd.api.types.is_bool_dtype(series):

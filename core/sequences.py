@@ -62,11 +62,16 @@ class Examples:
         Real steps of each example (1 .. width).
     labels : numpy.ndarray of float64 or None
         Encoded label per example; ``None`` when the data has no target.
+    actual : numpy.ndarray of float64 or None
+        Regression only: the label in the target's own units, taken from the
+        raw values (not unscaled from ``labels``, which would turn 40 into
+        40.00000000000001).
     """
 
     end_rows: np.ndarray
     lengths: np.ndarray
     labels: np.ndarray | None
+    actual: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.end_rows)
@@ -74,7 +79,8 @@ class Examples:
     def subset(self, keep: np.ndarray) -> Examples:
         """Examples where ``keep`` is true."""
         labels = None if self.labels is None else self.labels[keep]
-        return Examples(self.end_rows[keep], self.lengths[keep], labels)
+        actual = None if self.actual is None else self.actual[keep]
+        return Examples(self.end_rows[keep], self.lengths[keep], labels, actual)
 
 
 def ordering_keys(

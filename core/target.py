@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import Task
 from core.errors import DataValidationError
 from core.numeric import to_numeric_values
 from core.values import natural_order
@@ -37,7 +38,7 @@ class TargetEncoder:
         Regression scaling statistics (0 and 1 for classification).
     """
 
-    def __init__(self, task: str, column: str, cap: float | None = None) -> None:
+    def __init__(self, task: Task, column: str, cap: float | None = None) -> None:
         self.task = task
         self.column = column
         self.cap = cap

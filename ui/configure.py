@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.advisor import preflight
-from core.config import TASKS, ExperimentConfig
+from core.config import TASKS, ExperimentConfig, Task
 from core.embedding_sizes import default_embedding_dim
 from core.errors import CoreError
 from core.schema import SchemaSuggestion, infer_task
@@ -29,7 +29,7 @@ class Roles:
     id_column: str | None
     time_column: str | None
     target_column: str
-    task: str
+    task: Task
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
 
@@ -102,7 +102,7 @@ def choose_roles(
     )
 
 
-def _choose_task(frame: pd.DataFrame, target: str, data, column) -> str:
+def _choose_task(frame: pd.DataFrame, target: str, data, column) -> Task:
     """Task picker; says so when the chosen task differs from the values' own."""
     try:
         inferred = infer_task(frame[target])

@@ -208,3 +208,105 @@ def test_config_round_trips_through_json_download_and_upload(sample_state):
     assert not app.exception, app.exception
     assert app.session_state[state.CONFIG] == changed
     assert app.number_input(key="cfg_epochs").value == 3
+
+
+@pytest.fixture(scope="module")
+def bundles():
+    """An embedding and a one-hot bundle, built (untrained) on the air table."""
+    import numpy as np
+
+    keras = pytest.importorskip("keras")
+    from core.bundle import Bundle
+    from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
+    from core.model import build_model
+    from core.prepare import prepare_experiment
+
+    table = make_air_quality_table(stations=3, hours=60)
+    table["side"] = np.where(table["station"] == "Station1", "north", "south")
+    config = ExperimentConfig(
+        data=DataConfig(
+            target_column="PM2.5",
+            id_column="station",
+            time_column="No",
+            categorical_columns=(ColumnSpec("wd"), ColumnSpec("side")),
+            numeric_columns=("TEMP",),
+            task="regression",
+            framing="window",
+            window=6,
+        ),
+        model=ModelConfig(lstm_units=(4,), dense_units=0),
+    )
+    preprocessor = prepare_experiment(table, config).preprocessor
+    # As read back from metrics.json: keys sorted alphabetically.
+    metrics = {
+        "task": "regression",
+        "test": {"mae": 1.0, "n": 40, "r2": 0.5, "rmse": 2.0},
+    }
+    made = {}
+    for encoding in ("embedding", "onehot"):
+        keras.utils.set_random_seed(0)
+        encoded = config.replace(model=ModelConfig(encoding=encoding, lstm_units=(4,)))
+        model = build_model(encoded, preprocessor)
+        made[encoding] = Bundle(model, preprocessor, encoded, metrics, {})
+    return made
+
+
+def _with_bundle(bundle) -> dict:
+    return {state.LOADED_BUNDLE: bundle}
+
+
+@pytest.mark.slow
+def test_predictions_of_another_model_are_not_shown_and_metrics_keep_order(bundles):
+    from ui.new_predictions import NewPrediction
+
+    stale = NewPrediction("other#1", "embedding model (trained here)", "old.csv", None)
+    app = open_page(
+        "predictions", {**_with_bundle(bundles["embedding"]), state.PREDICTION: stale}
+    )
+    assert not app.exception, app.exception
+    tables = [t.value for t in app.dataframe]
+    assert list(tables[0].columns) == ["rmse", "mae", "r2", "n"]
+    assert not any("old.csv" in shown(c.value) for c in app.caption)
+    assert len(tables) == 1
+
+
+@pytest.mark.slow
+def test_a_new_file_with_text_in_the_target_is_predicted_with_a_note(bundles):
+    new = make_air_quality_table(stations=2, hours=40, seed=4).assign(side="north")
+    new["PM2.5"] = new["PM2.5"].astype(object)
+    new.loc[20, "PM2.5"] = "high"
+    app = open_page("predictions", _with_bundle(bundles["embedding"]))
+    app.file_uploader(key="pred_new_file").upload(
+        "new.csv", _csv(new), "text/csv"
+    ).run()
+    app.checkbox(key="pred_last_only").check().run()
+    app.button(key="pred_run").click().run()
+    assert not app.exception, app.exception
+    captions = " ".join(shown(c.value) for c in app.caption)
+    assert "embedding model (loaded bundle) on new.csv" in captions
+    infos = " ".join(shown(i.value) for i in app.info)
+    assert "only n = 2 labelled example(s)" in infos
+    app.checkbox(key="pred_last_only").uncheck().run()
+    app.button(key="pred_run").click().run()
+    infos = " ".join(shown(i.value) for i in app.info)
+    assert "'high'" in infos
+    assert "left out of the metrics" in infos
+
+
+@pytest.mark.slow
+def test_neighbours_of_a_two_category_column_need_no_slider(bundles):
+    app = open_page("embeddings", _with_bundle(bundles["embedding"]))
+    assert not app.exception, app.exception
+    app.selectbox(key="emb_column").set_value("side").run()
+    assert not app.exception, app.exception
+    assert not [s for s in app.slider if s.key == "emb_k"]
+    neighbours = [t.value for t in app.dataframe if "similarity" in t.value.columns]
+    assert len(neighbours[0]) == 1
+
+
+@pytest.mark.slow
+def test_the_one_hot_twin_draws_no_map(bundles):
+    app = open_page("embeddings", _with_bundle(bundles["onehot"]))
+    assert not app.exception, app.exception
+    assert any("no learned structure" in shown(i.value) for i in app.info)
+    assert not app.get("plotly_chart")

@@ -268,3 +268,25 @@ def test_profiles_know_the_feature_role_of_the_target_and_time():
     assert profiles["TEMP"].role == "target"
     assert profiles["TEMP"].feature_role == "numeric"
     assert profiles[suggestion.time_column].feature_role in ("categorical", "numeric")
+
+
+def test_roles_and_tasks_are_typed_choices_not_free_strings():
+    import typing
+
+    from core.schema import ColumnProfile, SchemaSuggestion
+    from core.target import TargetEncoder
+
+    role = typing.get_type_hints(ColumnProfile)["role"]
+    assert typing.get_origin(role) is typing.Literal
+    assert set(typing.get_args(role)) == {
+        "id",
+        "time",
+        "target",
+        "categorical",
+        "numeric",
+        "ignored",
+    }
+    task = typing.get_type_hints(SchemaSuggestion)["task"]
+    assert set(typing.get_args(task)) == {"binary", "multiclass", "regression"}
+    hints = typing.get_type_hints(TargetEncoder.__init__)
+    assert typing.get_origin(hints["task"]) is typing.Literal
