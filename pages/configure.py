@@ -44,9 +44,12 @@ if roles.categorical:
     with st.expander("Embedding-size advisor and value audit", expanded=False):
         column = st.selectbox("Column", roles.categorical, key="advisor_column")
         counts = key_counts(frame[column])
-        st.plotly_chart(
-            frequency_histogram(list(counts.values())), key="advisor_histogram"
-        )
+        # Drawn on request: a plotly chart, even in a closed expander, made
+        # every save of the form wait seconds for the browser to redraw it.
+        if st.toggle("Show how often values occur", key="advisor_show_histogram"):
+            st.plotly_chart(
+                frequency_histogram(list(counts.values())), key="advisor_histogram"
+            )
         st.dataframe(
             advise_embedding_sizes(len(counts)), hide_index=True, key="advisor_rules"
         )

@@ -23,6 +23,7 @@ from ui.results import (
     with_decisions,
 )
 from ui.text import literal
+from ui.warmup import warm_tensorflow
 
 
 def threshold_control(source) -> float:
@@ -52,6 +53,7 @@ def threshold_control(source) -> float:
 
 st.title("4. Predictions")
 with st.expander("Load a saved model bundle (.zip)"):
+    warm_tensorflow()  # overlaps TensorFlow's import with choosing the file
     archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
     if archive is not None and st.button("Load bundle", key="pred_bundle_load"):
         try:

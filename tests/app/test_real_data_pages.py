@@ -310,3 +310,26 @@ def test_the_one_hot_twin_draws_no_map(bundles):
     assert not app.exception, app.exception
     assert any("no learned structure" in shown(i.value) for i in app.info)
     assert not app.get("plotly_chart")
+
+
+def test_the_advisor_histogram_is_drawn_only_on_request(sample_state):
+    # A chart in the closed expander cost seconds of browser redraw per save.
+    app = open_page("configure", sample_state)
+    assert not app.get("plotly_chart")
+    app.toggle(key="advisor_show_histogram").set_value(True).run()
+    assert not app.exception, app.exception
+    assert app.get("plotly_chart")
+
+
+def test_tensorflow_is_imported_in_the_background_on_the_predictions_page():
+    from ui import warmup
+
+    app = open_page("predictions")
+    assert not app.exception
+    assert warmup._STARTED, "opening the page should start the import"
+    thread = warmup.warm_tensorflow()
+    assert thread is warmup._STARTED[0]
+    thread.join(timeout=300)
+    import sys
+
+    assert "core.bundle" in sys.modules
