@@ -47,6 +47,25 @@ STATIONS = 4
 OUTPUT = DOCS / "routine_steps.md"
 TARGET_SECONDS = 2.0
 SAVE = "FormSubmitter:experiment_form-Save configuration"
+FINDINGS = """
+Where the time went (issue 11 measured 4.5-6 s, 7.5-9 s, 5.9 s and 6 s in a browser):
+
+- The server-side work of every step is a fraction of a second, before and after
+  the fixes (the pre-fix code measured 0.15 / 0.13 s for steps 1-2 under AppTest
+  on this machine). The schema and pre-flight caches no longer hash the table
+  (`ui.data.data_key`), and the pre-flight no longer runs twice per rerun.
+- Save -> pre-flight in the browser was dominated by redrawing a plotly chart
+  inside the closed advisor expander on every rerun (3.4-3.8 s with it, 0.8-1.2 s
+  without); it is now drawn on request.
+- The file watcher (watchdog over the whole checkout, `.venv` included) is off
+  (`.streamlit/config.toml`), so it no longer competes for the two cores.
+- Loading a bundle or predicting right after a server start pays TensorFlow's
+  import (the "first after a server start" row); the predictions page now starts
+  that import in the background when it shows the bundle uploader.
+- The first upload in a session stays above 2 s in the browser on this busy
+  machine: about 0.3 s is the server, the rest is the upload itself and Chromium
+  drawing the two tables (later sessions: under 2 s).
+"""
 
 
 def air_quality_table() -> tuple[pd.DataFrame, str]:
@@ -331,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         "(first session: cold caches; 'rerun' column: median of later sessions "
         "on the same server). Steps 3-4 call the functions the predictions page "
         "calls, after TensorFlow's one-off start. Target: each step under 2 s."
-        "\n\n" + table + "\n"
+        "\n\n" + table + "\n" + FINDINGS
     )
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
 

@@ -231,6 +231,11 @@ def plan_examples(
         Encoded target of every sorted row (NaN where unusable).
     raw_target : numpy.ndarray, optional
         Regression target in its own units, for :attr:`Examples.actual`.
+
+    Raises
+    ------
+    DataValidationError
+        If no training example has a label.
     """
     data = config.data
     # With a time split, a training label's look-ahead must not see held-out rows
@@ -253,6 +258,11 @@ def plan_examples(
             notes.append(
                 f"{dropped} {name} example(s) dropped: label missing or unseen"
             )
+    if len(parts["train"]) == 0:
+        raise DataValidationError(
+            data.target_column,
+            "expected at least one training example with a label, received none",
+        )
     return parts, notes
 
 
@@ -293,11 +303,6 @@ def prepare_experiment(
     target = preprocessor.encode_target(series)
     raw = _raw_regression_target(series, preprocessor)
     parts, dropped = plan_examples(plan, config, target, raw)
-    if len(parts["train"]) == 0:
-        raise DataValidationError(
-            data.target_column,
-            "expected at least one training example with a label, received none",
-        )
     entity, time = _row_keys(frame, data)
     return PreparedData(
         preprocessor, encoded, plan.layout, entity, time, parts, plan.notes + dropped
