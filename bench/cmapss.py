@@ -80,7 +80,7 @@ def load_subset(
     return train, test, truth
 
 
-def make_config(subset: str, seed: int, args: argparse.Namespace):  # noqa: ANN201
+def make_config(subset: str, seed: int, args: argparse.Namespace):
     """One configuration for every subset; only the window and op_cond differ."""
     from core.config import (
         ColumnSpec,
@@ -123,7 +123,7 @@ def make_config(subset: str, seed: int, args: argparse.Namespace):  # noqa: ANN2
     )
 
 
-def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> tuple[float, float]:  # noqa: ANN001
+def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> tuple[float, float]:
     """RMSE and PHM08 score of the last-window predictions on the official test set."""
     from core.bundle import predict
     from core.metrics import phm08_score
@@ -134,7 +134,7 @@ def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> tuple[float, flo
     return float(np.sqrt(np.mean(error**2))), phm08_score(truth.to_numpy(), predicted)
 
 
-def run_gradient_boosting(prepared, config, test, truth, args) -> tuple[float, float]:  # noqa: ANN001
+def run_gradient_boosting(prepared, config, test, truth, args) -> tuple[float, float]:
     """HistGradientBoosting on window features of the same core-built windows."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 

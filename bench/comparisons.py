@@ -48,7 +48,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def figure_png(figure, path: Path) -> str:  # noqa: ANN001
+def figure_png(figure, path: Path) -> str:
     """Render a plotly figure to PNG in Debian's Chromium; markdown for it."""
     from playwright.sync_api import sync_playwright
 
@@ -68,12 +68,12 @@ def figure_png(figure, path: Path) -> str:  # noqa: ANN001
     return f"![{figure.layout.title.text}]({path.name})"
 
 
-def _wait_all(executor, records) -> None:  # noqa: ANN001
+def _wait_all(executor, records) -> None:
     for record in records:
         executor.wait(record.id)
 
 
-def run_comparison(executor, frame, config, name: str, seeds: int, png: Path) -> str:  # noqa: ANN001
+def run_comparison(executor, frame, config, name: str, seeds: int, png: Path) -> str:
     """Comparison over seeds with all three arms; the markdown body."""
     from core.comparison import (
         ComparisonSpec,
@@ -130,13 +130,13 @@ def run_comparison(executor, frame, config, name: str, seeds: int, png: Path) ->
     return "\n\n".join(parts)
 
 
-def _number(value, digits: int = 0) -> str:  # noqa: ANN001
+def _number(value, digits: int = 0) -> str:
     if value is None or value != value:
         return "–"
     return f"{float(value):,.{digits}f}"
 
 
-def run_sweep(executor, frame, config, column: str, name: str, seeds: int) -> str:  # noqa: ANN001
+def run_sweep(executor, frame, config, column: str, name: str, seeds: int) -> str:
     """Size sweep of one column; the markdown body."""
     from core.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
 
@@ -175,7 +175,7 @@ def run_sweep(executor, frame, config, column: str, name: str, seeds: int) -> st
     )
 
 
-def sample_section(executor, args) -> str:  # noqa: ANN001
+def sample_section(executor, args) -> str:
     from core.config import ExperimentConfig
     from core.datasets import get_bundled, load_bundled
 
@@ -203,7 +203,7 @@ def sample_section(executor, args) -> str:  # noqa: ANN001
     )
 
 
-def store_section(executor, args) -> str | None:  # noqa: ANN001
+def store_section(executor, args) -> str | None:
     from bench.where_embeddings_win import load_store_items, store_config
 
     folder = data_dir("store_item_demand")

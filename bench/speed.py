@@ -51,7 +51,7 @@ FIRST_PAGE_MODULES = ("ui.state", "ui.data", "core.datasets", "core.io", "core.s
 # --------------------------------------------------------------------------- (a)
 
 
-def throughput_data(args: argparse.Namespace):  # noqa: ANN201
+def throughput_data(args: argparse.Namespace):
     """Generated predictive-maintenance data and a window config for it."""
     from dataclasses import replace
 
@@ -74,7 +74,7 @@ def throughput_data(args: argparse.Namespace):  # noqa: ANN201
 class EpochTimer:
     """Keras callback recording each epoch's wall-clock seconds."""
 
-    def __new__(cls):  # noqa: ANN204
+    def __new__(cls):
         import keras
 
         class _Timer(keras.callbacks.Callback):
@@ -91,7 +91,7 @@ class EpochTimer:
         return _Timer()
 
 
-def hand_written_model(prepared, config):  # noqa: ANN001, ANN201
+def hand_written_model(prepared, config):
     """What a user writes by hand: Embedding per column + numeric + LSTM + head."""
     import keras
     from keras import layers
@@ -127,7 +127,7 @@ def hand_written_model(prepared, config):  # noqa: ANN001, ANN201
     return model
 
 
-def materialise(prepared, config) -> tuple[dict, dict, np.ndarray]:  # noqa: ANN001
+def materialise(prepared, config) -> tuple[dict, dict, np.ndarray]:
     """All training windows as dense arrays: core's input names, hand-written names."""
     from core.naming import NUMERIC_INPUT, categorical_input_name
     from core.training import make_batches
@@ -142,7 +142,7 @@ def materialise(prepared, config) -> tuple[dict, dict, np.ndarray]:  # noqa: ANN
     return everything, arrays, prepared.parts["train"].labels.astype(np.float32)
 
 
-def _with(config, batch_size: int, jit: bool):  # noqa: ANN001, ANN202
+def _with(config, batch_size: int, jit: bool):
     from core.config import TrainConfig
 
     train = TrainConfig(
@@ -151,7 +151,7 @@ def _with(config, batch_size: int, jit: bool):  # noqa: ANN001, ANN202
     return config.replace(train=train)
 
 
-def _windows_per_second(model, data, labels, config, epochs: int) -> float:  # noqa: ANN001
+def _windows_per_second(model, data, labels, config, epochs: int) -> float:
     """Median epoch throughput after the first epoch (which includes tracing)."""
     timer = EpochTimer()
     if labels is None:
@@ -171,7 +171,7 @@ def _windows_per_second(model, data, labels, config, epochs: int) -> float:  # n
     return count / float(np.median(timer.seconds[1:]))
 
 
-def time_variants(prepared, config, materialised, epochs: int) -> dict[str, float]:  # noqa: ANN001
+def time_variants(prepared, config, materialised, epochs: int) -> dict[str, float]:
     """Windows/s of: core model + core batches, core model + arrays, hand + arrays."""
     import keras
 
@@ -287,7 +287,7 @@ def long_table(entities: int, steps: int, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def prepare_config(window: int):  # noqa: ANN201
+def prepare_config(window: int):
     from core.config import ColumnSpec, DataConfig, ExperimentConfig
 
     return ExperimentConfig(
@@ -351,7 +351,7 @@ def pandas_loop(df: pd.DataFrame, window: int, iloc: bool = False) -> dict:
     return {name: (np.stack(X), np.asarray(y)) for name, (X, y) in windows.items() if X}
 
 
-def _measure(function, repeat_traced: bool = True) -> tuple[float, float, object]:  # noqa: ANN001
+def _measure(function, repeat_traced: bool = True) -> tuple[float, float, object]:
     """Seconds of one untraced call, then traced peak bytes of a second call."""
     gc.collect()
     with Timer() as timer:

@@ -77,7 +77,7 @@ def load_store_items(folder: Path, quick: bool) -> pd.DataFrame:
     return df.dropna(subset=["previous_sales"]).reset_index(drop=True)
 
 
-def store_config(df: pd.DataFrame, args: argparse.Namespace):  # noqa: ANN201
+def store_config(df: pd.DataFrame, args: argparse.Namespace):
     """Time split: 2017-Q1 scored, the last 8 weeks of 2016 for early stopping."""
     from core.config import (
         ColumnSpec,
@@ -120,11 +120,11 @@ def store_config(df: pd.DataFrame, args: argparse.Namespace):  # noqa: ANN201
     )
 
 
-def _decoded(preprocessor, values: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def _decoded(preprocessor, values: np.ndarray) -> np.ndarray:
     return preprocessor.target_encoder_.inverse_transform(values)
 
 
-def gradient_boosting_smape(prepared, iterations: int) -> tuple[float, float]:  # noqa: ANN001
+def gradient_boosting_smape(prepared, iterations: int) -> tuple[float, float]:
     """SMAPE of HistGradientBoosting on the same windows, and its fit seconds."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -143,7 +143,7 @@ def gradient_boosting_smape(prepared, iterations: int) -> tuple[float, float]:  
     return smape(_decoded(preprocessor, test_labels), model.predict(X_test)), seconds
 
 
-def save_item_pca_png(result, path: Path) -> str:  # noqa: ANN001
+def save_item_pca_png(result, path: Path) -> str:
     """PCA of the learned item vectors, drawn by core.plots, rendered in Chromium."""
     from core.embeddings import embedding_frame, extract_embedding
     from core.plots import pca_scatter

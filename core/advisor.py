@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.config import DataConfig, ExperimentConfig
+from core.config import DataConfig, ExperimentConfig, ModelConfig
 from core.embedding_sizes import (
     RULE_DESCRIPTIONS,
     RULES,
@@ -19,14 +19,13 @@ from core.embedding_sizes import (
     suggest_embedding_dim,
 )
 from core.numeric import to_numeric_values
-from core.prepare import estimate_memory_bytes
-from core.sequences import (
-    PART_NAMES,
-    entity_layout,
-    example_positions,
-    order_rows,
-    split_rows,
+from core.prepare import (
+    DEFAULT_MEMORY_LIMIT_BYTES,
+    estimate_memory_bytes,
+    plan_examples,
+    plan_experiment,
 )
+from core.target import TargetEncoder
 from core.validation import validate_against
 from core.vocabulary import (
     FIRST_CATEGORY_INDEX,
@@ -113,6 +112,12 @@ def audit_column(
     return pd.DataFrame(rows, columns=["value", "rows", "status", "index"])
 
 
+#: Fewer training examples than this cannot teach an LSTM anything meaningful.
+MIN_TRAINING_EXAMPLES = 50
+#: Fewer held-out examples than this give metrics that are mostly noise.
+MIN_HELD_OUT_EXAMPLES = 20
+
+
 @dataclass(frozen=True)
 class Preflight:
     """Size of a run before any tensor is built.
@@ -120,9 +125,11 @@ class Preflight:
     Attributes
     ----------
     examples : dict of str to int
-        Examples per part (train, validation, test).
+        Labelled examples per part (train, validation, test), as training will
+        see them.
     memory_bytes : int
-        Encoded rows plus a few padded batches.
+        Encoded rows plus a few padded batches (the estimate the memory limit
+        is checked against).
     embedding_parameters : dict of str to int
         Trainable weights per embedding table.
     other_parameters : int
@@ -130,7 +137,8 @@ class Preflight:
     rough_epoch_seconds : float
         Order-of-magnitude epoch time on a small CPU.
     warnings : tuple of str
-        What :func:`core.validation.validate_against` will repair or ignore.
+        What :func:`core.validation.validate_against` will repair or ignore, and
+        parts with too few examples to train or evaluate.
     """
 
     examples: dict[str, int]
@@ -154,6 +162,13 @@ def _lstm_parameters(
     return total
 
 
+def _head_parameters(model: ModelConfig, outputs: int) -> int:
+    """Optional hidden layer, then one output unit per class (multiclass) or one."""
+    top = model.lstm_units[-1] * (2 if model.bidirectional else 1)
+    hidden = (top + 1) * model.dense_units
+    return hidden + ((model.dense_units or top) + 1) * outputs
+
+
 def _indicator_count(train_rows: pd.DataFrame, data: DataConfig) -> int:
     """Numeric columns that get a missing-value flag: those missing in training."""
     if not data.missing_indicators:
@@ -164,28 +179,13 @@ def _indicator_count(train_rows: pd.DataFrame, data: DataConfig) -> int:
     )
 
 
-def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
-    """Count examples and estimate memory, parameters and epoch time.
-
-    Raises
-    ------
-    DataValidationError
-        Naming the column, if the data cannot be trained on (as
-        :func:`core.validation.validate_against`).
-    """
-    data, model = config.data, config.model
-    # Refuse unusable data here, on the configure step, not after training starts.
-    warnings = validate_against(data, df)
-    frame, _ = order_rows(df, data)
-    layout = entity_layout(frame, data)
-    parts = split_rows(layout, config.split)
-    examples = {
-        name: len(example_positions(layout, parts, part, data)[0])
-        for part, name in enumerate(PART_NAMES)
-    }
-    train_rows = frame[parts == 0]
+def _embedding_widths(
+    train_rows: pd.DataFrame, config: ExperimentConfig
+) -> tuple[dict[str, int], int]:
+    """Trainable weights per embedding table and their total input width."""
+    data = config.data
     embedding: dict[str, int] = {}
-    input_width = len(data.numeric_columns) + _indicator_count(train_rows, data)
+    width = 0
     for spec in data.categorical_columns:
         cardinality = len(
             build_vocabulary(
@@ -194,23 +194,108 @@ def preflight(df: pd.DataFrame, config: ExperimentConfig) -> Preflight:
                 data.max_categories,
             )
         )
-        if model.encoding == "onehot":
+        if config.model.encoding == "onehot":
             dimension, trainable = cardinality + 2, 0
         else:
             dimension = spec.embedding_dim or suggest_embedding_dim(cardinality)
             trainable = embedding_parameters(cardinality, dimension)
         embedding[spec.name] = trainable
-        input_width += dimension
+        width += dimension
+    return embedding, width
+
+
+def size_warnings(examples: dict[str, int], config: ExperimentConfig) -> list[str]:
+    """Parts with too few examples to train or evaluate, and what to change.
+
+    Parameters
+    ----------
+    examples : dict of str to int
+        Labelled examples per part.
+    config : ExperimentConfig
+        The experiment (its framing and split decide the advice).
+
+    Returns
+    -------
+    list of str
+        One warning per part that is too small; empty when all are fine.
+    """
+    data, split = config.data, config.split
+    advice = []
+    if data.framing == "sequence":
+        advice.append(
+            "use sliding windows (framing 'window') to cut many examples from "
+            "each entity"
+        )
+    if split.method == "entity":
+        advice.append(
+            "split by time, so every entity contributes to training, validation "
+            "and test"
+        )
+    if not advice:
+        advice.append("use a smaller stride, a shorter window or more data")
+    remedy = "; ".join(advice)
+    warnings = []
+    if examples["train"] < MIN_TRAINING_EXAMPLES:
+        warnings.append(
+            f"only {examples['train']} training example(s): too few to train "
+            f"anything meaningful (at least {MIN_TRAINING_EXAMPLES} advised); " + remedy
+        )
+    wanted = {
+        "validation": split.validation_fraction,
+        "test": split.test_fraction,
+    }
+    for part, fraction in wanted.items():
+        if fraction > 0 and examples[part] < MIN_HELD_OUT_EXAMPLES:
+            warnings.append(
+                f"only {examples[part]} {part} example(s): too few for "
+                f"meaningful {part} metrics (at least {MIN_HELD_OUT_EXAMPLES} "
+                "advised); " + remedy
+            )
+    return warnings
+
+
+def preflight(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> Preflight:
+    """Count examples and estimate memory, parameters and epoch time.
+
+    The rows are ordered, split and labelled by the same plan training uses
+    (:func:`core.prepare.plan_experiment`), so the counts are the ones training
+    will see.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, if the data cannot be trained on (as
+        :func:`core.validation.validate_against`), or when the run would exceed
+        ``memory_limit_bytes``.
+    """
+    data, model = config.data, config.model
+    # Refuse unusable data here, on the configure step, not after training starts.
+    warnings = validate_against(data, df)
+    plan = plan_experiment(df, config, memory_limit_bytes)
+    train_rows = plan.train_rows
+    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
+    encoder.fit(train_rows[data.target_column])
+    parts, _ = plan_examples(
+        plan, config, encoder.transform(plan.frame[data.target_column])
+    )
+    examples = {name: len(part) for name, part in parts.items()}
+    embedding, embedding_width = _embedding_widths(train_rows, config)
+    input_width = (
+        len(data.numeric_columns) + _indicator_count(train_rows, data) + embedding_width
+    )
     recurrent = _lstm_parameters(input_width, model.lstm_units, model.bidirectional)
-    top = model.lstm_units[-1] * (2 if model.bidirectional else 1)
-    head = (top + 1) * model.dense_units + (model.dense_units or top) + 1
+    outputs = encoder.n_classes if data.task == "multiclass" else 1
     # Forward plus backward is about three times the forward multiply-adds.
     flops = 6 * recurrent * data.sequence_width * max(examples["train"], 1)
     return Preflight(
         examples=examples,
-        memory_bytes=estimate_memory_bytes(len(df), config, input_width),
+        memory_bytes=estimate_memory_bytes(len(df), config),
         embedding_parameters=embedding,
-        other_parameters=recurrent + head,
+        other_parameters=recurrent + _head_parameters(model, outputs),
         rough_epoch_seconds=float(np.round(flops / ASSUMED_FLOPS_PER_SECOND, 2)),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings + size_warnings(examples, config)),
     )

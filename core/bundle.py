@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -37,6 +37,9 @@ from core.evaluation import part_metrics, predict_scores, prediction_table
 from core.naming import NUMERIC_INPUT, embedding_layer_name
 from core.prepare import prepare_prediction
 from core.preprocessing import SequencePreprocessor
+
+if TYPE_CHECKING:
+    from core.experiment import ExperimentResult
 
 BUNDLE_FORMAT_VERSION = 1
 REQUIRED_FILES = (
@@ -63,7 +66,7 @@ class Bundle:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def bundle_from_result(result: Any) -> Bundle:
+def bundle_from_result(result: ExperimentResult) -> Bundle:
     """Bundle of an :class:`core.experiment.ExperimentResult`."""
     return Bundle(
         result.model,

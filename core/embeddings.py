@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.metrics.pairwise import cosine_similarity
+from sklearn.neighbors import NearestNeighbors
 
 from core.errors import DataValidationError, NotFittedError
 from core.io import FORMULA_PREFIXES
 from core.naming import embedding_layer_name
+from core.values import natural_order
 from core.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
+
+if TYPE_CHECKING:
+    import keras
+
+    from core.preprocessing import SequencePreprocessor
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +85,9 @@ def _layer_error(column: str, available: list[str]) -> DataValidationError:
     )
 
 
-def _embedding_weights(model: Any, column: str, available: list[str]) -> np.ndarray:
+def _embedding_weights(
+    model: keras.Model, column: str, available: list[str]
+) -> np.ndarray:
     """The full weight matrix of ``column``'s embedding layer, fetched by name."""
     import keras
 
@@ -91,7 +101,10 @@ def _embedding_weights(model: Any, column: str, available: list[str]) -> np.ndar
 
 
 def extract_embedding(
-    model: Any, preprocessor: Any, column: str, include_unknown: bool = False
+    model: keras.Model,
+    preprocessor: SequencePreprocessor,
+    column: str,
+    include_unknown: bool = False,
 ) -> EmbeddingTable:
     """Learned vectors of one categorical column, labelled from the vocabulary.
 
@@ -251,14 +264,22 @@ def cluster_categories(
     return tuple(int(group) for group in kmeans.fit_predict(table.vectors))
 
 
-def _unit_vectors(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length; zero rows stay zero."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+#: Categories shown in the similarity heatmap: the most frequent ones.
+HEATMAP_CATEGORIES = 60
 
 
-def cosine_similarity_matrix(table: EmbeddingTable) -> pd.DataFrame:
-    """Cosine similarity of every pair of categories.
+def cosine_similarity_matrix(
+    table: EmbeddingTable, limit: int | None = None
+) -> pd.DataFrame:
+    """Cosine similarity of every pair of categories (scikit-learn).
+
+    Parameters
+    ----------
+    table : EmbeddingTable
+        The vectors to compare.
+    limit : int, optional
+        Only the ``limit`` most frequent categories (the first rows), so a
+        heatmap of 60 never computes the n x n matrix of 10,000 categories.
 
     Returns
     -------
@@ -266,14 +287,30 @@ def cosine_similarity_matrix(table: EmbeddingTable) -> pd.DataFrame:
         Square frame with the labels as index and columns; values in
         [-1, 1]. A zero vector has similarity 0 to everything, itself included.
     """
-    unit = _unit_vectors(table.vectors)
-    similarity = np.clip(unit @ unit.T, -1.0, 1.0)
-    labels = list(table.labels)
+    rows = len(table.labels) if limit is None else min(limit, len(table.labels))
+    vectors = table.vectors[:rows]
+    similarity = (
+        np.clip(cosine_similarity(vectors), -1.0, 1.0) if rows else np.zeros((0, 0))
+    )
+    labels = list(table.labels[:rows])
     return pd.DataFrame(similarity, index=labels, columns=labels)
 
 
+def heatmap_similarity(
+    table: EmbeddingTable, limit: int = HEATMAP_CATEGORIES
+) -> pd.DataFrame:
+    """The heatmap's similarities: the most frequent categories, in natural order.
+
+    Numeric-looking labels (hours, codes) read 0, 1, 2, ..., 10 rather than
+    0, 1, 10, 11, ...
+    """
+    similarity = cosine_similarity_matrix(table, limit)
+    order = natural_order(similarity.index)
+    return similarity.loc[order, order]
+
+
 def nearest_neighbours(table: EmbeddingTable, label: str, k: int = 5) -> pd.DataFrame:
-    """The ``k`` categories most cosine-similar to ``label``.
+    """The ``k`` categories most cosine-similar to ``label`` (scikit-learn).
 
     Parameters
     ----------
@@ -302,15 +339,20 @@ def nearest_neighbours(table: EmbeddingTable, label: str, k: int = 5) -> pd.Data
         raise DataValidationError(
             table.column, f"expected k to be an integer >= 1, received {k!r}"
         )
-    unit = _unit_vectors(table.vectors)
     position = table.labels.index(label)
-    similarity = np.clip(unit @ unit[position], -1.0, 1.0)
-    others = np.delete(np.arange(len(table.labels)), position)
-    order = others[np.argsort(-similarity[others], kind="stable")][:k]
+    count = min(k + 1, len(table.labels))
+    search = NearestNeighbors(n_neighbors=count, metric="cosine", algorithm="brute")
+    search.fit(table.vectors)
+    distances, indices = search.kneighbors(table.vectors[position : position + 1])
+    found = [
+        (int(i), float(d))
+        for i, d in zip(indices[0], distances[0], strict=True)
+        if i != position
+    ][:k]
     return pd.DataFrame(
         {
-            "label": [table.labels[i] for i in order],
-            "similarity": similarity[order].astype(float),
+            "label": [table.labels[i] for i, _ in found],
+            "similarity": [float(np.clip(1.0 - d, -1.0, 1.0)) for _, d in found],
         }
     )
 
@@ -362,7 +404,11 @@ def export_projector(table: EmbeddingTable, directory: Path) -> tuple[Path, Path
     return vectors_path, metadata_path
 
 
-def embedding_frame(table: EmbeddingTable, n_components: int = 2) -> pd.DataFrame:
+def embedding_frame(
+    table: EmbeddingTable,
+    n_components: int = 2,
+    projection: Projection | None = None,
+) -> pd.DataFrame:
     """One row per category: label, count, target mean, PCA coordinates, vector.
 
     Parameters
@@ -371,6 +417,10 @@ def embedding_frame(table: EmbeddingTable, n_components: int = 2) -> pd.DataFram
         The vectors to describe.
     n_components : int, default 2
         Number of ``pca_*`` columns.
+    projection : Projection, optional
+        A projection already computed by :func:`project_pca` with
+        ``n_components`` components (the page shows its explained variance
+        too, so PCA runs once).
 
     Returns
     -------
@@ -382,6 +432,8 @@ def embedding_frame(table: EmbeddingTable, n_components: int = 2) -> pd.DataFram
     rows, dimensions = table.vectors.shape
     if rows == 0:
         coordinates = np.zeros((0, n_components))
+    elif projection is not None:
+        coordinates = projection.coordinates
     else:
         coordinates = project_pca(table, n_components).coordinates
     described = pd.DataFrame(

@@ -156,5 +156,11 @@ def prediction_table(
         actual = np.full(len(examples), None, dtype=object)
         if known.any():
             actual[known] = encoder.inverse_transform(examples.labels[known])
-        table["actual"] = actual if data.task != "regression" else actual.astype(float)
+        if data.task == "regression" and examples.actual is not None:
+            # Read from the raw values: unscaling would write 40.00000000000001.
+            table["actual"] = examples.actual
+        else:
+            table["actual"] = (
+                actual if data.task != "regression" else actual.astype(float)
+            )
     return table

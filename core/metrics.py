@@ -30,6 +30,40 @@ _METRIC_NAMES = {
 }
 
 
+def ordered_metrics(metrics: dict[str, Any], task: str) -> dict[str, Any]:
+    """Scalar metrics in the task's reading order, whatever order they came in.
+
+    A bundle's ``metrics.json`` comes back with its keys sorted; tables built
+    from it would list ``accuracy, f1, log_loss, ...`` alphabetically.
+
+    Parameters
+    ----------
+    metrics : dict
+        Output of :func:`compute_metrics` (or the same read back from JSON).
+    task : {"binary", "multiclass", "regression"}
+        The task, which decides the order.
+
+    Returns
+    -------
+    dict
+        The task's headline metrics first (in :func:`compute_metrics` order),
+        then ``n``, then anything else in its given order; the confusion matrix
+        is left out.
+
+    Examples
+    --------
+    >>> read_back = {"r2": 0.5, "mae": 1.0, "n": 3, "rmse": 2.0}
+    >>> list(ordered_metrics(read_back, "regression"))
+    ['rmse', 'mae', 'r2', 'n']
+    """
+    _check_task(task)
+    first = [name for name in (*_METRIC_NAMES[task], "n") if name in metrics]
+    rest = [name for name in metrics if name not in first]
+    return {
+        name: metrics[name] for name in (*first, *rest) if name != "confusion_matrix"
+    }
+
+
 def _number(value: Any) -> float | None:
     """A plain float, or ``None`` for NaN and infinities."""
     number = float(value)
@@ -252,7 +286,7 @@ def _regression(truth: np.ndarray, predictions: np.ndarray) -> dict[str, Any]:
     """Regression metrics in the units of ``truth``."""
     defined = len(truth) >= 2 and float(np.ptp(truth)) > 0
     return {
-        "rmse": float(np.sqrt(sk.mean_squared_error(truth, predictions))),
+        "rmse": float(sk.root_mean_squared_error(truth, predictions)),
         "mae": float(sk.mean_absolute_error(truth, predictions)),
         "r2": _number(sk.r2_score(truth, predictions)) if defined else None,
     }

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataValidationError
+from core.values import parse_numbers
 
 _GLOBAL_ROWS = 2
 
@@ -44,26 +45,15 @@ def to_numeric_values(series: pd.Series, column: str) -> np.ndarray:
 
 
 def _parse_text_numbers(series: pd.Series, column: str) -> np.ndarray:
-    text = series.astype("string").str.strip()
-    present = text.notna() & (text != "")
-    parsed = pd.to_numeric(text.where(present), errors="coerce")
-    failed = present & parsed.isna()
-    if failed.any():
-        # A whole column written with decimal commas ("1,5") is common in
-        # European exports; accept it only when it fixes every failing value.
-        comma = pd.to_numeric(
-            text.where(present).str.replace(",", ".", regex=False), errors="coerce"
-        )
-        if not (present & comma.isna()).any():
-            parsed, failed = comma, failed & False
-    if failed.any():
-        example = text[failed].iloc[0]
+    parsed = parse_numbers(series)
+    if parsed.failed:
+        example = next(iter(parsed.failed))
         raise DataValidationError(
             column,
             f"expected numbers, received text such as {example!r} in "
-            f"{int(failed.sum())} row(s)",
+            f"{parsed.failed_rows} row(s)",
         )
-    return parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+    return parsed.values
 
 
 class NumericScaler:

@@ -23,8 +23,10 @@ from plotly.subplots import make_subplots
 
 from core.errors import DataValidationError
 
-#: Above this many points a PCA scatter shows labels on hover only.
-MAX_TEXT_LABELS = 100
+#: Points labelled on the map; beyond this the labels overlap (hover shows them).
+MAX_TEXT_LABELS = 30
+PCA_2D_HEIGHT = 600
+PCA_3D_HEIGHT = 750
 #: Columns of a comparison table that are not metrics.
 NON_METRIC_COLUMNS = ("model", "parameters", "epochs", "seconds")
 
@@ -319,11 +321,17 @@ def pca_scatter(
         traces = _grouped_traces(frame, axes, groups, dimensions)
     figure = go.Figure(traces)
     titles = {"title_text": "PC1"}, {"title_text": "PC2"}, {"title_text": "PC3"}
+    # One scale on every axis: a component with 3 % of the variance must look
+    # 30 times shorter than one with 90 %, not as long.
     if dimensions == 3:
-        figure.update_scenes(xaxis=titles[0], yaxis=titles[1], zaxis=titles[2])
+        figure.update_scenes(
+            xaxis=titles[0], yaxis=titles[1], zaxis=titles[2], aspectmode="data"
+        )
+        figure.update_layout(height=PCA_3D_HEIGHT)
     else:
         figure.update_xaxes(titles[0])
-        figure.update_yaxes(titles[1])
+        figure.update_yaxes(titles[1], scaleanchor="x", scaleratio=1)
+        figure.update_layout(height=PCA_2D_HEIGHT)
     figure.update_layout(title="Embedding map (PCA)")
     return figure
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.columns import require_columns
 from core.config import DataConfig, ExperimentConfig
 from core.embedding_sizes import default_embedding_dim
 from core.errors import DataValidationError, NotFittedError
@@ -129,7 +130,7 @@ class SequencePreprocessor:
             If a column is missing or holds values of the wrong kind.
         """
         config = self.config
-        _require_columns(train_df, (*config.feature_columns, config.target_column))
+        require_columns(train_df, (*config.feature_columns, config.target_column))
         if len(train_df) == 0:
             raise DataValidationError(
                 None, "expected at least one training row, received none"
@@ -223,7 +224,7 @@ class SequencePreprocessor:
             If a feature column is missing or a numeric column holds text.
         """
         self._check_fitted()
-        _require_columns(df, self.config.feature_columns)
+        require_columns(df, self.config.feature_columns)
         categorical, unknown = self._encode_categorical(df)
         numeric = self.numeric_scaler_.transform(df, self._group_indices(categorical))
         return EncodedTable(categorical, numeric, unknown)
@@ -319,15 +320,3 @@ class SequencePreprocessor:
             for name, vocabulary in preprocessor.vocabularies_.items()
         }
         return preprocessor
-
-
-def _require_columns(df: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    """Raise naming the first configured column the table lacks."""
-    available = [str(column) for column in df.columns]
-    for column in columns:
-        if column not in df.columns:
-            shown = ", ".join(available[:20]) + (" ..." if len(available) > 20 else "")
-            raise DataValidationError(
-                column,
-                f"expected this column in the data, received columns [{shown}]",
-            )

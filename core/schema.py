@@ -20,17 +20,38 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
+from core.columns import require_unique_columns
+from core.config import Task
 from core.errors import DataValidationError
 from core.numeric import to_numeric_values
+from core.values import date_part_columns, parse_numbers, parse_time
 
-ROLES = ("id", "time", "target", "categorical", "numeric", "ignored")
+Role = Literal["id", "time", "target", "categorical", "numeric", "ignored"]
+FeatureRole = Literal["categorical", "numeric", "ignored"]
+ColumnKind = Literal[
+    "empty",
+    "bool",
+    "integer",
+    "whole_float",
+    "float",
+    "datetime",
+    "date_text",
+    "number_text",
+    "mostly_number_text",
+    "text",
+]
+
 MAX_CLASSES = 20
+#: A text column is suggested as numeric when at most this share of its rows
+#: (and at most ``MAX_UNPARSED_VALUES`` distinct values) do not read as numbers.
+MAX_UNPARSED_SHARE = 0.01
+MAX_UNPARSED_VALUES = 5
 MAX_LOW_CARDINALITY = 50
 LOW_CARDINALITY_SHARE = 0.05
 
@@ -70,14 +91,23 @@ class ColumnProfile:
         Number of distinct non-missing values.
     example_values : tuple of str
         Up to three distinct values, as text.
+    feature_role : {"categorical", "numeric", "ignored"}
+        The role the column would have as a feature, also for the id, time and
+        target columns (so a column freed from one of those roles can rejoin
+        the features).
+    unparsed_values : dict of str to int
+        For a column suggested as numeric although it holds text: the values
+        that do not read as numbers, with their row counts.
     """
 
     name: str
     dtype: str
-    role: str
+    role: Role
     missing_fraction: float
     cardinality: int
     example_values: tuple[str, ...]
+    feature_role: FeatureRole = "ignored"
+    unparsed_values: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,30 +128,38 @@ class SchemaSuggestion:
         One profile per column, in table order.
     notes : tuple of str
         Why a guess was made, and columns that deserve a second look.
+    date_parts : tuple of str
+        Separate year, month, day (hour, minute, second) columns that
+        :func:`core.repairs.add_timestamp` can combine into one time column.
+    target_guessed : bool
+        True when no column is named like a target and ``target_column`` is
+        only the last usable column.
     """
 
     id_column: str | None
     time_column: str | None
     target_column: str
-    task: str
+    task: Task
     categorical_columns: tuple[str, ...]
     numeric_columns: tuple[str, ...]
     columns: tuple[ColumnProfile, ...]
     notes: tuple[str, ...] = ()
+    date_parts: tuple[str, ...] = ()
+    target_guessed: bool = False
 
 
 @dataclass(frozen=True)
 class _Facts:
     """Kind, size and name tokens of one column."""
 
-    # empty, bool, integer, whole_float, float, datetime, date_text, number_text, text
-    kind: str
+    kind: ColumnKind
     cardinality: int
     present: int
     tokens: tuple[str, ...]
+    unparsed: dict[str, int] = field(default_factory=dict)
 
 
-def infer_task(series: pd.Series) -> str:
+def infer_task(series: pd.Series) -> Task:
     """Suggest the task for a target column.
 
     Two distinct values (or fewer) give ``"binary"``; text, or integers with at
@@ -158,71 +196,6 @@ def infer_task(series: pd.Series) -> str:
     return "multiclass" if integral and distinct <= MAX_CLASSES else "regression"
 
 
-def parse_time(series: pd.Series) -> pd.Series:
-    """Time values as numbers or datetimes, ready to sort.
-
-    Parameters
-    ----------
-    series : pandas.Series
-        Integers, floats, datetimes, or text holding numbers or dates/times.
-        Missing values (and empty text) stay missing.
-
-    Returns
-    -------
-    pandas.Series
-        Numbers unchanged (numeric text converted), text parsed with
-        ``pandas.to_datetime`` in the format inferred from the first value.
-
-    Raises
-    ------
-    DataValidationError
-        If a value is neither a number nor a date/time.
-    """
-    if pd.api.types.is_bool_dtype(series):
-        raise DataValidationError(
-            _label(series),
-            "expected integers or date/time strings, received true/false values",
-        )
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(
-        series
-    ):
-        return series
-    text = series.astype("string").str.strip()
-    text = text.where(text.notna() & (text != ""))
-    numbers = pd.to_numeric(text, errors="coerce")
-    if numbers.notna().sum() == text.notna().sum():
-        return numbers.rename(series.name)
-    parsed = _to_datetime(text)
-    failed = text.notna() & parsed.isna()
-    if failed.any():
-        raise DataValidationError(
-            _label(series),
-            "expected integers or date/time strings, received "
-            f"{text[failed].iloc[0]!r} in {int(failed.sum())} rows",
-        )
-    return parsed.rename(series.name)
-
-
-def _to_datetime(text: pd.Series) -> pd.Series:
-    """Parse with the format guessed from the first value, else value by value."""
-    present = text.dropna()
-    for dayfirst in (False, True):
-        guessed = guess_datetime_format(present.iloc[0], dayfirst=dayfirst)
-        if guessed is not None:
-            parsed = _datetime_or_utc(text, guessed)
-            if parsed.notna().sum() == len(present):
-                return parsed
-    return _datetime_or_utc(text, "mixed")
-
-
-def _datetime_or_utc(text: pd.Series, date_format: str) -> pd.Series:
-    """``pandas.to_datetime``, in UTC when the values mix time-zone offsets."""
-    try:
-        return pd.to_datetime(text, format=date_format, errors="coerce")
-    except (ValueError, TypeError):
-        return pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
-
-
 def _numbers_or_none(series: pd.Series) -> np.ndarray | None:
     """Float values when every value is a number (or numeric text), else None."""
     if pd.api.types.is_bool_dtype(series):
@@ -247,10 +220,28 @@ def _inspect(series: pd.Series) -> _Facts:
     """Classify a column by its values."""
     present = series.dropna()
     kind = _kind(series, present)
-    return _Facts(kind, int(present.nunique()), len(present), _tokens(series.name))
+    unparsed: dict[str, int] = {}
+    if kind == "text":
+        unparsed = _mostly_numbers(present)
+        kind = "mostly_number_text" if unparsed else kind
+    return _Facts(
+        kind, int(present.nunique()), len(present), _tokens(series.name), unparsed
+    )
 
 
-def _kind(series: pd.Series, present: pd.Series) -> str:
+def _mostly_numbers(present: pd.Series) -> dict[str, int]:
+    """Values that are not numbers with their rows, when only a few; else ``{}``."""
+    counts = present.astype(str).str.strip().value_counts()
+    # Parse the distinct values only: the cost grows with the cardinality.
+    failed = parse_numbers(pd.Series(counts.index)).failed
+    few = 0 < len(failed) <= MAX_UNPARSED_VALUES
+    rows = {value: int(counts[value]) for value in failed}
+    if few and sum(rows.values()) <= MAX_UNPARSED_SHARE * len(present):
+        return rows
+    return {}
+
+
+def _kind(series: pd.Series, present: pd.Series) -> ColumnKind:
     if present.empty:
         return "empty"
     if pd.api.types.is_bool_dtype(series):
@@ -311,20 +302,30 @@ def infer_schema(
     facts = {name: _inspect(df[name]) for name in df.columns}
     notes: list[str] = []
     target = target_column if target_column is not None else _target_by_name(facts)
+    guessed = target is None
     id_column = _pick_id(df, facts, exclude={target})
     time_column = _pick_time(df, facts, id_column, exclude={target, id_column})
     if target is None:
         target = _last_column(facts, exclude={id_column, time_column})
         notes.append(
-            f"no target-like column name found; picked the last column {target!r}"
+            f"no column is named like a target; {target!r} is only the last "
+            "column that is not the id or time: choose the column to predict on "
+            "the configure page"
         )
     task = _suggest_task(df[target], notes)
-    roles = {name: _feature_role(fact, len(df)) for name, fact in facts.items()}
+    feature_roles = {name: _feature_role(fact, len(df)) for name, fact in facts.items()}
+    roles: dict[str, str] = dict(feature_roles)
     fixed = {id_column: "id", time_column: "time", target: "target"}
     roles.update({name: role for name, role in fixed.items() if name is not None})
+    date_parts = date_part_columns(df)
+    notes.extend(_time_notes(df, time_column, id_column, date_parts))
     notes.extend(_role_notes(facts, roles, id_column, time_column))
     # After the role notes, which would call an ignored column empty or a date.
     notes.extend(_set_aside_other_targets(facts, roles, target))
+    profiles = tuple(
+        _profile(df[name], facts[name], roles[name], feature_roles[name])
+        for name in facts
+    )
     return SchemaSuggestion(
         id_column=id_column,
         time_column=time_column,
@@ -332,25 +333,15 @@ def infer_schema(
         task=task,
         categorical_columns=_having_role(roles, "categorical"),
         numeric_columns=_having_role(roles, "numeric"),
-        columns=tuple(_profile(df[name], facts[name], roles[name]) for name in facts),
+        columns=profiles,
         notes=tuple(notes),
+        date_parts=date_parts,
+        target_guessed=guessed,
     )
 
 
 def _having_role(roles: dict[str, str], wanted: str) -> tuple[str, ...]:
     return tuple(name for name, role in roles.items() if role == wanted)
-
-
-def require_unique_columns(df: pd.DataFrame) -> None:
-    """Raise DataValidationError for a table without columns or with repeats."""
-    if df.shape[1] == 0:
-        raise DataValidationError(None, "expected at least one column, received none")
-    duplicated = sorted({str(name) for name in df.columns[df.columns.duplicated()]})
-    if duplicated:
-        raise DataValidationError(
-            duplicated[0],
-            f"expected unique column names, received duplicates {duplicated}",
-        )
 
 
 def _target_by_name(facts: dict[str, _Facts]) -> str | None:
@@ -430,24 +421,46 @@ def _id_score(series: pd.Series, fact: _Facts) -> tuple[int]:
 def _pick_time(
     df: pd.DataFrame, facts: dict[str, _Facts], id_column: str | None, exclude: set
 ) -> str | None:
-    """Dates first, then numbers named like time that increase; more values win."""
+    """The column that best orders each entity's rows (see :func:`_time_score`)."""
     ids = None if id_column is None else df[id_column]
     return _best(
         {
-            name: (_time_score(df[name], fact, ids), fact.cardinality)
+            name: (*_time_score(df[name], fact, ids), fact.cardinality)
             for name, fact in facts.items()
             if name not in exclude
         }
     )
 
 
-def _time_score(series: pd.Series, fact: _Facts, ids: pd.Series | None) -> int:
+def _time_score(
+    series: pd.Series, fact: _Facts, ids: pd.Series | None
+) -> tuple[int, int, int]:
+    """(tier, is a date, increases): unique within entities beats repeating.
+
+    Tier 3: every entity sees each value once (it orders the rows); tier 2:
+    values repeat within an entity (``day`` of month beside ``hour``); tier 1:
+    a date fixed per entity (an install date), an attribute rather than a clock.
+    """
     hinted = bool(_TIME_HINTS.intersection(fact.tokens))
-    if fact.kind in ("datetime", "date_text"):
-        # A date fixed per entity (an install date) is an attribute, not a clock.
-        return 3 + hinted if _varies_within(series, ids) else 1
+    is_date = fact.kind in ("datetime", "date_text")
     numeric = fact.kind in ("integer", "whole_float", "float")
-    return 2 if numeric and hinted and _increases(series, ids) else 0
+    if not (is_date or (numeric and hinted)):
+        return (0, 0, 0)
+    if is_date and not _varies_within(series, ids):
+        return (1, 1, 0)
+    unique = repeated_within(series, ids) == 0
+    increases = _increases(series, ids)
+    if numeric and not (unique or increases):
+        return (0, 0, 0)
+    return (3 if unique else 2, int(is_date), int(increases))
+
+
+def repeated_within(series: pd.Series, ids: pd.Series | None) -> int:
+    """Rows whose value already occurred earlier for the same entity."""
+    if ids is None:
+        return int(series.duplicated().sum())
+    pairs = pd.DataFrame({"id": ids.to_numpy(), "value": series.to_numpy()})
+    return int(pairs.duplicated().sum())
 
 
 def _varies_within(series: pd.Series, ids: pd.Series | None) -> bool:
@@ -459,10 +472,41 @@ def _varies_within(series: pd.Series, ids: pd.Series | None) -> bool:
 
 def _increases(series: pd.Series, ids: pd.Series | None) -> bool:
     """Whether values mostly increase from row to row within each entity."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        series = series.astype("int64").where(series.notna())
+    elif not pd.api.types.is_numeric_dtype(series):
+        return False
     values = pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan))
     steps = values.diff() if ids is None else values.groupby(ids.to_numpy()).diff()
     steps = steps.dropna()
     return len(steps) > 0 and (steps >= 0).mean() >= 0.95 and (steps > 0).any()
+
+
+def _time_notes(
+    df: pd.DataFrame,
+    time_column: str | None,
+    id_column: str | None,
+    date_parts: tuple[str, ...],
+) -> list[str]:
+    """Warn about a time column that repeats; offer to build one from date parts."""
+    notes = []
+    if time_column is not None:
+        ids = None if id_column is None else df[id_column]
+        repeated = repeated_within(df[time_column], ids)
+        if repeated:
+            within = "within an entity" if id_column else "in the table"
+            notes.append(
+                f"time column {time_column!r} repeats {within} ({repeated:,} rows "
+                "repeat a value already seen), so it cannot order the rows on its "
+                "own; choose a column that is unique per entity"
+                + (" or build a timestamp from the date parts" if date_parts else "")
+            )
+    if date_parts:
+        notes.append(
+            f"columns {', '.join(date_parts)} are parts of a date: build one "
+            "timestamp column from them on the data page to order the rows"
+        )
+    return notes
 
 
 def _suggest_task(target: pd.Series, notes: list[str]) -> str:
@@ -473,12 +517,25 @@ def _suggest_task(target: pd.Series, notes: list[str]) -> str:
     if present.nunique() < 2:
         notes.append(f"target {target.name!r} has a single value; nothing to learn")
     if len(present) < len(target):
-        share = 1 - len(present) / len(target)
-        notes.append(f"target {target.name!r} is missing in {share:.0%} of rows")
+        share = percent_text(1 - len(present) / len(target))
+        notes.append(f"target {target.name!r} is missing in {share} of rows")
     return infer_task(target)
 
 
-def _feature_role(fact: _Facts, rows: int) -> str:
+def percent_text(fraction: float) -> str:
+    """A share as the data page's table shows it: two decimals, never a false 0.
+
+    >>> percent_text(0.0034), percent_text(0.00001), percent_text(0.0)
+    ('0.34 %', '< 0.01 %', '0 %')
+    """
+    if fraction <= 0:
+        return "0 %"
+    if fraction < 0.0001:
+        return "< 0.01 %"
+    return f"{100 * fraction:.2f} %"
+
+
+def _feature_role(fact: _Facts, rows: int) -> FeatureRole:
     id_like = bool(fact.tokens) and fact.tokens[-1] in _CATEGORY_SUFFIXES
     few = fact.cardinality <= MAX_LOW_CARDINALITY and fact.cardinality < (
         LOW_CARDINALITY_SHARE * rows
@@ -488,6 +545,8 @@ def _feature_role(fact: _Facts, rows: int) -> str:
     if fact.kind == "whole_float" and id_like:
         return "categorical"  # an integer id read as float because of gaps
     if fact.kind in ("integer", "whole_float", "float", "number_text"):
+        return "numeric"
+    if fact.kind == "mostly_number_text":
         return "numeric"
     return "ignored"
 
@@ -526,10 +585,20 @@ def _role_notes(
             notes.append(
                 f"column {name!r} holds numbers stored as text; they will be converted"
             )
+        elif role == "numeric" and fact.kind == "mostly_number_text":
+            shown = ", ".join(
+                f"{value!r} ({rows} row(s))" for value, rows in fact.unparsed.items()
+            )
+            notes.append(
+                f"column {name!r} is numeric except for values that do not parse: "
+                f"{shown}; read them as missing on the data page, or fix the file"
+            )
     return notes
 
 
-def _profile(series: pd.Series, fact: _Facts, role: str) -> ColumnProfile:
+def _profile(
+    series: pd.Series, fact: _Facts, role: str, feature_role: FeatureRole
+) -> ColumnProfile:
     examples = pd.unique(series.dropna().head(1000))[:3]
     return ColumnProfile(
         name=str(series.name),
@@ -538,4 +607,6 @@ def _profile(series: pd.Series, fact: _Facts, role: str) -> ColumnProfile:
         missing_fraction=1 - fact.present / len(series) if len(series) else 0.0,
         cardinality=fact.cardinality,
         example_values=tuple(str(value) for value in examples),
+        feature_role=feature_role,
+        unparsed_values=dict(fact.unparsed),
     )

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.columns import require_columns
 from core.config import DataConfig, SplitConfig
 from core.errors import DataValidationError
-from core.schema import parse_time
+from core.values import parse_time
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 PART_NAMES = ("train", "validation", "test")
@@ -61,11 +62,16 @@ class Examples:
         Real steps of each example (1 .. width).
     labels : numpy.ndarray of float64 or None
         Encoded label per example; ``None`` when the data has no target.
+    actual : numpy.ndarray of float64 or None
+        Regression only: the label in the target's own units, taken from the
+        raw values (not unscaled from ``labels``, which would turn 40 into
+        40.00000000000001).
     """
 
     end_rows: np.ndarray
     lengths: np.ndarray
     labels: np.ndarray | None
+    actual: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.end_rows)
@@ -73,7 +79,39 @@ class Examples:
     def subset(self, keep: np.ndarray) -> Examples:
         """Examples where ``keep`` is true."""
         labels = None if self.labels is None else self.labels[keep]
-        return Examples(self.end_rows[keep], self.lengths[keep], labels)
+        actual = None if self.actual is None else self.actual[keep]
+        return Examples(self.end_rows[keep], self.lengths[keep], labels, actual)
+
+
+def ordering_keys(
+    df: pd.DataFrame, config: DataConfig
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Entity ids and sortable float times of every row: the one ordering rule.
+
+    Returns
+    -------
+    ids, times : numpy.ndarray or None
+        ``None`` for a role the config leaves empty.
+
+    Raises
+    ------
+    DataValidationError
+        If a column is missing, an id is missing, or a time is missing,
+        unreadable or infinite.
+    """
+    require_columns(df, (config.id_column, config.time_column))
+    ids = times = None
+    if config.id_column is not None:
+        missing = int(df[config.id_column].isna().sum())
+        if missing:
+            raise DataValidationError(
+                config.id_column,
+                f"expected an entity id in every row, received {missing} missing",
+            )
+        ids = df[config.id_column].to_numpy()
+    if config.time_column is not None:
+        times = _time_order(df[config.time_column], config.time_column)
+    return ids, times
 
 
 def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list[str]]:
@@ -89,29 +127,16 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
     Raises
     ------
     DataValidationError
-        If the id column has missing values or the time column cannot be parsed.
+        As :func:`ordering_keys`.
     """
+    ids, times = ordering_keys(df, config)
     notes: list[str] = []
     keys: list[str] = []
     frame = df
-    for column in (config.id_column, config.time_column):
-        if column is not None and column not in df.columns:
-            raise DataValidationError(
-                column,
-                "expected this column in the data, received columns "
-                f"{[str(name) for name in df.columns][:20]}",
-            )
-    if config.id_column is not None:
-        missing = int(df[config.id_column].isna().sum())
-        if missing:
-            raise DataValidationError(
-                config.id_column,
-                f"expected an entity id in every row, received {missing} missing",
-            )
-        keys.append(config.id_column)
-    if config.time_column is not None:
-        order = _time_order(df[config.time_column], config.time_column)
-        frame = df.assign(__order__=order)
+    if ids is not None:
+        keys.append(str(config.id_column))
+    if times is not None:
+        frame = df.assign(__order__=times)
         keys.append("__order__")
     if keys:
         try:
@@ -134,7 +159,7 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
 
 def _time_order(series: pd.Series, column: str) -> np.ndarray:
     """Sortable float values of a time column (numbers or date/time strings)."""
-    # The schema's parser, so numbers stored as text ("0", "1") order like numbers.
+    # Numbers stored as text ("0", "1") order like numbers.
     parsed = parse_time(series.rename(column))
     if pd.api.types.is_datetime64_any_dtype(parsed):
         if getattr(parsed.dt, "tz", None) is not None:

@@ -13,19 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import Task
 from core.errors import DataValidationError
 from core.numeric import to_numeric_values
+from core.values import natural_order
 from core.vocabulary import MISSING_KEY, category_keys, key_counts
-
-_POSITIVE_PAIRS = ({"0", "1"}, {"False", "True"}, {"no", "yes"}, {"No", "Yes"})
-
-
-def _class_order(keys: list[str]) -> list[str]:
-    """Numeric keys in numeric order, other keys alphabetically."""
-    try:
-        return sorted(keys, key=float)
-    except ValueError:
-        return sorted(keys)
 
 
 class TargetEncoder:
@@ -46,7 +38,7 @@ class TargetEncoder:
         Regression scaling statistics (0 and 1 for classification).
     """
 
-    def __init__(self, task: str, column: str, cap: float | None = None) -> None:
+    def __init__(self, task: Task, column: str, cap: float | None = None) -> None:
         self.task = task
         self.column = column
         self.cap = cap
@@ -75,7 +67,7 @@ class TargetEncoder:
             )
         counts = key_counts(series)
         counts.pop(MISSING_KEY, None)
-        keys = _class_order(list(counts))
+        keys = natural_order(counts)
         self._require(
             len(keys) > 0, "target values in the training rows, received only missing"
         )

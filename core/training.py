@@ -169,14 +169,14 @@ class TrainingResult:
     seconds: float
 
 
-def class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """Per-example weights inversely proportional to class frequency (mean 1)."""
-    classes = np.rint(labels).astype(np.int64)
-    counts = np.bincount(classes, minlength=n_classes).astype(np.float64)
-    per_class = np.where(
-        counts > 0, len(classes) / (n_classes * np.maximum(counts, 1)), 0
-    )
-    return per_class[classes]
+def class_weights(labels: np.ndarray) -> np.ndarray:
+    """Per-example weights inversely proportional to class frequency.
+
+    scikit-learn's "balanced" rule: ``n_examples / (n_classes * count)``.
+    """
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    return compute_sample_weight("balanced", np.rint(labels).astype(np.int64))
 
 
 def make_batches(
@@ -190,9 +190,7 @@ def make_batches(
     examples = prepared.parts[part]
     weights = None
     if training and config.train.class_weight == "balanced":
-        weights = class_weights(
-            examples.labels, prepared.preprocessor.target_encoder_.n_classes
-        )
+        weights = class_weights(examples.labels)
     return ExampleBatches(
         prepared.encoded,
         examples,

@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.columns import require_columns, require_unique_columns
 from core.config import DataConfig
 from core.errors import DataValidationError
 from core.numeric import to_numeric_values
-from core.schema import parse_time, require_unique_columns
+from core.sequences import ordering_keys
+from core.target import TargetEncoder
 
 
 def validate_against(
@@ -46,10 +48,14 @@ def validate_against(
         value is missing or unreadable.
     """
     require_unique_columns(df)
-    _require_columns(config, df, require_target)
+    target = config.target_column if require_target else None
+    require_columns(df, (config.id_column, config.time_column, *config.feature_columns))
+    require_columns(df, (target,))
+    if len(df) == 0:
+        raise DataValidationError(None, "expected at least one row, received none")
     warnings: list[str] = []
-    if config.target_column in df.columns:
-        warnings += _check_target(df[config.target_column], config, require_target)
+    if require_target:
+        warnings += _check_target(df[config.target_column], config)
     for column in config.numeric_columns:
         warnings += _check_numeric(df[column], column)
     for column in config.categorical_names:
@@ -82,8 +88,8 @@ def coerce_numeric(
         gives an example value) or an infinite value.
     """
     frame, notes = df, []
+    require_columns(df, columns)
     for column in columns:
-        _require_present(column, df)
         series = df[column]
         if pd.api.types.is_numeric_dtype(series):
             continue
@@ -102,48 +108,11 @@ def _conversion_note(series: pd.Series, column: str) -> str:
     return f"column {column!r}: numbers stored as text converted{detail}"
 
 
-def _require_present(column: str, df: pd.DataFrame) -> None:
-    if column not in df.columns:
-        available = [str(name) for name in df.columns]
-        shown = available[:30] + (["..."] if len(available) > 30 else [])
-        raise DataValidationError(
-            column, f"expected this column in the data, received columns {shown}"
-        )
-
-
-def _require_columns(
-    config: DataConfig, df: pd.DataFrame, require_target: bool
-) -> None:
-    wanted = [config.id_column, config.time_column, *config.feature_columns]
-    if require_target:
-        wanted.append(config.target_column)
-    for column in wanted:
-        if column is not None:
-            _require_present(column, df)
-    if len(df) == 0:
-        raise DataValidationError(None, "expected at least one row, received none")
-
-
-def _check_target(
-    series: pd.Series, config: DataConfig, require_target: bool
-) -> list[str]:
-    if not require_target:
-        return []
+def _check_target(series: pd.Series, config: DataConfig) -> list[str]:
+    """The target encoder's own checks on every row, then warnings."""
     column, missing = config.target_column, int(series.isna().sum())
-    if missing == len(series):
-        raise DataValidationError(
-            column, "expected target values, received only missing values"
-        )
-    if config.task == "regression":
-        to_numeric_values(series, column)
-    elif pd.api.types.is_float_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        infinite = int(np.isinf(values).sum())
-        if infinite:
-            raise DataValidationError(
-                column, f"expected class labels, received {infinite} infinite value(s)"
-            )
-    warnings = [] if config.task == "regression" else _check_classes(series, config)
+    TargetEncoder(config.task, column, config.target_cap).fit(series)
+    warnings = [] if config.task == "regression" else _rare_classes(series, column)
     if missing:
         warnings.append(
             f"target {column!r} is missing in {missing} of {len(series)} rows; "
@@ -152,21 +121,8 @@ def _check_target(
     return warnings
 
 
-def _check_classes(series: pd.Series, config: DataConfig) -> list[str]:
-    """Refuse too few or (binary) too many classes; warn about single-row classes."""
-    column, counts = config.target_column, series.value_counts()
-    if len(counts) < 2:
-        raise DataValidationError(
-            column,
-            f"expected at least two classes for task {config.task!r}, received "
-            f"only {counts.index[0]!r}; nothing to learn",
-        )
-    if config.task == "binary" and len(counts) > 2:
-        raise DataValidationError(
-            column,
-            f"expected 2 classes for task 'binary', received {len(counts)}; "
-            "choose 'multiclass'",
-        )
+def _rare_classes(series: pd.Series, column: str) -> list[str]:
+    counts = series.value_counts()
     rare = [str(label) for label in counts.index[counts == 1]]
     if not rare:
         return []
@@ -215,35 +171,27 @@ def _check_categorical(
 
 
 def _check_order(df: pd.DataFrame, config: DataConfig) -> list[str]:
-    keys, names = [], []
-    for column in (config.id_column, config.time_column):
-        if column is None:
-            continue
-        values = df[column] if column == config.id_column else parse_time(df[column])
-        missing = int(values.isna().sum())
-        if missing:
-            raise DataValidationError(
-                column, f"expected a value in every row, received {missing} missing"
-            )
-        if column == config.time_column and pd.api.types.is_float_dtype(values):
-            infinite = int(np.isinf(values.to_numpy(dtype=np.float64)).sum())
-            if infinite:
-                raise DataValidationError(
-                    column, f"expected finite times, received {infinite} infinite"
-                )
-        keys.append(values.reset_index(drop=True))
-        names.append(column)
+    """Warnings about row order; the parsing and its errors are the pipeline's."""
+    ids, times = ordering_keys(df, config)
+    keys = [pd.Series(key) for key in (ids, times) if key is not None]
     if not keys:
         return []
     warnings = []
-    if config.time_column is not None:
+    if times is not None:
         repeated = int(pd.concat(keys, axis=1).duplicated().sum())
         if repeated:
             warnings.append(
                 f"{repeated} row(s) repeat a time already seen for the same entity; "
-                "they keep their file order"
+                f"they keep their file order, so {config.time_column!r} does not "
+                "order them: choose a time column that is unique per entity (or "
+                "build a timestamp from date parts on the data page)"
             )
-    if not pd.MultiIndex.from_arrays(keys).is_monotonic_increasing:
+    try:
+        ordered = pd.MultiIndex.from_arrays(keys).is_monotonic_increasing
+    except TypeError:
+        ordered = False  # ids mixing numbers and text: they will be sorted as text
+    if not ordered:
+        names = [c for c in (config.id_column, config.time_column) if c is not None]
         warnings.append(
             f"rows are not in order; they will be sorted by {' and '.join(names)}"
         )

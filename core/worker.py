@@ -112,7 +112,8 @@ def run(store: RunStore, run_id: str, slots: int) -> RunStatus:
             cancelled = _train_all(store, run_id)
         except CoreError as error:
             status, message, trace = RunStatus.FAILED, str(error), None
-        except Exception as error:  # noqa: BLE001 - a bug: recorded with its trace
+        except Exception as error:
+            # A bug, not the user's mistake: recorded with its trace, never hidden.
             status = RunStatus.FAILED
             message = f"training crashed (a bug, please report it): {error!r}"
             trace = traceback.format_exc()

@@ -2,15 +2,21 @@
 
 import streamlit as st
 
-from core.advisor import advise_embedding_sizes, audit_column, preflight
+from core.advisor import advise_embedding_sizes, audit_column
 from core.embedding_sizes import RULES, suggest_embedding_dim
 from core.errors import CoreError
 from core.plots import frequency_histogram
-from core.prepare import DEFAULT_MEMORY_LIMIT_BYTES
 from core.vocabulary import key_counts
 from ui import state
-from ui.configure import choose_roles, experiment_form, saved_sizes, size_table
-from ui.data import schema_for, suggested_config
+from ui.configure import (
+    cached_preflight,
+    choose_roles,
+    config_upload,
+    saved_sizes,
+    size_table,
+)
+from ui.data import data_key, schema_for, suggested_config
+from ui.experiment_form import choose_framing, experiment_form
 from ui.text import literal
 
 st.title("2. Configure")
@@ -24,8 +30,11 @@ frame = dataset.frame
 # The saved config pre-fills the widgets; before one exists, a bundled data set's
 # intended roles do.
 previous = state.get(state.CONFIG) or suggested_config(dataset)
+with st.expander("Load a configuration from a JSON file"):
+    config_upload()
 st.subheader("Column roles")
 roles = choose_roles(frame, schema_for(dataset), previous)
+framing = choose_framing(previous)
 overrides = {
     **saved_sizes(previous),
     **(state.get(state.SIZE_OVERRIDES) or {}),
@@ -35,9 +44,12 @@ if roles.categorical:
     with st.expander("Embedding-size advisor and value audit", expanded=False):
         column = st.selectbox("Column", roles.categorical, key="advisor_column")
         counts = key_counts(frame[column])
-        st.plotly_chart(
-            frequency_histogram(list(counts.values())), key="advisor_histogram"
-        )
+        # Drawn on request: a plotly chart, even in a closed expander, made
+        # every save of the form wait seconds for the browser to redraw it.
+        if st.toggle("Show how often values occur", key="advisor_show_histogram"):
+            st.plotly_chart(
+                frequency_histogram(list(counts.values())), key="advisor_histogram"
+            )
         st.dataframe(
             advise_embedding_sizes(len(counts)), hide_index=True, key="advisor_rules"
         )
@@ -59,22 +71,26 @@ if roles.categorical:
         )
 
 st.subheader("Experiment")
-submitted = experiment_form(roles, size_table(frame, roles, overrides), previous)
+sizes = size_table(frame, roles, overrides)
+twin = state.get(state.TRAIN_TWIN, True)
+submitted = experiment_form(roles, framing, sizes, previous, twin)
 if submitted is not None:
     config, twin = submitted
     state.put(state.CONFIG, config)
     state.put(state.TRAIN_TWIN, twin)
-    st.success("Configuration saved.")
 
 config = state.get(state.CONFIG)
 if config is None:
     st.stop()
 st.subheader("Pre-flight estimate")
 try:
-    estimate = preflight(frame, config)
+    estimate = cached_preflight(data_key(dataset), frame, config.to_json())
 except CoreError as error:
-    st.error(literal(error))
+    saved = "Configuration saved, but it cannot be trained on: " if submitted else ""
+    st.error(saved + literal(error))
     st.stop()
+if submitted is not None:
+    st.success("Configuration saved.")
 for warning in estimate.warnings:
     st.warning(literal(warning))
 a, b, c, d = st.columns(4)
@@ -93,12 +109,13 @@ st.dataframe(
     {"part": list(parameters), "trainable parameters": list(parameters.values())},
     key="preflight_parameters",
 )
-if estimate.memory_bytes > DEFAULT_MEMORY_LIMIT_BYTES:
-    st.error(
-        "This run would exceed the memory limit; use fewer rows, a smaller window "
-        "or batch."
-    )
-    st.stop()
 with st.expander("Configuration as JSON (use with `python -m core train --config`)"):
     st.code(config.to_json(), language="json")
+st.download_button(
+    "Download configuration (JSON)",
+    config.to_json(),
+    "experiment_config.json",
+    mime="application/json",
+    key="cfg_download",
+)
 st.page_link("pages/train.py", label="Next: train")

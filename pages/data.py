@@ -1,15 +1,20 @@
 """Data page: upload or choose a data set, preview it, see the inferred schema."""
 
-import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
 from ui import state
 from ui.data import (
+    blank_non_numbers,
+    build_timestamp,
     bundled_titles,
     dataset_from_bundled,
     dataset_from_upload,
+    derived_columns,
     description_of,
+    forget_upload,
+    load_upload,
+    profile_table,
     schema_for,
 )
 from ui.text import literal
@@ -33,11 +38,13 @@ with bundled_column:
     use_bundled = st.button("Load this data set", key="data_load_bundled")
 
 try:
-    if upload is not None:
-        if state.set_dataset(dataset_from_upload(upload.getvalue(), upload.name)):
-            st.toast("New data loaded; earlier settings and models were cleared.")
-    elif use_bundled:
+    if use_bundled:
         state.set_dataset(dataset_from_bundled(choice))
+    elif upload is not None:
+        if load_upload(dataset_from_upload(upload.getvalue(), upload.name)):
+            st.toast("New data loaded; earlier settings and models were cleared.")
+    else:
+        forget_upload()
 except CoreError as error:
     st.error(f"Could not read the file: {literal(error)}")
     st.stop()
@@ -47,8 +54,26 @@ if dataset is None:
     st.info("Upload a file or load a bundled data set to begin.")
     st.stop()
 
-frame = dataset.frame
 schema = schema_for(dataset)
+unparsed = tuple(c.name for c in schema.columns if c.unparsed_values)
+try:
+    if schema.date_parts and st.button(
+        f"Build a timestamp from {', '.join(map(literal, schema.date_parts))}",
+        key="data_build_timestamp",
+    ):
+        build_timestamp(dataset, schema.date_parts)
+        st.rerun()
+    if unparsed and st.button(
+        f"Read the values that are not numbers as missing in "
+        f"{', '.join(map(literal, unparsed))}",
+        key="data_blank_text",
+    ):
+        blank_non_numbers(dataset, unparsed)
+        st.rerun()
+except CoreError as error:
+    st.error(literal(error))
+
+frame = dataset.frame
 entities = frame[schema.id_column].nunique() if schema.id_column else 1
 st.subheader(literal(dataset.name))
 description = description_of(dataset)
@@ -62,16 +87,7 @@ for note in (*dataset.notes, *schema.notes):
     st.info(literal(note))
 st.dataframe(frame.head(200), key="data_preview", hide_index=True)
 st.subheader("Inferred schema (suggestions: you decide on the next page)")
-profile = pd.DataFrame(
-    {
-        "column": [c.name for c in schema.columns],
-        "role": [c.role for c in schema.columns],
-        "dtype": [c.dtype for c in schema.columns],
-        "missing %": [round(100 * c.missing_fraction, 2) for c in schema.columns],
-        "distinct values": [c.cardinality for c in schema.columns],
-        "examples": [", ".join(c.example_values) for c in schema.columns],
-    }
-)
+profile = profile_table(schema, derived_columns(dataset))
 # Every column visible at once, unless the table is very wide.
 height = "content" if len(profile) <= 40 else 600
 st.dataframe(profile, key="data_schema", hide_index=True, height=height)

@@ -3,16 +3,18 @@
 import streamlit as st
 
 from core.embeddings import (
+    HEATMAP_CATEGORIES,
     cluster_categories,
-    cosine_similarity_matrix,
     embedding_frame,
     extract_embedding,
+    heatmap_similarity,
     nearest_neighbours,
     project_pca,
     projector_bytes,
 )
 from core.errors import CoreError
 from core.plots import pca_scatter, similarity_heatmap
+from core.values import natural_order
 from ui import runs
 from ui.results import choose_source
 from ui.text import literal
@@ -30,11 +32,12 @@ columns = list(source.preprocessor.config.categorical_names)
 if not columns:
     st.info("This model has no categorical columns, so it has no embeddings.")
     st.stop()
-if source.preprocessor.config and "onehot" in source.label:
-    st.caption(
-        "One-hot twin: its 'embedding' is a fixed identity matrix, so the map "
-        "shows no learned structure."
+if "onehot" in source.label:
+    st.info(
+        "One-hot twin: its 'embedding' is a fixed identity matrix, so there is no "
+        "learned structure to map. Choose the embedding model above."
     )
+    st.stop()
 
 left, middle, right = st.columns(3)
 column = left.selectbox("Categorical column", columns, key="emb_column")
@@ -50,8 +53,8 @@ colour = right.radio(
 )
 try:
     table = extract_embedding(source.model, source.preprocessor, column)
-    frame = embedding_frame(table, n_components=dimensions)
     projection = project_pca(table, n_components=dimensions)
+    frame = embedding_frame(table, n_components=dimensions, projection=projection)
 except CoreError as error:
     st.error(literal(error))
     st.stop()
@@ -83,26 +86,27 @@ st.plotly_chart(
 similar, neighbours = st.columns([3, 2])
 with similar:
     st.subheader("Cosine similarity")
-    shown = min(len(table.labels), 60)
-    similarity = cosine_similarity_matrix(table)
-    heatmap = similarity_heatmap(similarity.iloc[:shown, :shown])
+    heatmap = similarity_heatmap(heatmap_similarity(table))
     heatmap.update_layout(title=None)  # the subheader above names it
     st.plotly_chart(heatmap, key="emb_similarity")
-    if shown < len(table.labels):
-        st.caption(f"The {shown} most frequent of {len(table.labels)} categories.")
+    if len(table.labels) > HEATMAP_CATEGORIES:
+        st.caption(
+            f"The {HEATMAP_CATEGORIES} most frequent of {len(table.labels)} categories."
+        )
 with neighbours:
     st.subheader("Nearest neighbours")
-    query = st.selectbox("Category", list(table.labels), key="emb_query")
-    k = st.slider(
-        "How many",
-        1,
-        max(1, min(20, len(table.labels) - 1)),
-        min(5, max(1, len(table.labels) - 1)),
-        key="emb_k",
-    )
-    st.dataframe(
-        nearest_neighbours(table, query, k=k), hide_index=True, key="emb_neighbours"
-    )
+    query = st.selectbox("Category", natural_order(table.labels), key="emb_query")
+    others = len(table.labels) - 1
+    if others < 1:
+        st.caption("Only one category: it has no neighbours.")
+    else:
+        # A slider needs two distinct ends: with one other category there is no choice.
+        k = others
+        if others > 1:
+            k = st.slider("How many", 1, min(20, others), min(5, others), key="emb_k")
+        st.dataframe(
+            nearest_neighbours(table, query, k=k), hide_index=True, key="emb_neighbours"
+        )
 
 vectors, metadata = projector_bytes(table)
 st.subheader("TensorBoard Embedding Projector")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.errors import CoreError
 from core.io import load_table, write_csv_safely
-from core.metrics import curve_points, metrics_at_threshold
+from core.metrics import curve_points, metrics_at_threshold, ordered_metrics
 from core.plots import (
     confusion_matrix_figure,
     precision_recall_figure,
@@ -12,7 +12,7 @@ from core.plots import (
     residuals_figure,
     roc_figure,
 )
-from ui import runs, state
+from ui import new_predictions, runs, state
 from ui.results import (
     bundle_of,
     bundle_zip,
@@ -23,6 +23,7 @@ from ui.results import (
     with_decisions,
 )
 from ui.text import literal
+from ui.warmup import warm_tensorflow
 
 
 def threshold_control(source) -> float:
@@ -53,6 +54,7 @@ def threshold_control(source) -> float:
 st.title("4. Predictions")
 runs.sync_with_url()  # also here: AppTest runs a page without app.py
 with st.expander("Load a saved model bundle (.zip)"):
+    warm_tensorflow()  # overlaps TensorFlow's import with choosing the file
     archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
     if archive is not None and st.button("Load bundle", key="pred_bundle_load"):
         try:
@@ -66,9 +68,7 @@ task = source.metrics["task"]
 st.subheader("Test metrics")
 if task == "binary":
     st.caption("Hard decisions (accuracy, F1, precision, recall) at threshold 0.5.")
-test_metrics = {
-    k: v for k, v in source.metrics.get("test", {}).items() if k != "confusion_matrix"
-}
+test_metrics = ordered_metrics(source.metrics.get("test", {}), task)
 st.dataframe([test_metrics], key="pred_metrics")
 held_out = part_predictions(source, "test")
 if held_out is not None:
@@ -124,25 +124,13 @@ if new_file is not None and st.button("Predict", key="pred_run"):
     except CoreError as error:
         st.error(literal(error))
     else:
-        state.put(state.PREDICTION, result)
-result = state.get(state.PREDICTION)
-if result is not None:
-    for column, values in result.unknown_values.items():
-        examples = literal(", ".join(list(values)[:5]))
-        st.warning(
-            f"Column '{literal(column)}': {sum(values.values())} row(s) with "
-            f"categories never seen in training ({examples}); they use the "
-            "learned 'unknown' vector."
-        )
-    if result.metrics:
-        st.dataframe(
-            [{k: v for k, v in result.metrics.items() if k != "confusion_matrix"}],
-            key="pred_new_metrics",
-        )
-    st.dataframe(result.table, key="pred_new_table", hide_index=True)
+        new_predictions.remember(source.label, source.model, new_file.name, result)
+shown = new_predictions.for_model(source.label, source.model)
+if shown is not None:
+    new_predictions.show(shown, task)
     st.download_button(
         "Download these predictions (CSV)",
-        write_csv_safely(result.table),
+        write_csv_safely(shown.result.table),
         "new_predictions.csv",
         key="pred_new_download",
     )

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from core.config import (
-    FRAMINGS,
-    REDUCTIONS,
-    TASKS,
-    ColumnSpec,
-    DataConfig,
-    ExperimentConfig,
-    ModelConfig,
-    SplitConfig,
-    TrainConfig,
-)
+from core.advisor import preflight
+from core.config import TASKS, ExperimentConfig, Task
 from core.embedding_sizes import default_embedding_dim
-from core.errors import ConfigError, CoreError
+from core.errors import CoreError
 from core.schema import SchemaSuggestion, infer_task
 from core.vocabulary import key_counts
+from ui import state
 from ui.text import literal
 
 NONE = "(none)"
+CATEGORICAL_KEY = "cfg_categorical"
+NUMERIC_KEY = "cfg_numeric"
 
 
 @dataclass(frozen=True)
@@ -34,12 +29,13 @@ class Roles:
     id_column: str | None
     time_column: str | None
     target_column: str
-    task: str
+    task: Task
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
 
 
-def _index(options: list[str], value: str | None) -> int:
+def index_of(options: list[str], value: str | None) -> int:
+    """Position of ``value`` in ``options``, or 0 when absent."""
     return options.index(value) if value in options else 0
 
 
@@ -54,34 +50,30 @@ def choose_roles(
     id_column = left.selectbox(
         "Entity id",
         optional,
-        _index(optional, data.id_column if data else schema.id_column),
+        index_of(optional, data.id_column if data else schema.id_column),
         key="cfg_id",
     )
     time_column = middle.selectbox(
         "Time / order",
         optional,
-        _index(optional, data.time_column if data else schema.time_column),
+        index_of(optional, data.time_column if data else schema.time_column),
         key="cfg_time",
     )
     target = right.selectbox(
         "Target",
         columns,
-        _index(columns, data.target_column if data else schema.target_column),
+        index_of(columns, data.target_column if data else schema.target_column),
         key="cfg_target",
     )
-    try:
-        inferred = infer_task(frame[target])
-    except CoreError as error:
-        st.error(f"Target '{literal(target)}' cannot be used: {literal(error)}")
-        st.stop()
-    task = right.selectbox(
-        f"Task (inferred: {inferred})",
-        TASKS,
-        TASKS.index(data.task if data and data.target_column == target else inferred),
-        key="cfg_task",
-    )
+    if schema.target_guessed and data is None and target == schema.target_column:
+        right.caption(
+            "No column is named like a target: this is only the last column. "
+            "Choose the column to predict."
+        )
+    task = _choose_task(frame, target, data, right)
     taken = {id_column, time_column, target}
     features = [c for c in columns if c not in taken]
+    _rejoin_freed_columns(schema, taken)
     default_categorical = (
         list(data.categorical_names) if data else list(schema.categorical_columns)
     )
@@ -92,13 +84,13 @@ def choose_roles(
         "Categorical columns (each gets its own embedding)",
         features,
         [c for c in default_categorical if c in features],
-        key="cfg_categorical",
+        key=CATEGORICAL_KEY,
     )
     numeric = st.multiselect(
         "Numeric columns (scaled with training statistics)",
         [c for c in features if c not in categorical],
         [c for c in default_numeric if c in features and c not in categorical],
-        key="cfg_numeric",
+        key=NUMERIC_KEY,
     )
     return Roles(
         None if id_column == NONE else id_column,
@@ -108,6 +100,44 @@ def choose_roles(
         tuple(categorical),
         tuple(numeric),
     )
+
+
+def _choose_task(frame: pd.DataFrame, target: str, data, column) -> Task:
+    """Task picker; says so when the chosen task differs from the values' own."""
+    try:
+        inferred = infer_task(frame[target])
+    except CoreError as error:
+        st.error(f"Target '{literal(target)}' cannot be used: {literal(error)}")
+        st.stop()
+    task = column.selectbox(
+        "Task",
+        TASKS,
+        TASKS.index(data.task if data and data.target_column == target else inferred),
+        key="cfg_task",
+    )
+    if task != inferred:
+        column.caption(f"The target's values suggest '{inferred}'.")
+    return task
+
+
+def _rejoin_freed_columns(schema: SchemaSuggestion, taken: set) -> None:
+    """Columns leaving the id, time or target role rejoin the features.
+
+    Without this, switching the target from ``WSPM`` to ``PM2.5`` would leave
+    ``WSPM`` out of the features, and so would changing the time column.
+    """
+    before = state.get(state.ROLES_SHOWN)
+    state.put(state.ROLES_SHOWN, tuple(sorted(c for c in taken if c is not None)))
+    if before is None:
+        return
+    freed = set(before) - taken
+    roles = {profile.name: profile.feature_role for profile in schema.columns}
+    for key, role in ((CATEGORICAL_KEY, "categorical"), (NUMERIC_KEY, "numeric")):
+        if key not in st.session_state:
+            continue
+        chosen = [c for c in st.session_state[key] if c not in taken]
+        chosen += sorted(c for c in freed if roles.get(c) == role and c not in chosen)
+        st.session_state[key] = chosen
 
 
 def saved_sizes(previous: ExperimentConfig | None) -> dict[str, int]:
@@ -140,172 +170,41 @@ def size_table(
     return pd.DataFrame(rows, columns=["column", "cardinality", "default size", "size"])
 
 
-def _default_config() -> ExperimentConfig:
-    """A config holding only the documented defaults, to pre-fill the form."""
-    placeholder = DataConfig(target_column="target", numeric_columns=("feature",))
-    return ExperimentConfig(data=placeholder)
+@st.cache_data(show_spinner="Estimating the run...", max_entries=8)
+def cached_preflight(data_key: str, _frame: pd.DataFrame, config_json: str):
+    """:func:`core.advisor.preflight`, once per data set and config.
+
+    ``_frame`` is not hashed: ``data_key`` (:func:`ui.data.data_key`) names the
+    data, and hashing a 20,000-row table on every rerun cost seconds.
+    """
+    return preflight(_frame, ExperimentConfig.from_json(config_json))
 
 
-def experiment_form(
-    roles: Roles, sizes: pd.DataFrame, previous: ExperimentConfig | None
-) -> tuple[ExperimentConfig, bool] | None:
-    """The one form with every remaining setting; returns the config on submit."""
-    base = previous or _default_config()
-    data, split, model, train = base.data, base.split, base.model, base.train
-    with st.form("experiment_form"):
-        st.markdown("**Framing**")
-        a, b, c, d, e = st.columns(5)
-        framing = a.radio(
-            "Examples",
-            FRAMINGS,
-            FRAMINGS.index(data.framing),
-            key="cfg_framing",
-            format_func={"sequence": "one per entity", "window": "sliding windows"}.get,
-        )
-        window = b.number_input(
-            "Window (steps)", 1, 10_000, data.window, key="cfg_window"
-        )
-        stride = c.number_input("Stride", 1, 10_000, data.stride, key="cfg_stride")
-        horizon = d.number_input(
-            "Event horizon (0 = label at window end)",
-            0,
-            10_000,
-            data.horizon or 0,
-            key="cfg_horizon",
-        )
-        max_length = e.number_input(
-            "Max sequence length", 1, 10_000, data.max_length, key="cfg_max_length"
-        )
-        reduction = a.selectbox(
-            "Sequence label",
-            REDUCTIONS,
-            REDUCTIONS.index(data.label_reduction),
-            key="cfg_reduction",
-        )
-        st.markdown("**Embedding sizes** (edit the *size* column)")
-        edited = st.data_editor(
-            sizes,
-            disabled=["column", "cardinality", "default size"],
-            hide_index=True,
-            key="cfg_sizes",
-        )
-        a, b = st.columns(2)
-        min_count = a.number_input(
-            "Categories seen fewer times become 'unknown'",
-            1,
-            1_000_000,
-            data.min_category_count,
-            key="cfg_min_count",
-        )
-        normalize_options = [NONE, *roles.categorical]
-        normalize_by = b.selectbox(
-            "Scale numeric columns per value of",
-            normalize_options,
-            _index(normalize_options, data.normalize_by),
-            key="cfg_normalize",
-        )
-        st.markdown("**Split, model and training**")
-        a, b, c, d = st.columns(4)
-        method = a.radio(
-            "Split by",
-            ("entity", "time"),
-            ("entity", "time").index(split.method),
-            key="cfg_split",
-        )
-        validation = b.number_input(
-            "Validation share",
-            0.0,
-            0.8,
-            split.validation_fraction,
-            0.05,
-            key="cfg_validation",
-        )
-        test = c.number_input(
-            "Test share", 0.0, 0.8, split.test_fraction, 0.05, key="cfg_test"
-        )
-        seed = d.number_input("Seed", 0, 2**31 - 1, split.seed, key="cfg_seed")
-        units = a.text_input(
-            "LSTM units per layer",
-            ",".join(map(str, model.lstm_units)),
-            key="cfg_units",
-        )
-        dropout = b.number_input(
-            "Dropout", 0.0, 0.9, model.dropout, 0.05, key="cfg_dropout"
-        )
-        dense = c.number_input(
-            "Head units (0 = none)", 0, 4096, model.dense_units, key="cfg_dense"
-        )
-        bidirectional = d.checkbox(
-            "Bidirectional", model.bidirectional, key="cfg_bidirectional"
-        )
-        epochs = a.number_input("Max epochs", 1, 500, train.epochs, key="cfg_epochs")
-        batch_size = b.number_input(
-            "Batch size", 1, 8192, train.batch_size, key="cfg_batch"
-        )
-        learning_rate = c.number_input(
-            "Learning rate", 1e-5, 0.5, train.learning_rate, format="%.5f", key="cfg_lr"
-        )
-        patience = d.number_input(
-            "Early-stopping patience", 0, 100, train.patience, key="cfg_patience"
-        )
-        balanced = a.checkbox(
-            "Balance classes", train.class_weight == "balanced", key="cfg_balanced"
-        )
-        twin = b.toggle("Also train the one-hot twin", True, key="cfg_twin")
-        submitted = st.form_submit_button("Save configuration", type="primary")
-    if not submitted:
-        return None
-    try:
-        lstm_units = tuple(int(u) for u in units.replace(" ", "").split(",") if u)
-    except ValueError:
-        st.error(
-            "LSTM units: expected integers separated by commas, received "
-            f"{literal(repr(units))}"
-        )
-        return None
-    specs = tuple(
-        ColumnSpec(row["column"], int(row["size"])) for row in edited.to_dict("records")
+def forget_widgets() -> None:
+    """Drop the configure widgets' state, so they show a newly loaded config."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith("cfg_"):
+            del st.session_state[key]
+    state.put(state.ROLES_SHOWN, None)
+
+
+def config_upload() -> None:
+    """Accept an experiment config as a JSON file (once per file)."""
+    upload = st.file_uploader(
+        "Load a configuration (JSON)", type=["json"], key="config_upload"
     )
+    if upload is None:
+        return
+    content = upload.getvalue()
+    memo = hashlib.sha256(content).hexdigest()
+    if state.get(state.CONFIG_UPLOAD_MEMO) == memo:
+        return
+    state.put(state.CONFIG_UPLOAD_MEMO, memo)
     try:
-        config = ExperimentConfig(
-            data=DataConfig(
-                target_column=roles.target_column,
-                id_column=roles.id_column,
-                time_column=roles.time_column,
-                categorical_columns=specs,
-                numeric_columns=roles.numeric,
-                task=roles.task,
-                framing=framing,
-                max_length=int(max_length),
-                label_reduction=reduction,
-                window=int(window),
-                stride=int(stride),
-                horizon=int(horizon) or None,
-                min_category_count=int(min_count),
-                normalize_by=None if normalize_by == NONE else normalize_by,
-            ),
-            split=SplitConfig(
-                method=method,
-                validation_fraction=float(validation),
-                test_fraction=float(test),
-                seed=int(seed),
-            ),
-            model=ModelConfig(
-                lstm_units=lstm_units,
-                dropout=float(dropout),
-                dense_units=int(dense),
-                bidirectional=bidirectional,
-            ),
-            train=TrainConfig(
-                epochs=int(epochs),
-                batch_size=int(batch_size),
-                learning_rate=float(learning_rate),
-                patience=int(patience),
-                seed=int(seed),
-                class_weight="balanced" if balanced else "none",
-            ),
-        )
-    except ConfigError as error:
-        st.error(f"Setting **{literal(error.field)}**: {literal(error.message)}")
-        return None
-    return config, twin
+        config = ExperimentConfig.from_json(content.decode("utf-8", errors="replace"))
+    except CoreError as error:
+        st.error(f"Could not use that configuration: {literal(error)}")
+        return
+    state.put(state.CONFIG, config)
+    forget_widgets()
+    st.rerun()

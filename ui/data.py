@@ -10,11 +10,15 @@ import streamlit as st
 from core.config import ExperimentConfig
 from core.datasets import get_bundled, list_bundled, load_bundled
 from core.io import load_table
+from core.repairs import add_timestamp, numbers_or_missing
 from core.schema import SchemaSuggestion, infer_schema
+from ui import state
 from ui.state import Dataset
 
 #: Fingerprint prefix of an unchanged bundled data set (followed by its name).
 BUNDLED_PREFIX = "bundled:"
+#: Joins a data set's fingerprint and the repairs applied to it.
+DERIVED_SEPARATOR = "|"
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
@@ -43,7 +47,8 @@ def dataset_from_bundled(name: str) -> Dataset:
 
 def _bundled_name(dataset: Dataset) -> str | None:
     """Registry name when the data is an unchanged bundled set."""
-    if dataset.fingerprint.startswith(BUNDLED_PREFIX):
+    unchanged = DERIVED_SEPARATOR not in dataset.fingerprint
+    if unchanged and dataset.fingerprint.startswith(BUNDLED_PREFIX):
         return dataset.fingerprint[len(BUNDLED_PREFIX) :]
     return None
 
@@ -72,14 +77,97 @@ def bundled_titles() -> dict[str, str]:
 
 
 @st.cache_data(show_spinner="Inferring column roles...", max_entries=4)
-def _schema(
-    fingerprint: str, frame: pd.DataFrame, target: str | None
-) -> SchemaSuggestion:
-    return infer_schema(frame, target_column=target)
+def _schema(key: str, _frame: pd.DataFrame, target: str | None) -> SchemaSuggestion:
+    # ``_frame`` is not hashed (a 20,000-row table costs seconds per rerun): the
+    # key (:func:`data_key`) already names the data.
+    return infer_schema(_frame, target_column=target)
+
+
+def data_key(dataset: Dataset) -> str:
+    """Cache key of a data set's table, cheap to compute on every rerun.
+
+    The fingerprint names the data; the frame's identity and shape guard
+    against a table replaced under the same fingerprint (tests seed such
+    states), without hashing every cell.
+    """
+    return f"{dataset.fingerprint}:{id(dataset.frame)}:{dataset.frame.shape}"
 
 
 def schema_for(dataset: Dataset) -> SchemaSuggestion:
     """Column-role suggestions for the current data set (a bundled set's target)."""
     suggested = suggested_config(dataset)
     target = suggested.data.target_column if suggested else None
-    return _schema(dataset.fingerprint, dataset.frame, target)
+    return _schema(data_key(dataset), dataset.frame, target)
+
+
+def load_upload(dataset: Dataset) -> bool:
+    """Make an upload current the first time the uploader holds it.
+
+    The data page reruns with the same file in its widget; after a repair or a
+    bundled set the current table differs from that file and must not be
+    replaced by it again. Returns True when the data changed (everything
+    downstream was cleared).
+    """
+    if state.get(state.UPLOAD_SEEN) == dataset.fingerprint:
+        return False
+    state.put(state.UPLOAD_SEEN, dataset.fingerprint)
+    return state.set_dataset(dataset)
+
+
+def forget_upload() -> None:
+    """The uploader is empty: the same file uploaded again is new data again."""
+    state.put(state.UPLOAD_SEEN, None)
+
+
+def _derive(dataset: Dataset, frame: pd.DataFrame, repair: str, notes) -> None:
+    derived = Dataset(
+        frame,
+        dataset.name,
+        f"{dataset.fingerprint}{DERIVED_SEPARATOR}{repair}",
+        (*dataset.notes, *notes),
+    )
+    state.set_dataset(derived)
+
+
+def build_timestamp(dataset: Dataset, parts: tuple[str, ...]) -> None:
+    """Replace the current data by a copy with a timestamp built from ``parts``."""
+    frame, name = add_timestamp(dataset.frame, parts)
+    note = f"column {name!r} derived from {', '.join(parts)}"
+    _derive(dataset, frame, f"timestamp({','.join(parts)})", [note])
+    derived = dict(derived_columns(dataset))
+    derived[name] = f"derived from {', '.join(parts)}"
+    state.put(state.DERIVED_COLUMNS, (state.get(state.DATA_FINGERPRINT), derived))
+
+
+def blank_non_numbers(dataset: Dataset, columns: tuple[str, ...]) -> None:
+    """Replace the current data by a copy where ``columns`` are read as numbers."""
+    frame, notes = numbers_or_missing(dataset.frame, columns)
+    _derive(dataset, frame, f"numbers({','.join(columns)})", notes)
+    derived = dict(derived_columns(dataset))
+    derived.update(dict.fromkeys(columns, "text that is not a number read as missing"))
+    state.put(state.DERIVED_COLUMNS, (state.get(state.DATA_FINGERPRINT), derived))
+
+
+def derived_columns(dataset: Dataset) -> dict[str, str]:
+    """Columns the user's repairs created or changed in this data set, with how."""
+    stored = state.get(state.DERIVED_COLUMNS)
+    if stored and stored[0] == dataset.fingerprint:
+        return dict(stored[1])
+    return {}
+
+
+def profile_table(schema: SchemaSuggestion, derived: dict[str, str]) -> pd.DataFrame:
+    """The data page's schema table; a ``derived`` column when repairs made any."""
+    profile = pd.DataFrame(
+        {
+            "column": [c.name for c in schema.columns],
+            "role": [c.role for c in schema.columns],
+            "dtype": [c.dtype for c in schema.columns],
+            "missing %": [round(100 * c.missing_fraction, 2) for c in schema.columns],
+            "distinct values": [c.cardinality for c in schema.columns],
+            "examples": [", ".join(c.example_values) for c in schema.columns],
+        }
+    )
+    if derived:
+        profile["derived"] = [derived.get(c.name, "") for c in schema.columns]
+    return profile

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from core.preprocessing import SequencePreprocessor
 from ui import runs, state
+
+if TYPE_CHECKING:
+    import keras
+    import numpy as np
+
+    from core.bundle import Bundle
 
 
 @dataclass
@@ -22,13 +28,13 @@ class ModelSource:
     """
 
     label: str
-    bundle: Any  # core.bundle.Bundle
+    bundle: Bundle
     path: Path | None
     run_id: str | None = None
     encoding: str | None = None
 
     @property
-    def model(self) -> Any:
+    def model(self) -> keras.Model:
         """The Keras model."""
         return self.bundle.model
 
@@ -49,7 +55,7 @@ class ModelSource:
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=16)
-def _load_bundle(path: str, modified: float) -> Any:
+def _load_bundle(path: str, modified: float) -> Bundle:
     from core.bundle import load_bundle
 
     return load_bundle(path)
@@ -95,7 +101,7 @@ def choose_source(key: str) -> ModelSource:
 
 def part_predictions(
     source: ModelSource, part: str = "test"
-) -> tuple[pd.DataFrame, Any, Any] | None:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
     """Prediction table, encoded labels and scores on one held-out part.
 
     Read from the run folder, where the training process wrote them; ``None``
@@ -111,7 +117,7 @@ def part_predictions(
 @st.cache_data(show_spinner=False, max_entries=32)
 def _stored_predictions(
     root: str, run_id: str, encoding: str, part: str
-) -> tuple[pd.DataFrame, Any, Any] | None:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
     import numpy as np
 
     folder = Path(root) / run_id / "predictions"
@@ -141,7 +147,7 @@ def with_decisions(table: pd.DataFrame, classes: Any, threshold: float) -> pd.Da
     return table.assign(predicted=[classes[int(p)] for p in positive])
 
 
-def bundle_of(source: ModelSource) -> Any:
+def bundle_of(source: ModelSource) -> Bundle:
     """The core.bundle.Bundle of a source."""
     return source.bundle
 
@@ -158,7 +164,7 @@ def bundle_zip(source: ModelSource) -> bytes:
         return bundle_zip_bytes(save_bundle(source.bundle, Path(folder) / "bundle"))
 
 
-def load_bundle_upload(content: bytes) -> Any:
+def load_bundle_upload(content: bytes) -> Bundle:
     """Load an uploaded bundle zip (raises BundleError when unsafe or damaged)."""
     import tempfile
 

@@ -35,6 +35,10 @@ SWEEP = "sweep_id"
 LOADED_BUNDLE = "loaded_bundle"
 PREDICTION = "new_prediction"
 PREDICTION_MEMO = "test_prediction_memo"
+UPLOAD_SEEN = "last_upload_fingerprint"
+DERIVED_COLUMNS = "derived_columns"
+CONFIG_UPLOAD_MEMO = "config_upload_memo"
+ROLES_SHOWN = "configure_roles_shown"
 
 #: Everything computed from the data; cleared together when new data arrives.
 DOWNSTREAM = (

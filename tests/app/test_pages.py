@@ -119,7 +119,8 @@ def test_preflight_shows_what_validation_will_repair(sample_state):
     )
     assert not app.exception
     warnings = [shown(element.value) for element in app.warning]
-    assert any("not sorted" in text or "order" in text for text in warnings), warnings
+    expected = "rows are not in order; they will be sorted by machine_id and timestamp"
+    assert expected in warnings, warnings
 
 
 def test_invalid_setting_is_explained_next_to_the_form(sample_state):

@@ -84,3 +84,70 @@ def test_preflight_parameters_match_the_model_that_trains(long_table):
         counted = count_parameters(model)
         expected = sum(estimate.embedding_parameters.values())
         assert counted["total"] == expected + estimate.other_parameters, encoding
+
+
+def _window_config(**changes) -> ExperimentConfig:
+    data = {
+        "target_column": "label",
+        "id_column": "entity",
+        "time_column": "step",
+        "categorical_columns": (ColumnSpec("kind", 4),),
+        "numeric_columns": ("reading",),
+        "framing": "window",
+        "window": 3,
+        **changes,
+    }
+    return ExperimentConfig(data=DataConfig(**data), model=ModelConfig(lstm_units=(8,)))
+
+
+def test_preflight_counts_the_examples_training_will_see(long_table):
+    from core.prepare import prepare_experiment
+
+    # Missing labels drop examples in training; the estimate must drop them too.
+    long_table.loc[long_table.index[::7], "label"] = np.nan
+    config = _window_config()
+    prepared = prepare_experiment(long_table, config)
+    counted = {name: len(part) for name, part in prepared.parts.items()}
+    assert preflight(long_table, config).examples == counted
+
+
+def test_preflight_counts_one_output_unit_per_class(long_table):
+    long_table["grade"] = long_table["entity"] % 4
+    binary = preflight(long_table, _window_config())
+    multiclass = preflight(
+        long_table, _window_config(target_column="grade", task="multiclass")
+    )
+    # Head: 32 hidden units, then 4 softmax units instead of 1 sigmoid unit.
+    assert multiclass.other_parameters - binary.other_parameters == (32 + 1) * 3
+
+
+def test_preflight_memory_uses_the_limit_training_enforces(long_table):
+    from core.errors import DataValidationError
+    from core.prepare import estimate_memory_bytes
+
+    config = _window_config()
+    estimate = preflight(long_table, config)
+    assert estimate.memory_bytes == estimate_memory_bytes(len(long_table), config)
+    with pytest.raises(DataValidationError, match="memory limit"):
+        preflight(long_table, config, memory_limit_bytes=estimate.memory_bytes - 1)
+
+
+def test_preflight_warns_when_parts_are_too_small_and_says_what_to_change():
+    from tests.conftest import make_long_table
+
+    table = make_long_table(entities=6)
+    config = _window_config(
+        framing="sequence", target_column="level", task="regression"
+    )
+    warnings = preflight(table, config).warnings
+    train = [w for w in warnings if "training example" in w]
+    assert train
+    assert "sliding windows" in train[0]
+    assert "split by time" in train[0]
+    assert any("validation example" in w for w in warnings)
+    assert any("test example" in w for w in warnings)
+
+
+def test_preflight_on_enough_examples_has_no_size_warning(long_table):
+    warnings = preflight(long_table, _window_config()).warnings
+    assert not any("too few" in w for w in warnings)

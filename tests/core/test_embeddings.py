@@ -15,6 +15,7 @@ from core.embeddings import (
     embedding_frame,
     export_projector,
     extract_embedding,
+    heatmap_similarity,
     nearest_neighbours,
     project_pca,
     projector_bytes,
@@ -246,3 +247,59 @@ def test_identical_vectors_form_one_cluster_without_warning():
 def test_cluster_count_outside_the_categories_names_the_column(n_clusters):
     with pytest.raises(DataValidationError, match="kind.*n_clusters"):
         cluster_categories(_grouped_table([[0.0], [1.0], [2.0]]), n_clusters)
+
+
+def _many(rows: int, dimensions: int = 3) -> EmbeddingTable:
+    rng = np.random.default_rng(1)
+    labels = tuple(str(i) for i in range(rows))
+    return EmbeddingTable(
+        "hour", labels, rng.normal(size=(rows, dimensions)), (1,) * rows, (None,) * rows
+    )
+
+
+def test_heatmap_similarity_computes_only_the_shown_block(monkeypatch):
+    import core.embeddings as embeddings
+
+    shapes = []
+    real = embeddings.cosine_similarity
+
+    def spy(vectors, *args, **kwargs):
+        shapes.append(vectors.shape)
+        return real(vectors, *args, **kwargs)
+
+    monkeypatch.setattr(embeddings, "cosine_similarity", spy)
+    table = _many(500)
+    block = embeddings.heatmap_similarity(table, limit=60)
+    assert block.shape == (60, 60)
+    assert shapes == [(60, 3)]
+    full = cosine_similarity_matrix(table)
+    np.testing.assert_allclose(block.loc["7", "12"], full.loc["7", "12"])
+
+
+def test_heatmap_orders_numeric_labels_as_numbers():
+    table = _many(24)
+    assert list(heatmap_similarity(table).index[:4]) == ["0", "1", "2", "3"]
+    assert list(heatmap_similarity(table).index[-2:]) == ["22", "23"]
+
+
+def test_embedding_frame_reuses_a_given_projection(monkeypatch):
+    import core.embeddings as embeddings
+
+    table = _many(6)
+    projection = project_pca(table, 2)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("PCA computed a second time")
+
+    monkeypatch.setattr(embeddings, "project_pca", refuse)
+    frame = embedding_frame(table, 2, projection=projection)
+    np.testing.assert_allclose(frame[["pca_1", "pca_2"]], projection.coordinates)
+
+
+def test_nearest_neighbours_match_a_brute_force_cosine():
+    table = _many(30, dimensions=4)
+    unit = table.vectors / np.linalg.norm(table.vectors, axis=1, keepdims=True)
+    expected = np.argsort(-(unit @ unit[5]))[1:6]
+    found = nearest_neighbours(table, "5", k=5)
+    assert list(found["label"]) == [str(i) for i in expected]
+    np.testing.assert_allclose(found["similarity"], (unit @ unit[5])[expected])

@@ -166,8 +166,19 @@ def test_kill_minus_nine_leaves_an_interrupted_run_and_a_readable_store(solo):
     assert executor.store.results(previous.id).keys() == {"embedding", "onehot"}
 
 
+def _files_digest(folder) -> dict[str, str]:
+    import hashlib
+
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != ".lock"
+    }
+
+
 def test_cancel_during_training_ends_cancelled_within_seconds(solo):
-    executor, _ = solo
+    executor, previous = solo
+    untouched = _files_digest(previous.path)
     record = executor.submit(
         make_long_table(seed=2), tiny_config(epochs=200), ("embedding",), "c.csv"
     )
@@ -177,6 +188,8 @@ def test_cancel_during_training_ends_cancelled_within_seconds(solo):
     ended = executor.wait(record.id, timeout=30)
     assert ended.status is RunStatus.CANCELLED
     assert time.monotonic() - asked < 30
+    # The earlier run's files (bundles, metrics, predictions) are byte-identical.
+    assert _files_digest(previous.path) == untouched
     # Cooperative: the child stopped by itself and kept the best weights.
     assert (
         executor.store.bundle_path(record.id, "embedding") / "model.keras"

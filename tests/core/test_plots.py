@@ -247,3 +247,37 @@ def test_metric_comparison_empty():
     figure = metric_comparison(pd.DataFrame({"model": [], "accuracy": []}))
     assert len(figure.data) == 0
     assert "No metrics" in _annotation_text(figure)
+
+
+def test_pca_map_axes_share_one_scale():
+    flat = pd.DataFrame(
+        {
+            "label": list("abcd"),
+            "count": [4, 3, 2, 1],
+            "target_mean": [None] * 4,
+            "pca_1": [-10.0, -3.0, 3.0, 10.0],
+            "pca_2": [0.1, -0.1, 0.2, -0.2],
+            "pca_3": [0.0, 0.01, 0.0, -0.01],
+        }
+    )
+    two = pca_scatter(flat, dimensions=2)
+    assert two.layout.yaxis.scaleanchor == "x"
+    assert two.layout.yaxis.scaleratio == 1
+    three = pca_scatter(flat, dimensions=3)
+    assert three.layout.scene.aspectmode == "data"
+    assert three.layout.height >= 700
+
+
+def test_many_points_are_labelled_on_hover_only():
+    rows = 40
+    frame = pd.DataFrame(
+        {
+            "label": [str(i) for i in range(rows)],
+            "count": np.arange(rows),
+            "target_mean": np.zeros(rows),
+            "pca_1": np.arange(rows, dtype=float),
+            "pca_2": np.zeros(rows),
+        }
+    )
+    assert pca_scatter(frame).data[0].mode == "markers"
+    assert pca_scatter(frame.head(10)).data[0].mode == "markers+text"

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from core.errors import DataValidationError
-from core.schema import infer_schema, infer_task, parse_time
+from core.schema import infer_schema, infer_task
+from core.values import parse_time
 
 
 def test_maintenance_table_roles_and_task(maintenance_table):
@@ -96,7 +97,8 @@ def test_without_target_name_the_last_column_is_picked_with_a_note():
     assert suggestion.id_column == "store"
     assert suggestion.target_column == "amount"
     assert suggestion.task == "regression"
-    assert any("last column 'amount'" in note for note in suggestion.notes)
+    assert suggestion.target_guessed
+    assert any("'amount' is only the last column" in note for note in suggestion.notes)
 
 
 def test_unique_identifier_used_as_category_gets_a_note(maintenance_table):
@@ -188,3 +190,103 @@ def test_duplicate_column_names_are_refused():
     df = pd.DataFrame([[1, 2]], columns=["a", "a"])
     with pytest.raises(DataValidationError, match="'a'"):
         infer_schema(df)
+
+
+def _hourly_table(entities: int = 2, hours: int = 72) -> pd.DataFrame:
+    """Separate date parts per station, as in the Beijing multi-site data."""
+    stamps = pd.date_range("2013-03-01", periods=hours, freq="h")
+    frames = []
+    for position in range(entities):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "No": np.arange(1, hours + 1),
+                    "year": stamps.year,
+                    "month": stamps.month,
+                    "day": stamps.day,
+                    "hour": stamps.hour,
+                    "TEMP": np.linspace(0.0, 5.0, hours) + position,
+                    "station": f"S{position}",
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_a_time_column_unique_within_entities_beats_one_that_repeats():
+    # ``day`` has more distinct values over the table, but repeats within a unit.
+    rows = 10
+    df = pd.DataFrame(
+        {
+            "unit": np.repeat([1, 2, 3], rows),
+            "cycle": np.tile(np.arange(1, rows + 1), 3),
+            "day": np.concatenate(
+                [offset + np.arange(rows) // 2 for offset in (0, 5, 9)]
+            ),
+            "reading": np.linspace(0, 1, 3 * rows),
+            "label": np.tile([0, 1], 15),
+        }
+    )
+    suggestion = infer_schema(df)
+    assert suggestion.time_column == "cycle"
+    assert not any("repeats" in note for note in suggestion.notes)
+
+
+def test_a_repeating_time_column_is_warned_about_and_date_parts_offered():
+    suggestion = infer_schema(_hourly_table())
+    assert suggestion.id_column == "station"
+    assert suggestion.date_parts == ("year", "month", "day", "hour")
+    repeat_notes = [n for n in suggestion.notes if "repeats within an entity" in n]
+    assert repeat_notes
+    assert f"'{suggestion.time_column}'" in repeat_notes[0]
+    assert any("build one timestamp" in note for note in suggestion.notes)
+
+
+def test_missing_target_share_is_not_rounded_to_zero():
+    df = _hourly_table(entities=2, hours=300)
+    df["PM25"] = np.linspace(1, 100, len(df))
+    df.loc[:1, "PM25"] = np.nan  # 2 of 600 rows: 0.33 %
+    suggestion = infer_schema(df, target_column="PM25")
+    assert any("missing in 0.33 % of rows" in note for note in suggestion.notes)
+
+
+def test_mostly_numeric_text_is_suggested_numeric_naming_the_bad_values():
+    df = _hourly_table(entities=2, hours=300)
+    df["PM2.5"] = [str(v) for v in np.arange(len(df)) % 449]
+    df.loc[10, "PM2.5"] = "high"
+    suggestion = infer_schema(df, target_column="TEMP")
+    assert "PM2.5" in suggestion.numeric_columns
+    assert "PM2.5" not in suggestion.categorical_columns
+    profile = {item.name: item for item in suggestion.columns}["PM2.5"]
+    assert profile.unparsed_values == {"high": 1}
+    assert any("'PM2.5'" in n and "'high'" in n for n in suggestion.notes)
+
+
+def test_profiles_know_the_feature_role_of_the_target_and_time():
+    suggestion = infer_schema(_hourly_table(), target_column="TEMP")
+    profiles = {item.name: item for item in suggestion.columns}
+    assert profiles["TEMP"].role == "target"
+    assert profiles["TEMP"].feature_role == "numeric"
+    assert profiles[suggestion.time_column].feature_role in ("categorical", "numeric")
+
+
+def test_roles_and_tasks_are_typed_choices_not_free_strings():
+    import typing
+
+    from core.schema import ColumnProfile, SchemaSuggestion
+    from core.target import TargetEncoder
+
+    role = typing.get_type_hints(ColumnProfile)["role"]
+    assert typing.get_origin(role) is typing.Literal
+    assert set(typing.get_args(role)) == {
+        "id",
+        "time",
+        "target",
+        "categorical",
+        "numeric",
+        "ignored",
+    }
+    task = typing.get_type_hints(SchemaSuggestion)["task"]
+    assert set(typing.get_args(task)) == {"binary", "multiclass", "regression"}
+    hints = typing.get_type_hints(TargetEncoder.__init__)
+    assert typing.get_origin(hints["task"]) is typing.Literal

@@ -7,8 +7,6 @@ the automatic fix.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -304,16 +302,14 @@ def test_schema_suggests_roles_for_odd_tables_without_raising(change):
     assert suggestion.target_column in tiny_table().columns
 
 
-def test_a_million_distinct_categories_stay_fast():
-    # Every value unique: the id-like worst case of the vocabulary path.
+def test_a_million_distinct_categories_are_capped_and_looked_up():
+    # Every value unique: the id-like worst case of the vocabulary path (its
+    # speed is measured in bench/, not asserted here).
     values = pd.Series(
         np.char.add("id-", np.arange(1_000_000).astype(str)), dtype=object
     )
-    started = time.perf_counter()
     vocabulary = build_vocabulary(key_counts(values), max_size=1000)
     result = lookup(values, vocabulary)
-    seconds = time.perf_counter() - started
     assert len(vocabulary) == 1000
     assert int((result.indices == UNKNOWN_INDEX).sum()) == 999_000
     assert result.unknown_count == 999_000
-    print(f"1e6 distinct categories: {seconds:.2f} s")  # a report, not an assertion

@@ -16,12 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.advisor import preflight
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, SplitConfig
 from core.errors import CoreError
 from core.io import load_table
 from core.prepare import prepare_experiment
 from core.preprocessing import SequencePreprocessor
 from core.schema import infer_schema
+from core.sequences import order_rows
 from core.validation import validate_against
 
 FUZZ = settings(
@@ -181,6 +183,44 @@ def test_preparation_raises_only_core_errors(case):
     if config is None:
         return
     _only_core_errors(lambda: prepare_experiment(frame, config), "prepare_experiment")
+
+
+def _passes(step) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            step()
+        except CoreError:
+            return False
+    return True
+
+
+@FUZZ
+@given(case=tables_with_configs())
+def test_validation_passes_then_preparation_passes(case):
+    # One rule, one place: whatever validation accepts, the pipeline accepts.
+    frame, config = case
+    if config is None or not _passes(lambda: validate_against(config.data, frame)):
+        return
+    RUNS["validation passed"] = RUNS.get("validation passed", 0) + 1
+    order_rows(frame, config.data)
+    preprocessor = SequencePreprocessor(config.data).fit(frame)
+    preprocessor.transform(frame)
+    preprocessor.encode_target(frame[config.data.target_column])
+
+
+@FUZZ
+@given(case=tables_with_configs())
+def test_preflight_passes_then_prepare_experiment_passes(case):
+    frame, config = case
+    if config is None or not _passes(lambda: preflight(frame, config)):
+        return
+    RUNS["preflight passed"] = RUNS.get("preflight passed", 0) + 1
+    estimate = preflight(frame, config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        prepared = prepare_experiment(frame, config)
+    assert {n: len(p) for n, p in prepared.parts.items()} == estimate.examples
 
 
 @pytest.fixture(scope="module", autouse=True)
