@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from core.plots import escape_label
@@ -55,13 +56,15 @@ def seed_dot_plot(per_seed: pd.DataFrame, metric: str) -> go.Figure:
         The metric column.
     """
     figure = go.Figure()
-    for arm, rows in per_seed.groupby("arm", sort=False):
+    palette = qualitative.Safe
+    for number, (arm, rows) in enumerate(per_seed.groupby("arm", sort=False)):
+        colour = palette[number % len(palette)]
         figure.add_trace(
             go.Scatter(
                 x=[escape_label(arm)] * len(rows),
                 y=rows[metric].astype(float).tolist(),
                 mode="markers",
-                marker={"size": 11, "opacity": 0.75},
+                marker={"size": 11, "opacity": 0.75, "color": colour},
                 name=escape_label(arm),
                 text=[f"seed {seed}" for seed in rows["seed"]],
                 hovertemplate="%{text}: %{y:.4f}<extra></extra>",
@@ -72,7 +75,12 @@ def seed_dot_plot(per_seed: pd.DataFrame, metric: str) -> go.Figure:
                 x=[escape_label(arm)],
                 y=[float(rows[metric].mean())],
                 mode="markers",
-                marker={"symbol": "line-ew-open", "size": 40, "line": {"width": 3}},
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 40,
+                    "color": colour,
+                    "line": {"width": 3, "color": colour},
+                },
                 name=f"{escape_label(arm)} mean",
                 showlegend=False,
                 hovertemplate="mean %{y:.4f}<extra></extra>",
