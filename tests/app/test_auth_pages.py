@@ -178,3 +178,30 @@ def test_the_app_refuses_a_network_address_without_login():
     assert not app.exception
     assert any("refusing to serve on 0.0.0.0" in e for e in errors_of(app))
     assert not app.button
+
+
+def test_the_train_page_refuses_a_run_past_the_users_limit(sample_state):
+    from core.access import DEFAULT_RUNS_PER_USER
+
+    user = _user("dave")
+    frame = sample_state[state.DATA].head(500)
+    config = _small_config(frame.columns)
+    store = RunStore()
+    held = [
+        store.create(frame, config, ("embedding",), "d.csv", owner=user["sub"])
+        for _ in range(DEFAULT_RUNS_PER_USER)
+    ]
+    try:
+        app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        app.secrets, app.user = SECRETS, user
+        for key, value in {**sample_state, state.CONFIG: config}.items():
+            app.session_state[key] = value
+        app.run()
+        app.switch_page("pages/train.py").run()
+        app.button(key="train_start").click().run()
+        assert not app.exception
+        assert any("expected at most 4 queued or running" in e for e in errors_of(app))
+        assert len([r for r in store.records() if r.owner == user["sub"]]) == 4
+    finally:
+        for record in held:
+            store.finish(record.id, RunStatus.CANCELLED)
