@@ -18,18 +18,10 @@ from typing import Any
 
 import streamlit as st
 
-from core.access import (
-    LOCAL,
-    AccessError,
-    SignOuts,
-    Viewer,
-    admins_from,
-    check_session,
-    identity,
-    session_hours,
-)
+from core.access import LOCAL, AccessError, Viewer, admins_from, identity
 from core.runs import default_runs_dir
 from core.serving import ServingError, auth_problems, check_serving, providers
+from core.sessions import SignOuts, check_session, session_hours
 from ui.text import literal
 
 
@@ -117,7 +109,7 @@ def sign_in_screen(reason: str | None) -> None:
     for name in providers(section):
         label = "Sign in" if name == "default" else f"Sign in with {name}"
         if st.button(label, key=f"auth_login_{name}", type="primary"):
-            st.login() if name == "default" else st.login(name)
+            st.login(None if name == "default" else name)
 
 
 def sidebar(current: Viewer) -> None:

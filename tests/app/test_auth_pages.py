@@ -14,8 +14,8 @@ import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from core.access import SignOuts
 from core.runs import RunStatus, RunStore
+from core.sessions import SignOuts
 from tests.app.conftest import APP, ROOT, TIMEOUT, errors_of, shown
 from tests.app.test_pages import _small_config
 from ui import state

@@ -10,12 +10,10 @@ from core.access import (
     LOCAL,
     AccessError,
     RunLimitError,
-    SignOuts,
     UserLimits,
     Viewer,
     admins_from,
     check_run_limit,
-    check_session,
     identity,
     not_found_message,
     require_visible,
@@ -25,6 +23,7 @@ from core.access import (
 )
 from core.executor import LocalExecutor, process_start_ticks
 from core.runs import DamagedRun, RunNotFoundError, RunStatus, RunStore
+from core.sessions import SignOuts, check_session
 from core.worker import _waiting_ahead
 from tests.conftest import make_long_table
 from tests.core.test_runs import _config
