@@ -120,10 +120,14 @@ def start_comparison(
     data_name: str,
     owner: str | None = None,
 ) -> str:
-    """Submit every seed that has no finished or running run yet; returns the id."""
-    from core.runs import frame_fingerprint
+    """Submit every seed that has no finished or running run yet; returns the id.
 
-    comparison = spec.identity(frame_fingerprint(frame))
+    The id covers the owner too (through the data's owner-scoped fingerprint),
+    so two users' comparisons of the same table never share runs.
+    """
+    from core.runs import data_fingerprint
+
+    comparison = spec.identity(data_fingerprint(frame, owner))
     existing = comparison_runs(executor.store, comparison)
     for seed in spec.seeds:
         record = existing.get(seed)

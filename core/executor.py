@@ -14,6 +14,7 @@ memory) is detected by its pid and marked ``interrupted``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -21,10 +22,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from core.access import UserLimits, check_run_limit
 from core.config import ExperimentConfig
 from core.runs import DamagedRun, RunRecord, RunStatus, RunStore
 
@@ -79,6 +82,9 @@ class LocalExecutor:
         Training processes at once; ``None`` means :func:`default_concurrency`.
     cancel_grace_seconds : float
         How long a cancelled worker may take to stop by itself.
+    limits : UserLimits or None
+        Per-user limits of runs with an owner; ``None`` reads them from the
+        environment (:meth:`UserLimits.from_environment`).
     """
 
     def __init__(
@@ -86,10 +92,12 @@ class LocalExecutor:
         store: RunStore,
         max_concurrent: int | None = None,
         cancel_grace_seconds: float = DEFAULT_CANCEL_GRACE_SECONDS,
+        limits: UserLimits | None = None,
     ) -> None:
         self.store = store
         self.max_concurrent = max_concurrent or default_concurrency()
         self.cancel_grace_seconds = cancel_grace_seconds
+        self.limits = limits or UserLimits.from_environment(self.max_concurrent)
         self._children: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
 
@@ -103,18 +111,40 @@ class LocalExecutor:
         label: str | None = None,
         comparison: str | None = None,
     ) -> RunRecord:
-        """Store a new run and launch its worker; returns at once (``queued``)."""
-        record = self.store.create(
-            frame,
-            config,
-            encodings,
-            data_name,
-            owner=owner,
-            label=label,
-            comparison=comparison,
-        )
+        """Store a new run and launch its worker; returns at once (``queued``).
+
+        Raises
+        ------
+        RunLimitError
+            If ``owner`` already has as many queued or running runs as
+            ``limits.runs`` allows (runs without an owner are not limited).
+        """
+        with self._submitting():
+            if owner is not None:
+                mine = [r for r in self.store.records() if r.owner == owner]
+                check_run_limit(map(self.refresh, mine), owner, self.limits.runs)
+            record = self.store.create(
+                frame,
+                config,
+                encodings,
+                data_name,
+                owner=owner,
+                label=label,
+                comparison=comparison,
+            )
         self.launch(record.id)
         return self.store.get(record.id)
+
+    @contextlib.contextmanager
+    def _submitting(self) -> Iterator[None]:
+        """One submit at a time per store, so two tabs cannot both pass the limit."""
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        with (self.store.root / ".submit.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def launch(self, run_id: str) -> None:
         """Start the worker process of a queued run."""
@@ -132,6 +162,8 @@ class LocalExecutor:
             str(self.store.root),
             "--slots",
             str(self.max_concurrent),
+            "--per-user",
+            str(self.limits.training),
             run_id,
         ]
         with (path / "worker.log").open("ab") as log:

@@ -233,6 +233,14 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:24]
 
 
+def data_fingerprint(frame: pd.DataFrame, owner: str | None = None) -> str:
+    """Name of a stored table: its content hash, scoped to its owner if any."""
+    content = frame_fingerprint(frame)
+    if owner is None:
+        return content
+    return hashlib.sha256(f"{owner}\0{content}".encode()).hexdigest()[:24]
+
+
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a result depends on (without importing them)."""
     from importlib import metadata
@@ -284,7 +292,7 @@ class RunStore:
         RunRecord
             The new run; nothing is trained until an executor launches it.
         """
-        fingerprint = self.store_data(frame)
+        fingerprint = self.store_data(frame, owner=owner)
         entities = (
             int(frame[config.data.id_column].nunique(dropna=False))
             if config.data.id_column in frame.columns
@@ -314,9 +322,14 @@ class RunStore:
         write_json_atomically(path / RUN_FILE, record.to_dict())
         return record
 
-    def store_data(self, frame: pd.DataFrame) -> str:
-        """Write ``frame`` as Parquet under its fingerprint (once); returns it."""
-        fingerprint = frame_fingerprint(frame)
+    def store_data(self, frame: pd.DataFrame, owner: str | None = None) -> str:
+        """Write ``frame`` as Parquet under its fingerprint (once); returns it.
+
+        With an ``owner`` the fingerprint also covers the owner, so two users
+        who upload the same table each have their own copy: deleting one user's
+        last run deletes that user's data, never another user's.
+        """
+        fingerprint = data_fingerprint(frame, owner)
         target = self.data_path(fingerprint)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -125,9 +125,9 @@ def start_sweep(
     owner: str | None = None,
 ) -> str:
     """Submit each (size, seed) and one-hot seed lacking a usable run; returns id."""
-    from core.runs import frame_fingerprint
+    from core.runs import data_fingerprint
 
-    sweep = spec.identity(frame_fingerprint(frame))
+    sweep = spec.identity(data_fingerprint(frame, owner))
     existing = {
         _key(record, spec.column): executor.refresh(record)
         for record in sweep_runs(executor.store, sweep)

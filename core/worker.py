@@ -16,6 +16,7 @@ import os
 import resource
 import time
 import traceback
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,11 +43,39 @@ NICENESS_VARIABLE = "SEQ_EMBED_WORKER_NICE"
 DEFAULT_NICENESS = 10
 
 
-def _waiting_ahead(store: RunStore, record: RunRecord) -> bool:
-    """Whether an older queued run is alive and should start first (FIFO)."""
-    for other in store.records():
+def _training_owners(records: list[RunRecord]) -> Counter[str]:
+    """How many training slots each owner holds now (live running runs)."""
+    return Counter(
+        record.owner
+        for record in records
+        if record.owner is not None
+        and record.status is RunStatus.RUNNING
+        and process_alive(record.pid, record.pid_start)
+    )
+
+
+def _waiting_ahead(
+    store: RunStore, record: RunRecord, per_user: int | None = None
+) -> bool:
+    """Whether this run must wait: its owner holds ``per_user`` slots, or an
+    older queued run that may start is alive and goes first (FIFO).
+
+    An older run whose owner is at the limit is skipped, so one user's queue
+    never blocks another user's runs.
+    """
+    records = store.records()
+    holding = _training_owners(records) if per_user else Counter()
+
+    def at_limit(owner: str | None) -> bool:
+        return bool(per_user) and owner is not None and holding[owner] >= per_user
+
+    if at_limit(record.owner):
+        return True
+    for other in records:
         ahead = (other.created, other.id) < (record.created, record.id)
         if not ahead or other.status is not RunStatus.QUEUED:
+            continue
+        if at_limit(other.owner):
             continue
         if other.pid is None:
             if time.time() - other.created < UNLAUNCHED_GRACE_SECONDS:
@@ -57,8 +86,12 @@ def _waiting_ahead(store: RunStore, record: RunRecord) -> bool:
 
 
 @contextlib.contextmanager
-def training_slot(store: RunStore, run_id: str, slots: int) -> Iterator[bool]:
+def training_slot(
+    store: RunStore, run_id: str, slots: int, per_user: int | None = None
+) -> Iterator[bool]:
     """Hold one of ``slots`` lock files while training; yields False if cancelled.
+
+    ``per_user`` caps the slots that the runs of one owner hold at once.
 
     The kernel releases a lock when its process dies, however it dies, so a
     killed worker never keeps a slot.
@@ -70,7 +103,7 @@ def training_slot(store: RunStore, run_id: str, slots: int) -> Iterator[bool]:
             yield False
             return
         record = store.get(run_id)
-        if not _waiting_ahead(store, record):
+        if not _waiting_ahead(store, record, per_user):
             for number in range(slots):
                 handle = (folder / f"slot-{number}.lock").open("a")
                 try:
@@ -100,9 +133,11 @@ def _configure_tensorflow() -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def run(store: RunStore, run_id: str, slots: int) -> RunStatus:
+def run(
+    store: RunStore, run_id: str, slots: int, per_user: int | None = None
+) -> RunStatus:
     """Wait for a slot, train the run, record the outcome; returns the status."""
-    with training_slot(store, run_id, slots) as acquired:
+    with training_slot(store, run_id, slots, per_user) as acquired:
         if not acquired:
             return store.finish(run_id, RunStatus.CANCELLED).status
         store.update(
@@ -274,10 +309,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.worker")
     parser.add_argument("--runs-dir", required=True)
     parser.add_argument("--slots", type=int, default=1)
+    parser.add_argument("--per-user", type=int, default=0, help="0: no limit")
     parser.add_argument("run_id")
     args = parser.parse_args(argv)
     lower_priority()
-    status = run(RunStore(args.runs_dir), args.run_id, max(1, args.slots))
+    per_user = args.per_user if args.per_user > 0 else None
+    status = run(RunStore(args.runs_dir), args.run_id, max(1, args.slots), per_user)
     return 0 if status in (RunStatus.DONE, RunStatus.CANCELLED) else 1
 
 

@@ -67,7 +67,7 @@ def comparison_panel(comparison_id: str) -> None:
         st.dataframe(runs_status(records), hide_index=True, key="cmp_status")
         if st.button("Cancel the comparison", key="cmp_cancel"):
             for record in records:
-                runs.executor().cancel(record.id)
+                runs.cancel(record.id)
     elif comparison_running:
         st.rerun(scope="app")  # the last seed finished: stop polling
     verdict = f"**Verdict:** {literal(result.verdict)}"

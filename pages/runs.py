@@ -1,12 +1,14 @@
-"""Runs page: every run of the store; open, compare or delete one.
+"""Runs page: the viewer's runs; open, compare or delete one.
 
-The list is the run history of this server, shared by every browser session;
-opening a run makes its models the ones the Predictions and Embeddings pages
-show in this session only.
+Locally the list is the run history of this server, shared by every browser
+session; with login on, each user sees only their own runs (administrators see
+every run). Opening a run makes its models the ones the Predictions and
+Embeddings pages show in this session only.
 """
 
 import streamlit as st
 
+from core.errors import CoreError
 from core.run_plots import curves_overlay
 from core.run_views import (
     config_difference,
@@ -24,10 +26,10 @@ st.title("Runs")
 runs.sync_with_url()  # also here: AppTest runs a page without app.py
 executor = runs.executor()
 st.caption(
-    f"Every training run on this server, newest first, kept in "
+    f"{runs.scope_text()}, newest first, kept in "
     f"`{literal(executor.store.root)}` (set `SEQ_EMBED_RUNS_DIR` to move it)."
 )
-items = executor.list()
+items = runs.visible_runs()
 records = [item for item in items if not isinstance(item, DamagedRun)]
 for item in items:
     if isinstance(item, DamagedRun):
@@ -113,10 +115,9 @@ sure = st.checkbox(
     key="runs_delete_confirm",
 )
 if st.button("Delete", key="runs_delete", disabled=not sure):
-    if not by_id[doomed].status.final:
-        executor.cancel(doomed)
-        executor.wait(doomed, timeout=executor.cancel_grace_seconds + 5)
-    executor.store.delete(doomed)
-    if doomed in (state.get(state.CURRENT_RUN), state.get(state.OPEN_RUN)):
-        runs.follow(None)
-    st.rerun()
+    try:
+        runs.delete(doomed)
+    except CoreError as error:
+        st.error(literal(error))
+    else:
+        st.rerun()

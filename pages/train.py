@@ -7,6 +7,7 @@ closed browser never stops it.
 
 import streamlit as st
 
+from core.errors import CoreError
 from core.plots import metric_comparison, training_curves
 from core.run_views import live_progress, metrics_side_by_side
 from core.runs import RunStatus
@@ -47,13 +48,17 @@ if ready:
     )
 start, stop = st.columns(2)
 if ready and start.button("Train", key="train_start", type="primary", disabled=active):
-    submitted = executor.submit(dataset.frame, config, encodings, dataset.name)
-    runs.follow(submitted.id)
-    st.rerun()  # the buttons change state at once
+    try:
+        submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
+    except CoreError as error:  # e.g. the per-user limit of runs
+        st.error(literal(error))
+    else:
+        runs.follow(submitted.id)
+        st.rerun()  # the buttons change state at once
 if not ready:
     start.caption("Load data and save a configuration to start another run.")
 if stop.button("Cancel", key="train_cancel", disabled=not active):
-    executor.cancel(current.id)
+    runs.cancel(current.id)
     st.rerun()
 st.caption(
     f"Runs are kept in `{literal(executor.store.root)}` "

@@ -7,11 +7,18 @@ import streamlit as st
 
 from core.comparison import DEFAULT_METRIC, ComparisonSpec, start_comparison
 from core.config import ExperimentConfig
+from core.errors import CoreError
 from core.run_views import HEADLINE_METRICS
-from core.runs import RunRecord
+from core.runs import RunRecord, data_fingerprint
 from core.sweep import SweepSpec, start_sweep
-from ui import runs, state
+from ui import auth, runs, state
 from ui.state import Dataset
+from ui.text import literal
+
+RESUME_HINT = (
+    "The runs already submitted go on; press the button again when some have "
+    "finished to add the rest (finished runs are reused)."
+)
 
 
 def comparison_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
@@ -34,7 +41,12 @@ def comparison_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
     spec = ComparisonSpec(
         config, tuple(range(first, first + int(seeds))), bool(vary), bool(baseline)
     )
-    comparison = start_comparison(runs.executor(), dataset.frame, spec, dataset.name)
+    owner = auth.viewer().owner
+    comparison = spec.identity(data_fingerprint(dataset.frame, owner))
+    try:
+        start_comparison(runs.executor(), dataset.frame, spec, dataset.name, owner)
+    except CoreError as error:  # the per-user limit: the rest can follow later
+        st.error(f"{literal(error)}. {RESUME_HINT}")
     state.put(state.COMPARISON, comparison)
     return comparison
 
@@ -61,7 +73,12 @@ def sweep_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
         config, dataset.frame, column, tuple(range(first, first + int(seeds))),
         chosen or None,
     )  # fmt: skip
-    sweep = start_sweep(runs.executor(), dataset.frame, spec, dataset.name)
+    owner = auth.viewer().owner
+    sweep = spec.identity(data_fingerprint(dataset.frame, owner))
+    try:
+        start_sweep(runs.executor(), dataset.frame, spec, dataset.name, owner)
+    except CoreError as error:
+        st.error(f"{literal(error)}. {RESUME_HINT}")
     state.put(state.SWEEP, sweep)
     return sweep
 

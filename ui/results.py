@@ -62,7 +62,14 @@ def _load_bundle(path: str, modified: float) -> Bundle:
 
 
 def run_sources(run_id: str) -> list[ModelSource]:
-    """One source per trained encoding of a run."""
+    """One source per trained encoding of a run the viewer may see.
+
+    Raises
+    ------
+    RunNotFoundError
+        If there is no such run for this viewer.
+    """
+    runs.find(run_id)
     store = runs.store()
     sources = []
     for encoding in store.results(run_id):

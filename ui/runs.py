@@ -4,15 +4,30 @@ One :class:`~core.executor.LocalExecutor` per server (it only launches and
 watches training processes, so sharing it holds no user's state); each session
 follows its own current run, whose id is kept in the page URL (``?run=ID``) so a
 refresh or a bookmark comes back to it.
+
+Every path from a page to a run goes through this module, and this module asks
+:mod:`core.access` whether the session's viewer may reach that run: in login
+mode, another user's run is "not found" exactly like an id that does not exist.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from core.access import not_found_message, require_visible, visible_items
+from core.config import ExperimentConfig
 from core.executor import LocalExecutor, default_concurrency
-from core.runs import RunNotFoundError, RunRecord, RunStatus, RunStore, default_runs_dir
-from ui import state
+from core.runs import (
+    DamagedRun,
+    RunNotFoundError,
+    RunRecord,
+    RunStatus,
+    RunStore,
+    default_runs_dir,
+)
+from ui import auth, state
+from ui.text import literal
 
 QUERY_KEY = "run"
 
@@ -32,14 +47,74 @@ def store() -> RunStore:
     return executor().store
 
 
+def find(run_id: str) -> RunRecord:
+    """A run's up-to-date record, if this session's viewer may see it.
+
+    Raises
+    ------
+    RunNotFoundError
+        The same for an unknown id and for another user's run.
+    """
+    server = executor()
+    return server.refresh(require_visible(server.store, run_id, auth.viewer()))
+
+
 def record(run_id: str | None) -> RunRecord | None:
-    """A run's up-to-date record, or None when there is no such run."""
+    """A run's up-to-date record, or None when there is no such run (for you)."""
     if not run_id:
         return None
     try:
-        return executor().get(run_id)
+        return find(run_id)
     except RunNotFoundError:
         return None
+
+
+def visible_runs() -> list[RunRecord | DamagedRun]:
+    """The runs this session's viewer may see, newest first, liveness checked."""
+    server = executor()
+    return [
+        item if isinstance(item, DamagedRun) else server.refresh(item)
+        for item in visible_items(server.store.list(), auth.viewer())
+    ]
+
+
+def scope_text() -> str:
+    """Whose runs the Runs page lists, in words."""
+    viewer = auth.viewer()
+    if viewer.local:
+        return "Every training run on this server"
+    if viewer.is_admin:
+        return "Every user's runs (you are an administrator)"
+    return f"Your runs ({viewer.name})"
+
+
+def submit(
+    frame: pd.DataFrame,
+    config: ExperimentConfig,
+    encodings: tuple[str, ...],
+    data_name: str,
+) -> RunRecord:
+    """Start a run owned by the viewer (raises RunLimitError past the limit)."""
+    owner = auth.viewer().owner
+    return executor().submit(frame, config, encodings, data_name, owner=owner)
+
+
+def cancel(run_id: str) -> None:
+    """Cancel one of the viewer's runs."""
+    executor().cancel(find(run_id).id)
+
+
+def delete(run_id: str) -> None:
+    """Delete one of the viewer's runs (cancelling it first) and, unless another
+    of the owner's runs uses it, its stored data."""
+    doomed = find(run_id)
+    server = executor()
+    if not doomed.status.final:
+        server.cancel(doomed.id)
+        server.wait(doomed.id, timeout=server.cancel_grace_seconds + 5)
+    server.store.delete(doomed.id)
+    if doomed.id in (state.get(state.CURRENT_RUN), state.get(state.OPEN_RUN)):
+        follow(None)
 
 
 def follow(run_id: str | None) -> None:
@@ -49,6 +124,7 @@ def follow(run_id: str | None) -> None:
             st.session_state.pop(key, None)
         st.query_params.pop(QUERY_KEY, None)
         return
+    find(run_id)  # never follow a run the viewer may not see
     state.put(state.CURRENT_RUN, run_id)
     st.query_params[QUERY_KEY] = run_id
 
@@ -64,14 +140,21 @@ def sync_with_url() -> None:
     """Run on every page: adopt ``?run=ID``, keep it in the URL, open finished runs.
 
     Streamlit clears query parameters when the user changes page, so the current
-    run's id is written back on every rerun.
+    run's id is written back on every rerun. In login mode it also stops the
+    page at the sign-in screen when nobody (valid) is signed in.
     """
+    auth.viewer()
     asked = st.query_params.get(QUERY_KEY)
     current = state.get(state.CURRENT_RUN)
-    if asked and asked != current and record(asked) is not None:
-        follow(asked)
-        current = asked
-    elif current:
+    if asked and asked != current:
+        if record(asked) is not None:
+            follow(asked)
+            current = asked
+        else:
+            # Unknown and someone else's read the same; the id leaves the URL.
+            st.error(literal(not_found_message(asked)))
+            st.query_params.pop(QUERY_KEY, None)
+    if current:
         st.query_params[QUERY_KEY] = current
     if current and state.get(state.ADOPTED_RUN) != current:
         followed = record(current)

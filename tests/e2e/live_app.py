@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -43,9 +43,16 @@ def free_port() -> int:
 
 
 def start_app(
-    port: int, output: IO[Any] | int = subprocess.DEVNULL
+    port: int,
+    output: IO[Any] | int = subprocess.DEVNULL,
+    options: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
 ) -> subprocess.Popen:
-    """Start the app headless on ``127.0.0.1:port``; returns at once."""
+    """Start the app headless on ``127.0.0.1:port``; returns at once.
+
+    ``options`` are more ``streamlit run`` options (``--secrets.files PATH``);
+    ``environment`` adds variables (``SEQ_EMBED_RUNS_DIR``).
+    """
     command = [
         sys.executable,
         "-m",
@@ -60,10 +67,16 @@ def start_app(
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        *options,
     ]
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+    variables = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+        **(environment or {}),
+    }
     return subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT
     )
 
 
@@ -103,11 +116,16 @@ def stop(server: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_app(log_path: Path | None = None) -> Iterator[str]:
-    """The app on a free loopback port for the ``with`` block; yields its URL."""
-    port = free_port()
+def running_app(
+    log_path: Path | None = None,
+    options: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """The app on a (free) loopback port for the ``with`` block; yields its URL."""
+    port = port or free_port()
     log = log_path.open("w") if log_path else None
-    server = start_app(port, log if log else subprocess.DEVNULL)
+    server = start_app(port, log if log else subprocess.DEVNULL, options, environment)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server)

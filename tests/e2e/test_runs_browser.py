@@ -51,7 +51,8 @@ def test_refresh_mid_run_comes_back_to_the_finished_run(server, browser):
     _no_exception(page)
     assert f"run={run_id}" in page.url
     page.get_by_role("link", name="Runs").click()
-    page.get_by_text(run_id).first.wait_for()
+    # The table draws on a canvas (its cells are hidden DOM): wait for a visible one.
+    page.get_by_text(run_id).filter(visible=True).first.wait_for()
     page.get_by_role("link", name="5. Embeddings").click()
     page.locator(".js-plotly-plot").first.wait_for()
     _no_exception(page)
