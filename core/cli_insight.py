@@ -101,7 +101,7 @@ def _run_ids(args: argparse.Namespace, store: Any) -> list[str]:
 def command_stability(args: argparse.Namespace) -> int:
     """Align every seed's embedding; print (and write) per-category stability."""
     from core.runs import RunStore
-    from core.stability import stability_of_runs
+    from core.stability_runs import stability_of_runs
 
     store = RunStore(args.runs_dir)
     results = stability_of_runs(store, _run_ids(args, store), args.k, args.encoding)
