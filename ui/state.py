@@ -35,6 +35,9 @@ SWEEP = "sweep_id"
 LOADED_BUNDLE = "loaded_bundle"
 PREDICTION = "new_prediction"
 PREDICTION_MEMO = "test_prediction_memo"
+#: The Insight page's latest stability and importance results, with their inputs.
+INSIGHT_STABILITY = "insight_stability"
+INSIGHT_IMPORTANCE = "insight_importance"
 
 #: Everything computed from the data; cleared together when new data arrives.
 DOWNSTREAM = (
@@ -49,6 +52,8 @@ DOWNSTREAM = (
     LOADED_BUNDLE,
     PREDICTION,
     PREDICTION_MEMO,
+    INSIGHT_STABILITY,
+    INSIGHT_IMPORTANCE,
 )
 
 
