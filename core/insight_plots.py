@@ -136,12 +136,14 @@ def importance_figure(table: pd.DataFrame, metric: str) -> go.Figure:
 
 
 def _padded_range(values: pd.Series) -> list[float]:
+    """Axis limits with a 5 % margin, fixed over all frames of an animation."""
     low, high = float(values.min()), float(values.max())
     margin = 0.05 * (high - low) or 1.0
     return [low - margin, high + margin]
 
 
 def _epoch_trace(rows: pd.DataFrame) -> go.Scatter:
+    """One epoch's points, coloured by training frequency."""
     return go.Scatter(
         x=rows["pc_1"],
         y=rows["pc_2"],

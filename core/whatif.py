@@ -53,7 +53,9 @@ def entity_history(frame: pd.DataFrame, data: DataConfig, entity: Any) -> pd.Dat
     return rows
 
 
-def _one_entity(history: pd.DataFrame, preprocessor: SequencePreprocessor):
+def _one_entity(
+    history: pd.DataFrame, preprocessor: SequencePreprocessor
+) -> PreparedData:
     """Prepared rows of one entity, with an example ending at every row."""
     prepared = prepare_prediction(history, preprocessor)
     if prepared.layout.count != 1:

@@ -121,16 +121,30 @@ def shuffled():
     return _stability(shuffled=True)
 
 
+# Measured (this machine, seeds 0-2, k = 3): planted machine_type score 0.73,
+# median spread 0.13, 17 % unstable; shuffled target 0.06, 0.42, 92 %; the noise
+# column inside the planted runs -0.07, 0.39, 100 %.
+
+
 @pytest.mark.slow
 def test_planted_machine_families_come_out_stable(planted):
     assert planted.score > 0.4
-    assert planted.median_spread < 0.3
+    assert planted.median_spread < 0.25
     assert planted.unstable_share <= 0.34
 
 
 @pytest.mark.slow
 def test_a_shuffled_target_gives_unstable_embeddings(planted, shuffled):
     assert shuffled.score < 0.2
-    assert shuffled.median_spread > 0.4
     assert shuffled.unstable_share >= 0.66
     assert planted.score - shuffled.score > 0.3
+    assert planted.median_spread < 0.5 * shuffled.median_spread
+
+
+@pytest.mark.slow
+def test_a_pure_noise_column_is_unstable_even_in_the_planted_runs():
+    from tests.core.insight_models import NOISE_CATEGORICAL
+
+    noise = _stability(shuffled=False, column=NOISE_CATEGORICAL)
+    assert noise.score < 0.2
+    assert noise.unstable_share >= 0.66
