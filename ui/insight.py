@@ -122,7 +122,9 @@ def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
     """Computed on the button; kept in the session for this model, data and repeats."""
     from core.importance import permutation_importance
 
-    key = (source.label, dataset.fingerprint if dataset else None, repeats)
+    # id(): a bundle loaded later under the same label is another model.
+    key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
+           repeats)  # fmt: skip
     if st.button("Compute importance", key="ins_imp_go"):
         try:
             with st.spinner("Shuffling each column and predicting again..."):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.runs import RunStore
+from core.runs import RUNS_DIR_VARIABLE, RunStore
 from tests.app.conftest import errors_of, infos_of, open_page
 from tests.core.insight_runs import tiny_comparison
 from ui import state
@@ -15,9 +15,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    """Two seeds of a tiny comparison in the session's run store."""
-    return tiny_comparison(str(RunStore().root))
+def comparison(tmp_path_factory):
+    """Two seeds of a tiny comparison, in a store of this module's own.
+
+    The page reads ``$SEQ_EMBED_RUNS_DIR``; a private store keeps these runs off
+    the pages other tests expect to find empty (the Runs page without runs).
+    """
+    root = tmp_path_factory.mktemp("insight_page") / "runs"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RUNS_DIR_VARIABLE, str(root))
+        yield tiny_comparison(str(RunStore().root))
 
 
 def _table_with(app, columns: set[str]):
