@@ -27,6 +27,7 @@ navigation = st.navigation(
         st.Page(PAGES / "predictions.py", title="4. Predictions"),
         st.Page(PAGES / "embeddings.py", title="5. Embeddings"),
         st.Page(PAGES / "compare.py", title="6. Compare"),
+        st.Page(PAGES / "insight.py", title="7. Insight"),
         st.Page(PAGES / "runs.py", title="Runs"),
     ],
     position="sidebar" if admitted else "hidden",

@@ -39,6 +39,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sweep-seeds", type=int, default=3)
     parser.add_argument("--skip-store", action="store_true")
     parser.add_argument("--skip-sample", action="store_true")
+    parser.add_argument(
+        "--runs-dir", help="run store to use (finished runs of it are reused)"
+    )
     args = parser.parse_args(argv)
     # Settings of bench.where_embeddings_win for the stores (its store_config).
     args.store_window, args.store_stride, args.validation_days = 28, 14, 56
@@ -235,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.executor import LocalExecutor
     from core.runs import RunStore
 
-    executor = LocalExecutor(RunStore(Path(tempfile.mkdtemp(prefix="bench_cmp_"))))
+    root = args.runs_dir or tempfile.mkdtemp(prefix="bench_cmp_")
+    executor = LocalExecutor(RunStore(Path(root)))
     if not args.skip_sample:
         body = sample_section(executor, args)
         print(body)

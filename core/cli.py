@@ -343,6 +343,7 @@ def command_embeddings(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with the subcommands."""
     from core.cli_compare import add_comparison_commands
+    from core.cli_insight import add_insight_commands
     from core.cli_runs import add_runs_commands
 
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
@@ -381,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     embeddings.set_defaults(handler=command_embeddings)
     add_runs_commands(commands, store)
     add_comparison_commands(commands, store)
+    add_insight_commands(commands, store)
     return parser
 
 

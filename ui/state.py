@@ -39,6 +39,9 @@ UPLOAD_SEEN = "last_upload_fingerprint"
 DERIVED_COLUMNS = "derived_columns"
 CONFIG_UPLOAD_MEMO = "config_upload_memo"
 ROLES_SHOWN = "configure_roles_shown"
+#: The Insight page's latest stability and importance results, with their inputs.
+INSIGHT_STABILITY = "insight_stability"
+INSIGHT_IMPORTANCE = "insight_importance"
 
 #: Everything computed from the data; cleared together when new data arrives.
 DOWNSTREAM = (
@@ -50,9 +53,13 @@ DOWNSTREAM = (
     CURRENT_RUN,
     OPEN_RUN,
     ADOPTED_RUN,
+    COMPARISON,
+    SWEEP,
     LOADED_BUNDLE,
     PREDICTION,
     PREDICTION_MEMO,
+    INSIGHT_STABILITY,
+    INSIGHT_IMPORTANCE,
 )
 
 

@@ -14,7 +14,8 @@ APP = str(ROOT / "app.py")
 #: Shared run timeout: the first run of a training page imports TensorFlow.
 TIMEOUT = 120
 PAGES = (
-    "home", "data", "configure", "train", "predictions", "embeddings", "compare", "runs"
+    "home", "data", "configure", "train", "predictions", "embeddings", "compare",
+    "insight", "runs",
 )  # fmt: skip
 #: Safety net for a training run in its child process.
 RUN_SECONDS = 600

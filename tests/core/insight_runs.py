@@ -1,0 +1,82 @@
+"""Runs in the store for the insight tests, trained once per test session.
+
+A run is created in the store and trained by :func:`core.worker.run`, the very
+code a training process runs, but in this process: no child process has to
+import TensorFlow again. Snapshots, bundles, metrics and the stored data end up
+where the executor's runs put them.
+"""
+
+from __future__ import annotations
+
+import functools
+from unittest import mock
+
+import pandas as pd
+
+from core.comparison import ComparisonSpec
+from core.config import (
+    ColumnSpec,
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    TrainConfig,
+)
+from core.runs import RunRecord, RunStatus, RunStore, frame_fingerprint
+from tests.conftest import make_long_table
+
+SEEDS = (0, 1)
+
+
+def tiny_config(epochs: int = 3) -> ExperimentConfig:
+    """Two categorical columns, one numeric, a tiny LSTM."""
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="label",
+            id_column="entity",
+            time_column="step",
+            categorical_columns=(ColumnSpec("kind", 3), ColumnSpec("shift", 2)),
+            numeric_columns=("reading",),
+            task="binary",
+        ),
+        model=ModelConfig(lstm_units=(8,), dense_units=0),
+        train=TrainConfig(epochs=epochs, batch_size=8, patience=epochs),
+    )
+
+
+def run_in_process(
+    store: RunStore,
+    frame: pd.DataFrame,
+    config: ExperimentConfig,
+    label: str | None = None,
+    comparison: str | None = None,
+) -> RunRecord:
+    """Create a run of the embedding model and train it here, to the end."""
+    from core import worker
+
+    record = store.create(
+        frame, config, ("embedding",), "tiny.csv", label=label, comparison=comparison
+    )
+    # The worker makes TensorFlow deterministic for its own process; leave the
+    # test process as it is.
+    with mock.patch.object(worker, "_configure_tensorflow"):
+        status = worker.run(store, record.id, 1)
+    finished = store.get(record.id)
+    if status is not RunStatus.DONE:
+        raise AssertionError(f"run {record.id} {status}: {finished.error}")
+    return finished
+
+
+@functools.lru_cache(maxsize=4)
+def tiny_comparison(root: str) -> tuple[str, tuple[RunRecord, ...], pd.DataFrame]:
+    """A two-seed comparison (embedding arm only) in the store at ``root``."""
+    store = RunStore(root)
+    frame = make_long_table(seed=0)
+    spec = ComparisonSpec(tiny_config(), seeds=SEEDS)
+    comparison = spec.identity(frame_fingerprint(frame))
+    records = tuple(
+        run_in_process(
+            store, frame, spec.seeded(seed), f"seed {seed}", comparison=comparison
+        )
+        for seed in SEEDS
+    )
+    return comparison, records, frame

@@ -1,0 +1,223 @@
+"""Pickers, cached computations and result views of the Insight page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import CoreError
+from core.runs import RunRecord, RunStatus
+from ui import runs, state
+from ui.results import ModelSource, model_sources
+from ui.text import literal
+
+
+def optional_source(key: str) -> ModelSource | None:
+    """A "Model" picker over the open run's models and a loaded bundle, if any."""
+    sources = model_sources()
+    if not sources:
+        st.info(
+            "Open a finished run (or load a bundle) for importance, evolution, "
+            "what-if and maps; stability needs only runs in the store."
+        )
+        st.page_link("pages/runs.py", label="Go to the runs page")
+        return None
+    labels = [source.label for source in sources]
+    return sources[labels.index(st.selectbox("Model", labels, key=key))]
+
+
+# -- stability ----------------------------------------------------------------
+
+
+def _finished_embedding_runs() -> list[RunRecord]:
+    return [
+        record
+        for record in runs.store().records()
+        if record.status is RunStatus.DONE and "embedding" in record.encodings
+    ]
+
+
+def stability_run_ids() -> list[str] | None:
+    """A comparison, or hand-picked runs, to compare over seeds; None if none."""
+    from core.stability_runs import comparison_choices
+
+    choices = comparison_choices(runs.store())
+    mode = st.radio(
+        "Compare", ("a comparison", "chosen runs"), horizontal=True,
+        index=0 if choices else 1, key="ins_stab_mode",
+    )  # fmt: skip
+    if mode == "a comparison":
+        if not choices:
+            st.info("No comparison with two finished seeds yet: run one on Compare.")
+            st.page_link("pages/compare.py", label="Go to the compare page")
+            return None
+        picked = st.selectbox(
+            "Comparison", list(choices), key="ins_stab_comparison",
+            format_func=lambda c: f"{c} · {len(choices[c])} seeds · "
+            f"{choices[c][0].data_name}",
+        )  # fmt: skip
+        return [record.id for record in choices[picked]]
+    finished = {record.id: record for record in _finished_embedding_runs()}
+    picked = st.multiselect(
+        "Runs of one configuration, one per seed", list(finished),
+        format_func=lambda i: f"{i} · seed {finished[i].config.train.seed} · "
+        f"{finished[i].data_name}",
+        key="ins_stab_runs",
+    )  # fmt: skip
+    if len(picked) < 2:
+        st.info("Pick at least two finished runs that differ only by their seed.")
+        return None
+    return list(picked)
+
+
+@st.cache_data(show_spinner="Aligning the seeds...", max_entries=8)
+def _stability(root: str, run_ids: tuple[str, ...], k: int) -> dict[str, Any]:
+    from core.runs import RunStore
+    from core.stability_runs import stability_of_runs
+
+    return stability_of_runs(RunStore(root), run_ids, k)
+
+
+def stability_results(run_ids: list[str], k: int) -> dict[str, Any] | None:
+    """Computed on the button; kept in the session for these runs and k."""
+    key = (tuple(run_ids), k)
+    if st.button("Compute stability", key="ins_stab_go"):
+        try:
+            results = _stability(str(runs.store().root), key[0], k)
+        except CoreError as error:
+            st.error(literal(error))
+            return None
+        state.put(state.INSIGHT_STABILITY, (key, results))
+    stored = state.get(state.INSIGHT_STABILITY)
+    return stored[1] if stored and stored[0] == key else None
+
+
+# -- importance -----------------------------------------------------------------
+
+
+def importance_data(source: ModelSource) -> tuple[str, Any] | None:
+    """What importance is measured on: a run's test part, or the session's data."""
+    if source.run_id is not None:
+        return f"the test part of run {source.run_id}", None
+    dataset = state.dataset()
+    if dataset is None:
+        st.info("Load labelled data on the Data page to measure a bundle's importance.")
+        return None
+    return f"all of {dataset.name}", dataset
+
+
+def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
+    from core.prepare import prepare_experiment, prepare_prediction
+
+    if dataset is not None:
+        return prepare_prediction(dataset.frame, source.preprocessor), "all"
+    store = runs.store()
+    record = store.get(source.run_id)
+    return prepare_experiment(store.load_data(record), record.config), "test"
+
+
+def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
+    """Computed on the button; kept in the session for this model, data and repeats."""
+    from core.importance import permutation_importance
+
+    # id(): a bundle loaded later under the same label is another model.
+    key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
+           repeats)  # fmt: skip
+    if st.button("Compute importance", key="ins_imp_go"):
+        try:
+            with st.spinner("Shuffling each column and predicting again..."):
+                prepared, part = _prepared(source, dataset)
+                result = permutation_importance(
+                    source.model, prepared, part, repeats=repeats
+                )
+        except CoreError as error:
+            st.error(literal(error))
+            return None
+        state.put(state.INSIGHT_IMPORTANCE, (key, result))
+    stored = state.get(state.INSIGHT_IMPORTANCE)
+    return stored[1] if stored and stored[0] == key else None
+
+
+# -- evolution, what-if, maps ---------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFrame:
+    """The per-epoch map of one column of a run (see core.evolution)."""
+    from core.evolution import run_evolution
+    from core.runs import RunStore
+
+    store = RunStore(root)
+    return run_evolution(store, store.get(run_id), column, encoding)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _stored_table(root: str, run_id: str) -> pd.DataFrame:
+    from core.runs import RunStore
+
+    store = RunStore(root)
+    return store.load_data(store.get(run_id))
+
+
+def history_table(source: ModelSource) -> pd.DataFrame | None:
+    """The rows entities are picked from: the run's data, else the session's."""
+    if source.run_id is not None:
+        return _stored_table(str(runs.store().root), source.run_id)
+    dataset = state.dataset()
+    return None if dataset is None else dataset.frame
+
+
+@st.cache_data(show_spinner="Running t-SNE...", max_entries=16)
+def tsne(labels: tuple[str, ...], vectors: Any, counts: tuple[int, ...]) -> Any:
+    """The t-SNE figure of a table (keyed by its content)."""
+    from core.embeddings import EmbeddingTable
+    from core.insight_plots import tsne_scatter
+    from core.tsne import project_tsne
+
+    table = EmbeddingTable("column", labels, vectors, counts, (None,) * len(labels))
+    return tsne_scatter(project_tsne(table), list(counts))
+
+
+def stability_caption(result: Any) -> str:
+    """One line summarising a column's stability."""
+    return (
+        f"Neighbour agreement {result.mean_agreement:.2f} (chance "
+        f"{result.chance_agreement:.2f}, k = {result.k}); above chance "
+        f"{result.score:.2f} · median spread {result.median_spread:.2f} · "
+        f"{result.unstable_share:.0%} unstable · seeds {list(result.seeds)}"
+    )
+
+
+NO_CHANGE = "(nothing: the model's predictions)"
+
+
+def what_if_view(
+    source: ModelSource, table: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str], str]:
+    """Entity and replacement pickers; the step table, its lines and x axis."""
+    from core.vocabulary import UNKNOWN_LABEL
+    from core.whatif import entity_history, entity_ids, timeline, what_if
+
+    data = source.preprocessor.config
+    left, middle, right = st.columns(3)
+    entity = left.selectbox("Entity", entity_ids(table, data), key="ins_wi_entity")
+    column = middle.selectbox(
+        "Replace on every step", [NO_CHANGE, *data.categorical_names],
+        key="ins_wi_column",
+    )  # fmt: skip
+    history = entity_history(table, data, entity)
+    if column == NO_CHANGE:
+        frame = timeline(source.model, source.preprocessor, history)
+        lines = [c for c in frame.columns if c.startswith("probability")]
+        lines = lines or ["predicted"]
+    else:
+        vocabulary = source.preprocessor.vocabularies_[column]
+        replacement = right.selectbox(
+            "by", [UNKNOWN_LABEL, *vocabulary], key="ins_wi_value"
+        )
+        frame = what_if(source.model, source.preprocessor, history, column, replacement)
+        lines = ["original", "changed"]
+    x = data.time_column if data.time_column in frame.columns else "step"
+    return frame, lines, x
