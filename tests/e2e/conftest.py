@@ -36,3 +36,8 @@ def browser():
         launched = launch_chromium(playwright)
         yield launched
         launched.close()
+
+
+def no_exception(page) -> None:
+    """The page shows no Streamlit exception block."""
+    assert page.locator("[data-testid='stException']").count() == 0

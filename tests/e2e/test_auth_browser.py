@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS
+from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS, no_exception
 from tests.e2e.live_app import free_port, running_app, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -131,10 +131,6 @@ def auth_app(provider, alices_run, tmp_path_factory):
             print(log_path.read_text()[-5000:])
 
 
-def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-
-
 def _sign_in(browser, url: str, subject: str):
     """A fresh browser context signed in as ``subject`` through the provider."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -146,7 +142,7 @@ def _sign_in(browser, url: str, subject: str):
     page.get_by_role("button", name="Authorize").click()
     page.get_by_role("button", name="Sign out").wait_for()
     page.get_by_text(subject.replace("-sub", "@example.com")).first.wait_for()
-    _no_exception(page)
+    no_exception(page)
     return context, page
 
 
@@ -171,7 +167,7 @@ def test_two_users_see_only_their_own_runs(browser, auth_app, alices_run):
     alice_page.get_by_text(run_id).first.wait_for(state="attached")
     alice_page.goto(f"{auth_app}/embeddings?run={run_id}")
     alice_page.locator(".js-plotly-plot").first.wait_for()
-    _no_exception(alice_page)
+    no_exception(alice_page)
 
     # Bob: no run listed, Alice's link is "not found", nothing of hers shows.
     bob, bob_page = _sign_in(browser, auth_app, BOB)
@@ -184,7 +180,7 @@ def test_two_users_see_only_their_own_runs(browser, auth_app, alices_run):
         bob_page.wait_for_url(lambda url: "run=" not in url)  # the id leaves the URL
         assert bob_page.locator(".js-plotly-plot").count() == 0
         assert bob_page.get_by_role("button", name="Delete").count() == 0
-        _no_exception(bob_page)
+        no_exception(bob_page)
     # A guessed id reads exactly the same.
     bob_page.goto(f"{auth_app}/train?run={run_id[:-6]}abcdef")
     bob_page.get_by_text("run not found").first.wait_for()

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_long_table
-from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS
+from tests.e2e.conftest import (
+    ELEMENT_MILLISECONDS,
+    TRAINING_MILLISECONDS,
+    no_exception,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_upload_train_and_see_the_pca_plot(server, browser, tmp_path):
@@ -28,20 +28,20 @@ def test_upload_train_and_see_the_pca_plot(server, browser, tmp_path):
     page.get_by_role("link", name="1. Data").click()
     page.locator("input[type='file']").first.set_input_files(str(csv_path))
     page.get_by_text("Inferred schema").wait_for()
-    _no_exception(page)
+    no_exception(page)
     page.get_by_role("link", name="2. Configure").click()
     epochs = page.get_by_label("Max epochs")
     epochs.fill("1")
     epochs.press("Tab")
     page.get_by_role("button", name="Save configuration").click()
     page.get_by_text("Pre-flight estimate").wait_for()
-    _no_exception(page)
+    no_exception(page)
     page.get_by_role("link", name="3. Train").click()
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Test metrics, side by side").wait_for(
         timeout=TRAINING_MILLISECONDS
     )
-    _no_exception(page)
+    no_exception(page)
     page.get_by_role("link", name="5. Embeddings").click()
     page.locator(".js-plotly-plot").first.wait_for()
-    _no_exception(page)
+    no_exception(page)

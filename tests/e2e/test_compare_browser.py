@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_long_table
-from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS
+from tests.e2e.conftest import (
+    ELEMENT_MILLISECONDS,
+    TRAINING_MILLISECONDS,
+    no_exception,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,5 +38,5 @@ def test_a_two_seed_comparison_ends_with_a_verdict(server, browser, tmp_path):
     verdict = page.locator("[data-testid='stAlert']").filter(has_text="2 seeds")
     verdict.first.wait_for(timeout=TRAINING_MILLISECONDS)
     assert "Verdict:" in verdict.first.inner_text()
-    assert page.locator("[data-testid='stException']").count() == 0
+    no_exception(page)
     page.locator(".js-plotly-plot").first.wait_for()

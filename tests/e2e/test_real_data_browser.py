@@ -9,46 +9,15 @@ Skips with a reason when Playwright or Chromium is missing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.air_quality import make_air_quality_table
-from tests.e2e.live_app import CHROMIUM, launch_chromium, running_app
+from tests.e2e.conftest import no_exception
 
 pytestmark = pytest.mark.e2e
 
 #: Safety net only (no timing claims): generous for a busy 2-core machine.
 ELEMENT_MILLISECONDS = 90_000
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``streamlit run app.py`` on a free loopback port; log printed on teardown."""
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    try:
-        with running_app(log_path) as url:
-            yield url
-    finally:
-        if log_path.exists():
-            print(log_path.read_text()[-5000:])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="pip install playwright (no browser download)"
-    )
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium missing: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
-
-
-def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def _selectbox(page, label: str):
@@ -67,12 +36,12 @@ def test_upload_with_date_parts_builds_a_timestamp_and_configures(
     page.get_by_role("link", name="1. Data").click()
     page.locator("input[type='file']").first.set_input_files(str(csv_path))
     page.get_by_text("Inferred schema").wait_for()
-    _no_exception(page)
+    no_exception(page)
     # The repeating day-of-month is not taken for a clock without a warning.
     page.get_by_text("repeats within an entity").first.wait_for()
     page.get_by_role("button", name="Build a timestamp from year").click()
     page.get_by_text("derived from year, month, day, hour").first.wait_for()
-    _no_exception(page)
+    no_exception(page)
 
     page.get_by_role("link", name="2. Configure").click()
     time_box = _selectbox(page, "Time / order")
@@ -91,6 +60,6 @@ def test_upload_with_date_parts_builds_a_timestamp_and_configures(
     page.get_by_text("Configuration saved.").wait_for()
     page.get_by_text("Download configuration (JSON)").wait_for()
     page.get_by_text("Next: train").wait_for()
-    _no_exception(page)
+    no_exception(page)
     assert page.get_by_text("too few to train").count() == 0
     assert page.get_by_text("Training examples").count() == 1

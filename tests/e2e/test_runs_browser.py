@@ -10,13 +10,13 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS
+from tests.e2e.conftest import (
+    ELEMENT_MILLISECONDS,
+    TRAINING_MILLISECONDS,
+    no_exception,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-def _no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_refresh_mid_run_comes_back_to_the_finished_run(server, browser):
@@ -43,16 +43,16 @@ def test_refresh_mid_run_comes_back_to_the_finished_run(server, browser):
     page.wait_for_url(re.compile(r"[?&]run=\d{8}-\d{6}-[0-9a-f]{6}"))
     run_id = re.search(r"run=([0-9a-f-]+)", page.url).group(1)
     page.get_by_text("epoch 1/3").first.wait_for(timeout=TRAINING_MILLISECONDS)
-    _no_exception(page)
+    no_exception(page)
     page.reload()
     page.get_by_text("Test metrics, side by side").wait_for(
         timeout=TRAINING_MILLISECONDS
     )
-    _no_exception(page)
+    no_exception(page)
     assert f"run={run_id}" in page.url
     page.get_by_role("link", name="Runs").click()
     # The table draws on a canvas (its cells are hidden DOM): wait for a visible one.
     page.get_by_text(run_id).filter(visible=True).first.wait_for()
     page.get_by_role("link", name="5. Embeddings").click()
     page.locator(".js-plotly-plot").first.wait_for()
-    _no_exception(page)
+    no_exception(page)
