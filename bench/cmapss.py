@@ -56,8 +56,16 @@ PUBLISHED = {
         {"FD001": 12.61, "FD002": 22.36, "FD003": 12.64, "FD004": 23.31},
         {"FD001": 273.7, "FD002": 10412, "FD003": 284.1, "FD004": 12466},
     ),
+    "DAST transformer (Zhang et al. 2022)": (
+        {"FD001": 11.43, "FD002": 15.25, "FD003": 11.32, "FD004": 18.23},
+        None,
+    ),
 }
-TARGET_METHOD = "Deep CNN (Li et al. 2018)"
+TARGET_METHOD = "DAST transformer (Zhang et al. 2022)"
+#: The two ways to score the official test set. Capped truth is the primary one:
+#: a model trained on RUL capped at 125 cannot score below the raw-truth floor
+#: (FD002 18.32, FD004 19.53), and the figures we compare with are under it.
+PROTOCOLS = ("capped", "raw")
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -123,22 +131,40 @@ def make_config(subset: str, seed: int, args: argparse.Namespace):
     )
 
 
-def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> tuple[float, float]:
-    """RMSE and PHM08 score of the last-window predictions on the official test set."""
-    from core.bundle import predict
+def score_protocols(predicted: np.ndarray, truth: pd.Series) -> dict[str, dict]:
+    """RMSE and PHM08 score against capped truth (primary) and raw ``RUL_FD00x``."""
     from core.metrics import phm08_score
+
+    raw = truth.to_numpy(dtype=float)
+    scores = {}
+    for protocol, target in (("capped", np.minimum(raw, RUL_CAP)), ("raw", raw)):
+        error = predicted - target
+        scores[protocol] = {
+            "rmse": float(np.sqrt(np.mean(error**2))),
+            "score": phm08_score(target, predicted),
+        }
+    return scores
+
+
+def raw_truth_floor(truth: pd.Series) -> float:
+    """The raw-truth RMSE of predicting every capped value exactly."""
+    raw = truth.to_numpy(dtype=float)
+    return float(np.sqrt(np.mean((np.minimum(raw, RUL_CAP) - raw) ** 2)))
+
+
+def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> dict[str, dict]:
+    """Both protocols' scores of the last-window predictions on the test set."""
+    from core.bundle import predict
 
     table = predict(bundle, test, last_only=True).table.set_index("unit")
     predicted = table.loc[truth.index, "predicted"].to_numpy(dtype=float)
-    error = predicted - truth.to_numpy(dtype=float)
-    return float(np.sqrt(np.mean(error**2))), phm08_score(truth.to_numpy(), predicted)
+    return score_protocols(predicted, truth)
 
 
-def run_gradient_boosting(prepared, config, test, truth, args) -> tuple[float, float]:
+def run_gradient_boosting(prepared, config, test, truth, args) -> dict[str, dict]:
     """HistGradientBoosting on window features of the same core-built windows."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from core.metrics import phm08_score
     from core.prepare import prepare_prediction
 
     preprocessor = prepared.preprocessor
@@ -154,9 +180,22 @@ def run_gradient_boosting(prepared, config, test, truth, args) -> tuple[float, f
     X_test, _, _ = part_features(test_prepared, "all")
     units = test_prepared.entity_of_row[test_prepared.parts["all"].end_rows]
     predicted = pd.Series(model.predict(X_test), index=units).loc[truth.index]
-    error = predicted.to_numpy() - truth.to_numpy(dtype=float)
-    return float(np.sqrt(np.mean(error**2))), phm08_score(
-        truth.to_numpy(), predicted.to_numpy()
+    return score_protocols(predicted.to_numpy(dtype=float), truth)
+
+
+def _add_scores(scores: dict, key: str, protocols: dict[str, dict]) -> None:
+    """Append one run's scores under ``scores[key][protocol][metric]``."""
+    entry = scores.setdefault(key, {p: {"rmse": [], "score": []} for p in PROTOCOLS})
+    for protocol, values in protocols.items():
+        for metric, value in values.items():
+            entry[protocol][metric].append(value)
+
+
+def _describe(protocols: dict[str, dict]) -> str:
+    capped, raw = protocols["capped"], protocols["raw"]
+    return (
+        f"RMSE {capped['rmse']:.2f} capped / {raw['rmse']:.2f} raw truth, "
+        f"score {capped['score']:,.0f} capped"
     )
 
 
@@ -174,23 +213,19 @@ def run_seed(
     scores = record["scores"]
     info = record["info"]
     for encoding, result in results.items():
-        rmse, phm = score_test(bundle_from_result(result), test, truth)
-        entry = scores.setdefault(encoding, {"rmse": [], "score": []})
-        entry["rmse"].append(rmse)
-        entry["score"].append(phm)
+        protocols = score_test(bundle_from_result(result), test, truth)
+        _add_scores(scores, encoding, protocols)
         info["epochs"].append(result.training.epochs_run)
         info["seconds"].append(result.training.seconds)
         info["windows"] = len(result.prepared.parts["train"])
         log(
-            f"{subset} seed {seed} {encoding}: RMSE {rmse:.2f}, score {phm:,.0f}, "
+            f"{subset} seed {seed} {encoding}: {_describe(protocols)}, "
             f"{result.training.epochs_run} epochs in {result.training.seconds:.0f} s"
         )
     prepared = next(iter(results.values())).prepared
-    rmse, phm = run_gradient_boosting(prepared, config, test, truth, args)
-    entry = scores.setdefault("gbm", {"rmse": [], "score": []})
-    entry["rmse"].append(rmse)
-    entry["score"].append(phm)
-    log(f"{subset} seed {seed} gradient boosting: RMSE {rmse:.2f}, score {phm:,.0f}")
+    protocols = run_gradient_boosting(prepared, config, test, truth, args)
+    _add_scores(scores, "gbm", protocols)
+    log(f"{subset} seed {seed} gradient boosting: {_describe(protocols)}")
 
 
 def load_all(folder: Path, args: argparse.Namespace) -> dict[str, tuple]:
@@ -205,39 +240,74 @@ def load_all(folder: Path, args: argparse.Namespace) -> dict[str, tuple]:
     return loaded
 
 
-def report(results: dict[str, dict], args: argparse.Namespace) -> str:
-    """Markdown tables (RMSE, score, training effort) and the target verdict."""
-    subsets = list(results)
-    labels = {
-        "embedding": "Embedding LSTM (ours)",
-        "onehot": "One-hot twin (ours)",
-        "gbm": "HistGradientBoosting, window features (ours)",
-    }
-    tables = []
-    for metric, digits in (("rmse", 2), ("score", 0)):
-        rows = []
-        for key, label in labels.items():
-            row = [label]
-            for subset in subsets:
-                entry = results[subset]["scores"].get(key)
-                if entry is None:
-                    row.append("= embedding row (no categorical)")
-                else:
-                    row.append(mean_std(entry[metric], digits))
-            rows.append(row)
-        for name, (rmse, score) in PUBLISHED.items():
-            source = rmse if metric == "rmse" else score
+LABELS = {
+    "embedding": "Embedding LSTM (ours)",
+    "onehot": "One-hot twin (ours)",
+    "gbm": "HistGradientBoosting, window features (ours)",
+}
+
+
+def _score_table(
+    results: dict[str, dict], protocol: str, metric: str, digits: int
+) -> list[list]:
+    """Rows of our models' mean ± std for one protocol and metric."""
+    rows = []
+    for key, label in LABELS.items():
+        row = [label]
+        for record in results.values():
+            entry = record["scores"].get(key)
+            if entry is None:
+                row.append("= embedding row (no categorical)")
+            else:
+                row.append(mean_std(entry[protocol][metric], digits))
+        rows.append(row)
+    return rows
+
+
+def _published_rows(subsets: list[str], metric: str) -> list[list]:
+    rows = []
+    for name, (rmse, score) in PUBLISHED.items():
+        source = rmse if metric == "rmse" else score
+        if source is not None:
             rows.append([f"{name}, published"] + [f"{source[s]:,}" for s in subsets])
-        header = "Test RMSE" if metric == "rmse" else "Test PHM08 score"
-        tables.append(
-            f"**{header}** (lower is better; mean ± std over the "
-            "seeds listed under training effort)\n\n"
-            + markdown_table(["Model", *subsets], rows)
-        )
+    return rows
+
+
+def report(results: dict[str, dict], args: argparse.Namespace) -> str:
+    """Markdown tables (both protocols, training effort) and the target verdict."""
+    subsets = list(results)
+    seeds = "mean ± std over the seeds listed under training effort"
+    tables = [
+        "**Test RMSE, capped truth** (primary protocol: `min(RUL_FD00x, 125)`, as "
+        f"the published figures below; lower is better; {seeds})\n\n"
+        + markdown_table(
+            ["Model", *subsets],
+            _score_table(results, "capped", "rmse", 2)
+            + _published_rows(subsets, "rmse"),
+        ),
+        "**Test PHM08 score, capped truth** (lower is better; published scores as "
+        f"tabulated, DAST's not; {seeds})\n\n"
+        + markdown_table(
+            ["Model", *subsets],
+            _score_table(results, "capped", "score", 0)
+            + _published_rows(subsets, "score"),
+        ),
+        "**Test RMSE, raw truth** (secondary protocol: against `RUL_FD00x` as "
+        "given; no published figure is comparable here; the floor row is the "
+        f"error of predicting every capped value exactly; {seeds})\n\n"
+        + markdown_table(
+            ["Model", *subsets],
+            _score_table(results, "raw", "rmse", 2)
+            + [
+                ["Floor: exact capped truth, scored on raw truth"]
+                + [f"{results[s]['floor']:.2f}" for s in subsets]
+            ],
+        ),
+    ]
     effort = [
         [
             subset,
-            len(results[subset]["scores"]["gbm"]["rmse"]),
+            len(results[subset]["scores"]["gbm"]["capped"]["rmse"]),
             WINDOWS[subset],
             f"{results[subset]['info']['windows']:,}",
             mean_std(results[subset]["info"]["epochs"], 1),
@@ -252,29 +322,38 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> str:
             effort,
         )
     )
+    return "\n\n".join([settings_line(args), *tables, verdict_line(results)])
+
+
+def verdict_line(results: dict[str, dict]) -> str:
+    """Targets: DAST's published RMSE, and our own gradient-boosting arm."""
     verdict = []
-    for subset in subsets:
-        ours = float(np.mean(results[subset]["scores"]["embedding"]["rmse"]))
+    for subset, record in results.items():
+        ours = float(np.mean(record["scores"]["embedding"]["capped"]["rmse"]))
         target = PUBLISHED[TARGET_METHOD][0][subset]
+        boosting = float(np.mean(record["scores"]["gbm"]["capped"]["rmse"]))
         verdict.append(
-            f"{subset}: {ours:.2f} vs {target:.2f} — "
-            + ("met" if ours <= target else "not met")
+            f"{subset}: {ours:.2f} vs DAST {target:.2f} — "
+            + ("met" if ours <= target else f"not met by {ours - target:.2f}")
+            + f"; vs our gradient boosting {boosting:.2f} — "
+            + ("met" if ours <= boosting else f"not met by {ours - boosting:.2f}")
         )
-    settings = (
+    return (
+        "**Targets** (embedding LSTM capped-truth RMSE at or below the DAST "
+        "transformer, and at or below our gradient-boosting arm): "
+        + "; ".join(verdict)
+        + "."
+    )
+
+
+def settings_line(args: argparse.Namespace) -> str:
+    return (
         f"Settings: LSTM (64, 32), dropout 0.2, dense 32, Adam 1e-3, batch "
         f"{args.batch_size}, at most {args.epochs} epochs, patience {args.patience}, "
         f"stride {args.stride}, 20% of training engines for validation; gradient "
         f"boosting {args.gbm_iterations} iterations, learning rate 0.05, features = "
         "last value, mean and slope of each sensor over the window (+ op_cond of the "
         "last step as a native categorical)."
-    )
-    return "\n\n".join(
-        [
-            settings,
-            *tables,
-            "**Target** (embedding LSTM RMSE ≤ deep CNN of Li et al. 2018 on every "
-            "subset): " + "; ".join(verdict) + ".",
-        ]
     )
 
 
@@ -344,7 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()
     loaded = load_all(folder, args)
     results = {
-        s: {"scores": {}, "info": {"epochs": [], "seconds": [], "windows": 0}}
+        s: {
+            "scores": {},
+            "info": {"epochs": [], "seconds": [], "windows": 0},
+            "floor": raw_truth_floor(loaded[s][2]),
+        }
         for s in args.subsets
     }
     skipped = []
