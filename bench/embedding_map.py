@@ -141,49 +141,46 @@ def grid(args: argparse.Namespace) -> tuple[list[Cell], list[tuple[Cell, str]]]:
     return run, skipped
 
 
-def start_all(executor, cells: list[Cell], args: argparse.Namespace) -> dict:
-    """Submit every cell's comparison; returns cell → comparison id."""
-    from core.comparison import ComparisonSpec, start_comparison
+def run_cells(executor, cells: list[Cell], args: argparse.Namespace) -> pd.DataFrame:
+    """Each cell's comparison in turn (one cell's seeds queued at a time, so the
+    waiting worker processes stay few); one row per cell."""
+    from core.comparison import ComparisonSpec, comparison_runs, start_comparison
 
-    config = cell_config(args)
-    spec = ComparisonSpec(config, tuple(range(args.seeds)), vary_split=True)
-    started = {}
-    for cell in cells:
-        frame = generate(cell)
-        started[cell] = start_comparison(executor, frame, spec, cell.name)
-    return started
-
-
-def collect(executor, started: dict) -> pd.DataFrame:
-    """One row per cell: difference, interval, verdict, time and memory per arm."""
-    from core.comparison import comparison_runs, summarize
-
+    spec = ComparisonSpec(cell_config(args), tuple(range(args.seeds)), vary_split=True)
     rows = []
-    for cell, comparison in started.items():
+    for cell in cells:
+        comparison = start_comparison(executor, generate(cell), spec, cell.name)
         for record in comparison_runs(executor.store, comparison).values():
             executor.wait(record.id)
-        result = summarize(executor.store, comparison, "rmse")
-        difference = result.difference
-        row = {
-            "strength": cell.strength,
-            "categories": cell.categories,
-            "examples": cell.examples,
-            "entities": cell.entities,
-            "seeds": difference.seeds,
-            "difference": difference.mean,
-            "low": difference.low,
-            "high": difference.high,
-            "verdict": result.verdict,
-        }
-        for arm, summary in result.arms.items():
-            row[f"{arm}_rmse"] = summary.mean
-            row[f"{arm}_seconds"] = summary.seconds
-            row[f"{arm}_parameters"] = summary.parameters
-        memory = [a.peak_memory_bytes for a in result.arms.values()]
-        row["peak_mib"] = (memory[0] or 0) / 2**20
-        rows.append(row)
-        log(f"{cell.name}: {result.verdict}")
+        rows.append(cell_row(executor, cell, comparison))
     return pd.DataFrame(rows)
+
+
+def cell_row(executor, cell: Cell, comparison: str) -> dict:
+    """Difference, interval, verdict, time and memory per arm of one cell."""
+    from core.comparison import summarize
+
+    result = summarize(executor.store, comparison, "rmse")
+    difference = result.difference
+    row = {
+        "strength": cell.strength,
+        "categories": cell.categories,
+        "examples": cell.examples,
+        "entities": cell.entities,
+        "seeds": difference.seeds,
+        "difference": difference.mean,
+        "low": difference.low,
+        "high": difference.high,
+        "verdict": result.verdict,
+    }
+    for arm, summary in result.arms.items():
+        row[f"{arm}_rmse"] = summary.mean
+        row[f"{arm}_seconds"] = summary.seconds
+        row[f"{arm}_parameters"] = summary.parameters
+    memory = [a.peak_memory_bytes for a in result.arms.values()]
+    row["peak_mib"] = (memory[0] or 0) / 2**20
+    log(f"{cell.name}: {result.verdict}")
+    return row
 
 
 def outcome(row: pd.Series) -> str:
@@ -357,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     cells, skipped = grid(args)
     log(f"{len(cells)} cells x {args.seeds} seeds in {root}")
     started_at = time.perf_counter()
-    table = collect(executor, start_all(executor, cells, args))
+    table = run_cells(executor, cells, args)
     seconds = time.perf_counter() - started_at
     name = "embedding_map_quick.png" if args.quick else "embedding_map.png"
     png = render_png(heatmap(table, skipped, args), DOCS / name)
