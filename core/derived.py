@@ -24,6 +24,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from core.columns import require_columns
 from core.config import ColumnSpec, DataConfig
 from core.errors import ConfigError, DataValidationError
 from core.numeric import to_numeric_values
@@ -165,11 +166,12 @@ def derive_features(frame: pd.DataFrame, config: DataConfig) -> pd.DataFrame:
     ------
     DataValidationError
         If the target is an input but missing from ``frame``, or a smoothed
-        column holds text that is not a number.
+        column is missing or holds text that is not a number.
     """
     smoothed = smoothed_columns(config)
     if not derived_columns(config) and not smoothed:
         return frame
+    require_columns(frame, smoothed)
     entity = _entity_positions(frame, config)
     changes: dict[str, object] = {}
     for column in smoothed:

@@ -233,3 +233,43 @@ def test_prediction_without_the_target_column_names_it():
         prepare_prediction(
             forecast_table().drop(columns="level"), prepared.preprocessor
         )
+
+
+def test_persistence_scores_are_the_last_observed_target():
+    from core.evaluation import persistence_scores
+
+    prepared = prepare_experiment(forecast_table(), _config())
+    examples = prepared.parts["test"]
+    scores = persistence_scores(prepared, "test", prepared.parts["train"].labels)
+    np.testing.assert_allclose(scores, prepared.target_of_row[examples.end_rows])
+
+
+def test_runs_table_shows_the_persistence_baseline_beside_the_naive_one():
+    from types import SimpleNamespace
+
+    from core.run_views import metrics_side_by_side
+
+    metric = {"rmse": 1.0, "mae": 0.5, "r2": 0.1}
+    results = {
+        "embedding": {
+            "test": metric,
+            "baseline": {"strategy": "training_mean", "test": metric},
+            "persistence": {"strategy": "last_observed", "test": metric},
+        }
+    }
+    store = SimpleNamespace(results=lambda run_id: results)
+    record = SimpleNamespace(id="run", config=_config())
+    table = metrics_side_by_side(store, [record])
+    assert table["model"].tolist() == [
+        "embedding LSTM",
+        "baseline (training_mean)",
+        "baseline (last observed)",
+    ]
+
+
+def test_prediction_without_a_smoothed_column_names_it():
+    prepared = prepare_experiment(forecast_table(), _config(smoothing_alpha=0.5))
+    with pytest.raises(DataValidationError, match="driver"):
+        prepare_prediction(
+            forecast_table().drop(columns="driver"), prepared.preprocessor
+        )
