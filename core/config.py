@@ -402,7 +402,8 @@ class TrainConfig:
     Parameters
     ----------
     epochs : int
-        Upper bound on epochs (early stopping may end sooner).
+        Upper bound on epochs (early stopping may end sooner). The default stays
+        20: the app's unedited flows and the recorded benchmarks train with it.
     batch_size : int
         Examples per batch.
     learning_rate : float

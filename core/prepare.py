@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.columns import require_columns
 from core.config import DataConfig, ExperimentConfig
-from core.derived import derive_features, input_config
+from core.derived import derive_features, derived_columns, input_config
 from core.errors import DataValidationError
 from core.preprocessing import EncodedTable, SequencePreprocessor
 from core.sequences import (
@@ -104,7 +104,8 @@ def estimate_memory_bytes(rows: int, config: ExperimentConfig) -> int:
     Every feature is counted twice (a numeric column may get a missing-value
     flag), so the estimate is an upper bound known before anything is fitted.
     """
-    features = len(config.data.feature_columns) * 2
+    derived = len(derived_columns(config.data))
+    features = (len(config.data.feature_columns) + derived) * 2
     encoded = rows * features * 4
     width = config.data.sequence_width
     batch = config.train.batch_size * width * (features * 4 + 1)
@@ -302,9 +303,9 @@ def prepare_experiment(
     plan = plan_experiment(df, config, memory_limit_bytes)
     # Derived inputs are causal per entity, so deriving before the split leaks
     # nothing; the preprocessor is still fitted on the training rows only.
-    frame = derive_features(plan.frame, input_config(data))
-    preprocessor = SequencePreprocessor(input_config(data))
-    preprocessor.fit(frame[plan.row_parts == TRAIN])
+    inputs = input_config(data)
+    frame = derive_features(plan.frame, inputs)
+    preprocessor = SequencePreprocessor(inputs).fit(frame[plan.row_parts == TRAIN])
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
     series = frame[data.target_column]
