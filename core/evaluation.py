@@ -172,7 +172,9 @@ def prediction_table(
 
     Binary: ``probability`` and ``predicted`` class; multiclass: a
     ``probability_<class>`` column per class and ``predicted``; regression:
-    ``predicted``. ``actual`` is present when labels are known.
+    ``predicted``. ``actual`` is present when labels are known. With a
+    horizon, a ``horizon`` column says how many steps after the shown (window
+    end) time the prediction and ``actual`` refer to.
     """
     preprocessor = prepared.preprocessor
     data = preprocessor.config
@@ -184,6 +186,9 @@ def prediction_table(
     if prepared.time_of_row is not None:
         table[data.time_column] = prepared.time_of_row[examples.end_rows]
     table["steps"] = examples.lengths
+    if data.framing == "window" and data.horizon is not None:
+        # The time shown is the window's end; the prediction is this far ahead.
+        table["horizon"] = data.horizon
     if data.task == "binary":
         table["probability"] = scores
         table["predicted"] = encoder.inverse_transform((scores >= 0.5).astype(float))

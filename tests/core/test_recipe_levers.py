@@ -98,6 +98,9 @@ def test_bundle_serves_the_derived_inputs_and_last_windows(trained, tmp_path):
     last = predict(reloaded, table, last_only=True).table
     assert len(last) == table["entity"].nunique()
     assert (last["step"] == table.groupby("entity")["step"].max().to_numpy()).all()
+    assert (last["horizon"] == 2).all()
+    # The last windows' targets lie beyond the data: predicted, not scored.
+    assert last["actual"].isna().all()
 
 
 def test_old_preprocessor_json_without_the_new_fields_loads(trained):
