@@ -281,6 +281,8 @@ def _report_training(store: Any, record: Any, out: str | None) -> int:
             key: results[encoding][key] for key in ("validation", "test", "parameters")
         }
     summary["baseline"] = results[main_encoding]["baseline"]
+    if "persistence" in results[main_encoding]:
+        summary["persistence"] = results[main_encoding]["persistence"]
     print(json.dumps(summary, indent=2, default=str))
     return 0
 

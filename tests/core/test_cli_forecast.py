@@ -56,7 +56,7 @@ def test_bad_alpha_exits_2_naming_the_field(data_file, capsys):
 
 
 def test_train_from_a_full_config_file_then_predict_the_last_windows(
-    data_file, tmp_path
+    data_file, tmp_path, capsys
 ):
     config = _config(smoothing_alpha=0.5, entity_age=True).to_dict()
     config["train"].update(epochs=1, lr_schedule="cosine")
@@ -65,6 +65,8 @@ def test_train_from_a_full_config_file_then_predict_the_last_windows(
     bundle = tmp_path / "bundle"
     code = main(f"train --data {data_file} --config {path} --out {bundle}".split())
     assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["persistence"]["strategy"] == "last_observed"
     saved = json.loads((bundle / "config.json").read_text())
     assert saved["data"]["target_as_input"]
     assert saved["train"]["lr_schedule"] == "cosine"

@@ -273,3 +273,15 @@ def test_prediction_without_a_smoothed_column_names_it():
         prepare_prediction(
             forecast_table().drop(columns="driver"), prepared.preprocessor
         )
+
+
+def test_serving_encodes_the_derived_inputs_exactly_as_training_did():
+    config = _config(split="time", smoothing_alpha=0.3, entity_age=True)
+    table = forecast_table()
+    prepared = prepare_experiment(table, config)
+    shuffled = table.sample(frac=1.0, random_state=0)
+    served = prepare_prediction(shuffled, prepared.preprocessor)
+    np.testing.assert_array_equal(served.encoded.numeric, prepared.encoded.numeric)
+    np.testing.assert_array_equal(
+        served.encoded.categorical, prepared.encoded.categorical
+    )
