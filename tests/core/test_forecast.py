@@ -285,3 +285,13 @@ def test_serving_encodes_the_derived_inputs_exactly_as_training_did():
     np.testing.assert_array_equal(
         served.encoded.categorical, prepared.encoded.categorical
     )
+
+
+def test_derived_inputs_keep_global_scaling_under_normalize_by():
+    config = _config(entity_age=True, normalize_by="kind")
+    scaler = prepare_experiment(forecast_table(), config).preprocessor.numeric_scaler_
+    for column in ("level__past", AGE_COLUMN):
+        position = scaler.columns.index(column)
+        assert np.unique(scaler.center_[:, position]).size == 1
+    driver = scaler.columns.index("driver")
+    assert np.unique(scaler.center_[:, driver]).size > 1
