@@ -295,3 +295,23 @@ def test_derived_inputs_keep_global_scaling_under_normalize_by():
         assert np.unique(scaler.center_[:, position]).size == 1
     driver = scaler.columns.index("driver")
     assert np.unique(scaler.center_[:, driver]).size > 1
+
+
+@pytest.mark.parametrize("task", ["regression", "multiclass"])
+def test_held_out_targets_never_reach_training_inputs_or_labels(task):
+    target = "level" if task == "regression" else "grade"
+    config = _config(split="time", target_column=target, task=task, smoothing_alpha=0.5)
+    table = forecast_table()
+    prepared = prepare_experiment(table, config)
+    held_out = ~_train_rows(prepared)
+    changed = _sorted(table)
+    if task == "regression":
+        changed.loc[held_out, target] = 1000.0
+    else:
+        changed.loc[held_out, target] = "high"
+    again = prepare_experiment(changed, config)
+    before, after = prepared.parts["train"], again.parts["train"]
+    np.testing.assert_array_equal(before.end_rows, after.end_rows)
+    np.testing.assert_array_equal(before.labels, after.labels)
+    for name, values in _inputs(prepared, "train").items():
+        np.testing.assert_array_equal(values, _inputs(again, "train")[name])
