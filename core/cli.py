@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.config import ColumnSpec, ExperimentConfig
+from core.config import LR_SCHEDULES, ColumnSpec, ExperimentConfig
 from core.errors import ConfigError, CoreError
 
 EXIT_USAGE = 2
@@ -153,6 +153,13 @@ def _apply_framing(args: argparse.Namespace, data: dict[str, Any]) -> None:
         data["horizon"] = args.horizon
     if args.max_length is not None:
         data["max_length"] = args.max_length
+    if args.target_as_input is not None:
+        data["target_as_input"] = args.target_as_input
+    if args.smoothing_alpha is not None:
+        # 0 switches smoothing off, so a config file's alpha can be overridden.
+        data["smoothing_alpha"] = args.smoothing_alpha or None
+    if args.entity_age is not None:
+        data["entity_age"] = args.entity_age
 
 
 def _assemble(
@@ -163,7 +170,7 @@ def _assemble(
     train = payload.get("train", {})
     if args.encoding:
         model["encoding"] = args.encoding
-    for key in ("epochs", "seed", "batch_size"):
+    for key in ("epochs", "seed", "batch_size", "lr_schedule"):
         if getattr(args, key) is not None:
             train[key] = getattr(args, key)
     data = {
@@ -274,6 +281,8 @@ def _report_training(store: Any, record: Any, out: str | None) -> int:
             key: results[encoding][key] for key in ("validation", "test", "parameters")
         }
     summary["baseline"] = results[main_encoding]["baseline"]
+    if "persistence" in results[main_encoding]:
+        summary["persistence"] = results[main_encoding]["persistence"]
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -368,7 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--encoding", choices=ENCODINGS, help="of a run's models")
     predict.add_argument("--data", required=True)
     predict.add_argument("--out", required=True)
-    predict.add_argument("--last-only", action="store_true")
+    predict.add_argument(
+        "--last",
+        "--last-only",
+        dest="last_only",
+        action="store_true",
+        help="one prediction per entity, from its most recent window",
+    )
     predict.set_defaults(handler=command_predict)
     embeddings = commands.add_parser(
         "embeddings", parents=[store], help="export a column's embedding"
@@ -407,7 +422,26 @@ def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--config", help="experiment config JSON; flags override it")
+    parser.add_argument(
+        "--target-as-input",
+        action=argparse.BooleanOptionalAction,
+        help="give the model the target's past values (needs --window, --horizon)",
+    )
+    parser.add_argument(
+        "--smoothing-alpha",
+        type=float,
+        help="causal exponential smoothing of numeric columns, in (0, 1]; 0 = off",
+    )
+    parser.add_argument(
+        "--entity-age",
+        action=argparse.BooleanOptionalAction,
+        help="add the steps since each entity's first row as a feature",
+    )
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES)
+    parser.add_argument(
+        "--config",
+        help="full experiment config JSON (from the configure page); flags override it",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

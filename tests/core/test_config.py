@@ -70,9 +70,9 @@ def test_invalid_data_settings_name_the_field(changes, field):
         _data(**changes)
 
 
-def test_horizon_requires_binary_task():
-    with pytest.raises(ConfigError, match="binary"):
-        _data(framing="window", horizon=3, task="regression")
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_horizon_is_allowed_for_every_task(task):
+    assert _data(framing="window", horizon=3, task=task).horizon == 3
 
 
 @pytest.mark.parametrize(
