@@ -107,13 +107,10 @@ def run_protocol(frame: pd.DataFrame, path: Path, args) -> dict:
 
 
 def baseline_scores(metrics: dict) -> dict[str, dict[str, float]]:
-    """Test RMSE/MAE of every naive baseline the report carries."""
-    found = {}
-    for name, report in metrics.get("baselines", {}).items():
-        found[name] = report["test"]
-    if not found and "baseline" in metrics:
-        baseline = metrics["baseline"]
-        found[baseline["strategy"]] = baseline["test"]
+    """Test metrics of the naive baselines: training mean and persistence."""
+    found = {"training mean": metrics["baseline"]["test"]}
+    if "persistence" in metrics:
+        found["persistence (last observed PM2.5)"] = metrics["persistence"]["test"]
     return found
 
 
@@ -131,13 +128,7 @@ def report(results: dict[str, dict], args) -> str:
         ]
         for name, values in result["baselines"].items():
             rows.append(
-                [name.replace("_", " ").capitalize(), f"{values['rmse']:.2f}", "–"]
-                if "mae" not in values
-                else [
-                    name.replace("_", " ").capitalize(),
-                    f"{values['rmse']:.2f}",
-                    f"{values['mae']:.2f}",
-                ]
+                [name.capitalize(), f"{values['rmse']:.2f}", f"{values['mae']:.2f}"]
             )
         if label.startswith("Brownlee"):
             rows.append(["LSTM (Brownlee 2017), published", f"{PUBLISHED_RMSE}", "–"])
