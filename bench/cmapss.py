@@ -251,9 +251,11 @@ def _score_table(
     rows = []
     for key, label in LABELS.items():
         row = [label]
-        for record in results.values():
+        for subset, record in results.items():
             entry = record["scores"].get(key)
-            if entry is None:
+            if entry is None and subset in MULTI_CONDITION:
+                row.append("not run (`--twin`)")
+            elif entry is None:
                 row.append("= embedding row (no categorical)")
             else:
                 row.append(mean_std(entry[protocol][metric], digits))
