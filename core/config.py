@@ -49,6 +49,13 @@ LR_SCHEDULES: tuple[str, ...] = ("none", "plateau", "cosine")
 
 _T = TypeVar("_T")
 
+#: Fields added after schema version 1, with their defaults (see
+#: :meth:`ExperimentConfig.identity_dict`).
+LATER_FIELDS: dict[str, dict[str, Any]] = {
+    "data": {"target_as_input": False, "smoothing_alpha": None, "entity_age": False},
+    "train": {"lr_schedule": "none"},
+}
+
 
 def _require(condition: bool, field_name: str, message: str) -> None:
     """Raise a ConfigError for ``field_name`` unless ``condition`` holds."""
@@ -485,6 +492,20 @@ class ExperimentConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dictionary of the config (lists instead of tuples)."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def identity_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without later-added fields left at their defaults.
+
+        Comparisons and sweeps hash this, so a field added with a default (and
+        left at it) keeps the ids of existing comparisons, which can then still
+        be resumed after an upgrade.
+        """
+        settings = self.to_dict()
+        for section, defaults in LATER_FIELDS.items():
+            for name, default in defaults.items():
+                if settings[section].get(name, default) == default:
+                    settings[section].pop(name, None)
+        return settings
 
     def to_json(self) -> str:
         """Config as indented JSON text."""
