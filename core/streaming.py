@@ -138,27 +138,28 @@ class StreamingFit:
             return
         config = self.config
         self.rows += len(train_rows)
-        target_keys, target_values = self._update_target(train_rows)
-        group_keys = None
+        target = self._update_target(train_rows)
+        group = None
         for name in config.categorical_names:
             codes, keys = category_keys(train_rows[name])
             _add_counts(self.counts[name], codes, keys)
-            self._update_target_by_key(name, keys[codes], target_keys, target_values)
+            self._update_target_by_key(name, codes, keys, target)
             if name == config.normalize_by:
-                group_keys = keys[codes]
+                group = codes, keys
         values = np.empty((len(train_rows), len(config.numeric_columns)))
         for position, column in enumerate(config.numeric_columns):
             values[:, position] = to_numeric_values(train_rows[column], column)
         self.numeric.update(values)
-        if group_keys is not None:
-            frame = pd.DataFrame({"key": group_keys})
-            for key, rows in frame.groupby("key", sort=False).indices.items():
-                moments = self.groups.setdefault(key, Moments(values.shape[1]))
+        if group is not None:
+            codes, keys = group
+            for code, rows in pd.Series(codes).groupby(codes).indices.items():
+                moments = self.groups.setdefault(keys[code], Moments(values.shape[1]))
                 moments.update(values[rows])
 
     def _update_target(
         self, train_rows: pd.DataFrame
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Regression: (capped values, None); classification: (codes, keys)."""
         config = self.config
         series = train_rows[config.target_column]
         if config.task == "regression":
@@ -166,7 +167,7 @@ class StreamingFit:
             if config.target_cap is not None:
                 values = np.minimum(values, config.target_cap)
             self.target_moments.update(values[:, None])
-            return None, values
+            return values, None
         if pd.api.types.is_float_dtype(series):
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             if np.isinf(values).any():
@@ -177,31 +178,37 @@ class StreamingFit:
                 )
         codes, keys = category_keys(series)
         _add_counts(self.target_counts, codes, keys)
-        return keys[codes], None
+        return codes, keys
 
     def _update_target_by_key(
         self,
         name: str,
-        row_keys: np.ndarray,
-        target_keys: np.ndarray | None,
-        target_values: np.ndarray | None,
+        codes: np.ndarray,
+        keys: np.ndarray,
+        target: tuple[np.ndarray, np.ndarray | None],
     ) -> None:
+        """Per category key: target sum and count, or per target key counts."""
         if self.config.task == "multiclass":
             return
         table = self.target_by_key[name]
-        if target_values is not None:
-            known = ~np.isnan(target_values)
-            frame = pd.DataFrame({"key": row_keys[known], "y": target_values[known]})
-            grouped = frame.groupby("key", sort=False)["y"].agg(["count", "sum"])
-            for key, (count, total) in grouped.iterrows():
-                entry = table.setdefault(key, {"count": 0.0, "sum": 0.0})
-                entry["count"] += float(count)
-                entry["sum"] += float(total)
+        values, target_keys = target
+        if target_keys is None:
+            known = ~np.isnan(values)
+            counts = np.bincount(codes[known], minlength=len(keys))
+            sums = np.bincount(codes[known], values[known], minlength=len(keys))
+            for key, count, total in zip(keys, counts, sums, strict=True):
+                if count:
+                    entry = table.setdefault(key, {"count": 0.0, "sum": 0.0})
+                    entry["count"] += float(count)
+                    entry["sum"] += float(total)
             return
-        frame = pd.DataFrame({"key": row_keys, "y": target_keys})
-        for (key, label), count in frame.value_counts(sort=False).items():
-            entry = table.setdefault(key, {})
-            entry[label] = entry.get(label, 0) + int(count)
+        width = len(target_keys)
+        joint = np.bincount(codes * width + values, minlength=len(keys) * width)
+        joint = joint.reshape(len(keys), width)
+        for code, label in zip(*np.nonzero(joint), strict=True):
+            entry = table.setdefault(keys[code], {})
+            label_key = target_keys[label]
+            entry[label_key] = entry.get(label_key, 0) + int(joint[code, label])
 
     def finish(self) -> SequencePreprocessor:
         """The fitted preprocessor.
