@@ -199,18 +199,35 @@ def _windows(prepared, part="train"):
     return categorical, numeric, mask, examples.labels
 
 
-def test_windows_from_chunks_equal_in_memory_windows(table, source):
-    config = config_of(stride=2).replace(
-        split=SplitConfig(validation_fraction=0.0, test_fraction=0.0)
-    )
+SPLITS = {
+    "all_train": SplitConfig(validation_fraction=0.0, test_fraction=0.0),
+    "time": SplitConfig(method="time", validation_fraction=0.2, test_fraction=0.2),
+}
+
+
+@pytest.mark.parametrize("split", SPLITS.values(), ids=SPLITS.keys())
+@pytest.mark.parametrize("part", ["train", "validation", "test"])
+def test_windows_from_chunks_equal_in_memory_windows(table, source, split, part):
+    config = config_of(stride=2, horizon=3).replace(split=split)
     memory = prepare_experiment(table, config)
     pieces = [
-        _windows(prepare_chunk(chunk, memory.preprocessor, config))
+        _windows(prepare_chunk(chunk, memory.preprocessor, config), part)
         for chunk in iter_entity_chunks(source, COLUMNS, "entity", chunk_rows=40)
     ]
     streamed = [np.concatenate(column) for column in zip(*pieces, strict=True)]
-    for got, expected in zip(streamed, _windows(memory), strict=True):
+    expected_windows = _windows(memory, part)
+    assert len(expected_windows[0]) > 0 or part != "train"
+    for got, expected in zip(streamed, expected_windows, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_time_split_streaming_fit_equals_in_memory_fit(table, source):
+    from core.prepare import plan_experiment
+
+    config = config_of(normalize_by="color").replace(split=SPLITS["time"])
+    streamed, _ = fit_streaming(source, config, TINY)
+    plan = plan_experiment(table, config)
+    assert_same_fit(streamed, SequencePreprocessor(config.data).fit(plan.train_rows))
 
 
 def test_chunks_hold_whole_entities(table, source):
