@@ -98,7 +98,7 @@ def train_dataset_run(
 
     source, options = read_reference(record)
     source.check_unchanged()
-    progress.phase("fitting", streaming=True, files=len(source.files))
+    progress.phase("preparing", streaming=True, files=len(source.files))
     preprocessor, report = fit_streaming(source, record.config, options)
     store.update(record.id, entities=report.entities)
     if cancel.cancelled:
