@@ -289,3 +289,18 @@ def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, c
     metrics = store.results(record.id)["embedding"]
     assert metrics["streaming"]["rows"] == len(table)
     assert "roc_auc" in metrics["validation"]
+
+
+def test_server_folders_follow_the_data_root_policy(tmp_path):
+    from core.dataset_source import allowed_folder
+    from core.errors import DataValidationError
+
+    root = tmp_path / "root"
+    (root / "events").mkdir(parents=True)
+    assert allowed_folder("events", str(root), shared=True) == root / "events"
+    assert allowed_folder(f"{root}/events/*.parquet", str(root), shared=True)
+    with pytest.raises(DataValidationError, match="expected a folder under"):
+        allowed_folder(str(root / ".." / "elsewhere"), str(root), shared=False)
+    with pytest.raises(DataValidationError, match="SEQ_EMBED_DATA_ROOT"):
+        allowed_folder(str(root), None, shared=True)
+    assert allowed_folder(str(tmp_path), None, shared=False) == tmp_path
