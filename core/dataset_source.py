@@ -42,6 +42,8 @@ class EntityOrderError(DataValidationError):
 def is_dataset_path(text: str | Path) -> bool:
     """Whether ``text`` names a folder or a glob pattern (not a single file)."""
     path = Path(text)
+    if path.is_file():
+        return False
     return path.is_dir() or any(c in str(text) for c in _GLOB_CHARACTERS)
 
 
