@@ -183,7 +183,9 @@ def main() -> None:
         "worker counts) and the worker's own `ru_maxrss` recorded in the run; "
         "TensorFlow itself takes about 0.9 GiB of it. Prep rows/s: the one "
         "streaming pass that fits vocabularies and moments and splits entities "
-        "by hash.\n\n" + table
+        "by hash. The worker trains at nice 10; on a machine shared with other "
+        "jobs rows/s are a lower bound. The ROC AUC only checks that a weak "
+        "planted signal is learnt.\n\n" + table
     )
     print(table)
     if not args.no_write:
