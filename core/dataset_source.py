@@ -32,7 +32,7 @@ CHUNK_SHARE = 0.15
 MIN_CHUNK_ROWS = 1_000
 #: Rows per Arrow batch read from a row group.
 READ_BATCH_ROWS = 65_536
-_GLOB_CHARACTERS = frozenset("*?[")
+GLOB_CHARACTERS = frozenset("*?[")
 
 
 class EntityOrderError(DataValidationError):
@@ -44,7 +44,7 @@ def is_dataset_path(text: str | Path) -> bool:
     path = Path(text)
     if path.is_file():
         return False
-    return path.is_dir() or any(c in str(text) for c in _GLOB_CHARACTERS)
+    return path.is_dir() or any(c in str(text) for c in GLOB_CHARACTERS)
 
 
 def resolve_files(text: str | Path) -> tuple[Path, ...]:
@@ -286,45 +286,3 @@ def _order_error(id_column: str, before: Any, after: Any, path: str) -> None:
         f"path order), received id {after!r} after {before!r} in {path}; sort "
         f"the data by '{id_column}' before writing the shards",
     )
-
-
-#: When set, server folders offered in the app must lie under this folder.
-DATA_ROOT_VARIABLE = "SEQ_EMBED_DATA_ROOT"
-
-
-def allowed_folder(text: str, root: str | None, shared: bool) -> Path:
-    """The folder a web user asked for, if the server's policy allows it.
-
-    Parameters
-    ----------
-    text : str
-        A folder or glob typed by the user.
-    root : str or None
-        ``$SEQ_EMBED_DATA_ROOT``: only paths under it are served.
-    shared : bool
-        Whether the app serves several users (sign-in configured); then a root
-        is required, so nobody lists another user's files.
-
-    Raises
-    ------
-    DataValidationError
-        If the path lies outside the root, or no root is set on a shared server.
-    """
-    path = Path(text.strip()).expanduser()
-    if root is None:
-        if shared:
-            raise DataValidationError(
-                None,
-                f"expected ${DATA_ROOT_VARIABLE} set on a shared server before "
-                "folders can be read, received none; ask the administrator",
-            )
-        return path
-    base = Path(root).resolve()
-    anchor = path if not any(c in str(path) for c in _GLOB_CHARACTERS) else path.parent
-    if not anchor.is_absolute():
-        path, anchor = base / path, base / anchor
-    if not anchor.resolve().is_relative_to(base):
-        raise DataValidationError(
-            None, f"expected a folder under {base}, received {text.strip()!r}"
-        )
-    return path

@@ -292,8 +292,8 @@ def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, c
 
 
 def test_server_folders_follow_the_data_root_policy(tmp_path):
-    from core.dataset_source import allowed_folder
     from core.errors import DataValidationError
+    from core.server_paths import allowed_folder
 
     root = tmp_path / "root"
     (root / "events").mkdir(parents=True)
