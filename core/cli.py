@@ -232,9 +232,14 @@ def _store(args: argparse.Namespace) -> Any:
 
 def command_train(args: argparse.Namespace) -> int:
     """Train in a child process as a run of the store; optionally copy a bundle."""
+    from core.dataset_source import is_dataset_path
     from core.executor import LocalExecutor
     from core.validation import validate_against
 
+    if is_dataset_path(args.data):
+        from core.cli_dataset import command_train_dataset
+
+        return command_train_dataset(args)
     df = read_data(args.data)
     config = build_config(args, df)
     _print_notes(validate_against(config.data, df))
@@ -352,6 +357,7 @@ def command_embeddings(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with the subcommands."""
     from core.cli_compare import add_comparison_commands
+    from core.cli_dataset import add_streaming_flags
     from core.cli_insight import add_insight_commands
     from core.cli_runs import add_runs_commands
 
@@ -368,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_experiment_flags(train)
     train.add_argument("--compare", action="store_true", help="also train the twin")
     train.add_argument("--out", help="also copy the bundle to this directory")
+    add_streaming_flags(train)
     train.set_defaults(handler=command_train)
     model_help = "a bundle folder or a run id"
     predict = commands.add_parser(
@@ -404,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
 def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     """The data and experiment flags shared by train, compare and sweep."""
     parser.add_argument(
-        "--data", required=True, help="CSV/Parquet file or bundled name"
+        "--data",
+        required=True,
+        help="CSV/Parquet file, bundled name, or (train) a folder/glob of Parquet",
     )
     parser.add_argument("--target")
     parser.add_argument("--id")
