@@ -83,13 +83,29 @@ def check_streamable(config: ExperimentConfig) -> None:
     Raises
     ------
     ConfigError
-        Without an id column, or with balanced class weights.
+        Without an id column, with derived inputs (the target's past, smoothing,
+        entity age) or with balanced class weights.
     """
     if config.data.id_column is None:
         raise ConfigError(
             "data.id_column",
             "expected an entity id column to stream a Parquet dataset, received none",
         )
+    # Derived inputs (core.derived) are computed on whole in-memory tables; the
+    # chunked path does not add them yet, and silently dropping them would train
+    # a different model than the config says.
+    for name, off in (
+        ("target_as_input", False),
+        ("smoothing_alpha", None),
+        ("entity_age", False),
+    ):
+        value = getattr(config.data, name)
+        if value != off:
+            raise ConfigError(
+                f"data.{name}",
+                f"expected {off!r} when streaming a Parquet dataset (derived inputs "
+                f"are not streamed yet), received {value!r}",
+            )
     if config.train.class_weight == "balanced":
         raise ConfigError(
             "train.class_weight",

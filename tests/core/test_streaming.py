@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -304,3 +305,19 @@ def test_server_folders_follow_the_data_root_policy(tmp_path):
     with pytest.raises(DataValidationError, match="SEQ_EMBED_DATA_ROOT"):
         allowed_folder(str(root), None, shared=True)
     assert allowed_folder(str(tmp_path), None, shared=False) == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("smoothing_alpha", 0.5), ("entity_age", True)],
+)
+def test_derived_inputs_are_refused_with_a_typed_error(field, value):
+    from core.errors import ConfigError
+    from core.stream_passes import check_streamable
+
+    data = DataConfig(
+        target_column="y", id_column="entity", numeric_columns=("x",), task="regression"
+    )
+    config = ExperimentConfig(data=dataclasses.replace(data, **{field: value}))
+    with pytest.raises(ConfigError, match=f"data.{field}"):
+        check_streamable(config)
