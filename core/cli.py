@@ -173,6 +173,9 @@ def _assemble(
     for key in ("epochs", "seed", "batch_size", "lr_schedule"):
         if getattr(args, key) is not None:
             train[key] = getattr(args, key)
+    split = payload.get("split", {})
+    if getattr(args, "split_seed", None) is not None:
+        split["seed"] = args.split_seed
     data = {
         **data,
         "categorical_columns": [
@@ -182,7 +185,7 @@ def _assemble(
         "numeric_columns": list(data["numeric_columns"]),
     }
     return ExperimentConfig.from_dict(
-        {**payload, "data": data, "model": model, "train": train}
+        {**payload, "data": data, "split": split, "model": model, "train": train}
     )
 
 
@@ -430,7 +433,12 @@ def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", choices=ENCODINGS)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=int, help="seed of the weights")
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        help="seed of the entity split (default: the config's)",
+    )
     parser.add_argument(
         "--target-as-input",
         action=argparse.BooleanOptionalAction,

@@ -46,6 +46,17 @@ def test_flags_switch_off_what_a_config_file_switched_on(data_file, tmp_path):
     assert config.data.target_as_input
 
 
+def test_seed_flags_set_the_weights_and_the_split_seed(data_file, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(_config().to_json())
+    kept = _config_for(f"train --data {data_file} --config {path} --seed 3 --out b")
+    assert (kept.train.seed, kept.split.seed) == (3, _config().split.seed)
+    both = _config_for(
+        f"train --data {data_file} --config {path} --seed 3 --split-seed 4 --out b"
+    )
+    assert (both.train.seed, both.split.seed) == (3, 4)
+
+
 def test_bad_alpha_exits_2_naming_the_field(data_file, capsys):
     code = main(
         f"train --data {data_file} --target level --task regression "
