@@ -155,7 +155,8 @@ class _Reporter(threading.Thread):
             "node": self.node,
             "remote_pid": os.getpid(),
         }
-        if ray.get(self.hub.report.remote(self.run_id, lines, state)):
+        asked = self.hub.report.remote(self.run_id, lines, state)
+        if ray.get(asked, timeout=60):
             with contextlib.suppress(OSError):
                 self.store.request_cancel(self.run_id)
 
@@ -363,16 +364,27 @@ class RayExecutor(LocalExecutor):
         while not self._closing.is_set():
             with self._lock:
                 tasks = dict(self._tasks)
-            ready: list[Any] = []
-            if tasks:
+            if not tasks:
+                self._closing.wait(REPORT_SECONDS)
+                continue
+            try:
                 ready, _ = ray.wait(
                     list(tasks.values()),
                     num_returns=len(tasks),
                     timeout=REPORT_SECONDS,
                     fetch_local=False,
                 )
-            else:
-                self._closing.wait(REPORT_SECONDS)
+            except Exception as error:
+                # The cluster itself is gone: no task of it can still report.
+                for run_id in tasks:
+                    self.store.finish(
+                        run_id,
+                        RunStatus.INTERRUPTED,
+                        f"lost the Ray cluster while the run trained: {error!r}",
+                    )
+                with self._lock:
+                    for run_id in tasks:
+                        self._tasks.pop(run_id, None)
                 continue
             try:
                 self._apply_reports(ray.get(self._hub.drain.remote(), timeout=30))
