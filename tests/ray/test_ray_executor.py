@@ -114,19 +114,25 @@ def test_a_two_seed_comparison_on_the_cluster_equals_a_local_one(executor, tmp_p
             assert got[encoding]["validation"] == expected[encoding]["validation"]
 
 
-def test_cancel_on_the_cluster_stops_cooperatively_with_the_best_weights(executor):
+@pytest.mark.parametrize("by", ["driver", "app"])
+def test_cancel_on_the_cluster_stops_cooperatively_with_the_best_weights(executor, by):
+    """Cancel from the driver (Ctrl-C in the CLI) or, like the app's Cancel
+    button, from a local executor over the same store (it writes the cancel
+    file, which the driver passes on; it must never terminate the driver)."""
     record = executor.submit(
         make_long_table(seed=2), tiny_config(epochs=200), ("embedding",), "c.csv"
     )
     _wait_for(lambda: _training(executor, record.id))
     asked = time.monotonic()
-    executor.cancel(record.id)
+    if by == "driver":
+        executor.cancel(record.id)
+    else:
+        LocalExecutor(executor.store, cancel_grace_seconds=1).cancel(record.id)
     ended = executor.wait(record.id, timeout=60)
     assert ended.status is RunStatus.CANCELLED
     assert time.monotonic() - asked < 20, "cooperative, before the forced cancel"
-    assert (
-        executor.store.bundle_path(record.id, "embedding") / "model.keras"
-    ).is_file()
+    bundle = executor.store.bundle_path(record.id, "embedding")
+    assert (bundle / "model.keras").is_file()
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_interrupted(executor):
