@@ -318,7 +318,9 @@ class RayExecutor(LocalExecutor):
                 )
                 .remote()
             )
-            self._remote = ray.remote(train_in_task)
+            # A fresh worker process per run, as locally: no TensorFlow state
+            # (or GPU memory) carried from one run to the next.
+            self._remote = ray.remote(max_calls=1)(train_in_task)
             self._ray = ray
             self._pump_thread = threading.Thread(
                 target=self._pump, name="ray-pump", daemon=True
@@ -348,9 +350,6 @@ class RayExecutor(LocalExecutor):
             num_cpus=self.num_cpus,
             num_gpus=self.num_gpus,
             max_retries=0,
-            # A fresh worker process per run, as locally: no TensorFlow state
-            # (or GPU memory) carried from one run to the next.
-            max_calls=1,
             name=f"seq-embed-run-{run_id}",
         ).remote(self.store.get(run_id).to_dict(), table, self._hub)
         with self._lock:
