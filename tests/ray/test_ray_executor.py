@@ -14,6 +14,10 @@ import time
 
 import pytest
 
+from tests.ray.conftest import SKIP_REASON
+
+pytest.importorskip("ray", reason=SKIP_REASON, exc_type=ImportError)
+
 from core.comparison import ComparisonSpec, comparison_runs, start_comparison
 from core.config import (
     ColumnSpec,
