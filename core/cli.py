@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.config import ColumnSpec, ExperimentConfig
+from core.config import LR_SCHEDULES, ColumnSpec, ExperimentConfig
 from core.errors import ConfigError, CoreError
 
 EXIT_USAGE = 2
@@ -153,6 +153,13 @@ def _apply_framing(args: argparse.Namespace, data: dict[str, Any]) -> None:
         data["horizon"] = args.horizon
     if args.max_length is not None:
         data["max_length"] = args.max_length
+    if args.target_as_input is not None:
+        data["target_as_input"] = args.target_as_input
+    if args.smoothing_alpha is not None:
+        # 0 switches smoothing off, so a config file's alpha can be overridden.
+        data["smoothing_alpha"] = args.smoothing_alpha or None
+    if args.entity_age is not None:
+        data["entity_age"] = args.entity_age
 
 
 def _assemble(
@@ -163,9 +170,12 @@ def _assemble(
     train = payload.get("train", {})
     if args.encoding:
         model["encoding"] = args.encoding
-    for key in ("epochs", "seed", "batch_size"):
+    for key in ("epochs", "seed", "batch_size", "lr_schedule"):
         if getattr(args, key) is not None:
             train[key] = getattr(args, key)
+    split = payload.get("split", {})
+    if getattr(args, "split_seed", None) is not None:
+        split["seed"] = args.split_seed
     data = {
         **data,
         "categorical_columns": [
@@ -175,7 +185,7 @@ def _assemble(
         "numeric_columns": list(data["numeric_columns"]),
     }
     return ExperimentConfig.from_dict(
-        {**payload, "data": data, "model": model, "train": train}
+        {**payload, "data": data, "split": split, "model": model, "train": train}
     )
 
 
@@ -258,8 +268,20 @@ def _store(args: argparse.Namespace) -> Any:
 
 def command_train(args: argparse.Namespace) -> int:
     """Train in a child process as a run of the store; optionally copy a bundle."""
+    from core.dataset_source import is_dataset_path
     from core.validation import validate_against
 
+    if is_dataset_path(args.data):
+        from core.cli_dataset import command_train_dataset
+
+        if args.executor != "local":
+            raise ConfigError(
+                "--executor",
+                "expected local for a streamed dataset (its files are read "
+                f"where they lie), received {args.executor!r}",
+            )
+
+        return command_train_dataset(args)
     df = read_data(args.data)
     config = build_config(args, df)
     _print_notes(validate_against(config.data, df))
@@ -306,6 +328,8 @@ def _report_training(store: Any, record: Any, out: str | None) -> int:
             key: results[encoding][key] for key in ("validation", "test", "parameters")
         }
     summary["baseline"] = results[main_encoding]["baseline"]
+    if "persistence" in results[main_encoding]:
+        summary["persistence"] = results[main_encoding]["persistence"]
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -375,6 +399,7 @@ def command_embeddings(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with the subcommands."""
     from core.cli_compare import add_comparison_commands
+    from core.cli_dataset import add_streaming_flags
     from core.cli_insight import add_insight_commands
     from core.cli_runs import add_runs_commands
 
@@ -392,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_executor_flags(train)
     train.add_argument("--compare", action="store_true", help="also train the twin")
     train.add_argument("--out", help="also copy the bundle to this directory")
+    add_streaming_flags(train)
     train.set_defaults(handler=command_train)
     model_help = "a bundle folder or a run id"
     predict = commands.add_parser(
@@ -401,7 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--encoding", choices=ENCODINGS, help="of a run's models")
     predict.add_argument("--data", required=True)
     predict.add_argument("--out", required=True)
-    predict.add_argument("--last-only", action="store_true")
+    predict.add_argument(
+        "--last",
+        "--last-only",
+        dest="last_only",
+        action="store_true",
+        help="one prediction per entity, from its most recent window",
+    )
     predict.set_defaults(handler=command_predict)
     embeddings = commands.add_parser(
         "embeddings", parents=[store], help="export a column's embedding"
@@ -422,7 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
 def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     """The data and experiment flags shared by train, compare and sweep."""
     parser.add_argument(
-        "--data", required=True, help="CSV/Parquet file or bundled name"
+        "--data",
+        required=True,
+        help="CSV/Parquet file, bundled name, or (train) a folder/glob of Parquet",
     )
     parser.add_argument("--target")
     parser.add_argument("--id")
@@ -439,8 +473,32 @@ def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", choices=ENCODINGS)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--config", help="experiment config JSON; flags override it")
+    parser.add_argument("--seed", type=int, help="seed of the weights")
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        help="seed of the entity split (default: the config's)",
+    )
+    parser.add_argument(
+        "--target-as-input",
+        action=argparse.BooleanOptionalAction,
+        help="give the model the target's past values (needs --window, --horizon)",
+    )
+    parser.add_argument(
+        "--smoothing-alpha",
+        type=float,
+        help="causal exponential smoothing of numeric columns, in (0, 1]; 0 = off",
+    )
+    parser.add_argument(
+        "--entity-age",
+        action=argparse.BooleanOptionalAction,
+        help="add the steps since each entity's first row as a feature",
+    )
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES)
+    parser.add_argument(
+        "--config",
+        help="full experiment config JSON (from the configure page); flags override it",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,7 +84,7 @@ class ComparisonSpec:
 
     def identity(self, data_fingerprint: str) -> str:
         """The comparison's id: the same data and settings give the same id."""
-        settings = self.config.to_dict()
+        settings = self.config.identity_dict()
         settings["train"].pop("seed")
         if self.vary_split:
             settings["split"].pop("seed")

@@ -37,6 +37,7 @@ Reduction = Literal["last", "first", "max", "min", "mean"]
 SplitMethod = Literal["entity", "time"]
 Encoding = Literal["embedding", "onehot"]
 Scaling = Literal["standard", "minmax", "none"]
+LrSchedule = Literal["none", "plateau", "cosine"]
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 FRAMINGS: tuple[str, ...] = ("sequence", "window")
@@ -44,8 +45,16 @@ REDUCTIONS: tuple[str, ...] = ("last", "first", "max", "min", "mean")
 SPLIT_METHODS: tuple[str, ...] = ("entity", "time")
 ENCODINGS: tuple[str, ...] = ("embedding", "onehot")
 SCALINGS: tuple[str, ...] = ("standard", "minmax", "none")
+LR_SCHEDULES: tuple[str, ...] = ("none", "plateau", "cosine")
 
 _T = TypeVar("_T")
+
+#: Fields added after schema version 1, with their defaults (see
+#: :meth:`ExperimentConfig.identity_dict`).
+LATER_FIELDS: dict[str, dict[str, Any]] = {
+    "data": {"target_as_input": False, "smoothing_alpha": None, "entity_age": False},
+    "train": {"lr_schedule": "none"},
+}
 
 
 def _require(condition: bool, field_name: str, message: str) -> None:
@@ -130,8 +139,8 @@ class DataConfig:
         ``"sequence"``: one example per entity (the most recent ``max_length``
         steps), label reduced over the history by ``label_reduction``.
         ``"window"``: windows of ``window`` steps every ``stride`` steps, label at
-        the window's last step, or with ``horizon`` "event within the next
-        ``horizon`` steps" (binary only).
+        the window's last step, or ``horizon`` steps after it (binary: "event
+        within the next ``horizon`` steps").
     max_length : int
         Longest sequence kept in ``"sequence"`` framing.
     label_reduction : {"last", "first", "max", "min", "mean"}
@@ -139,7 +148,9 @@ class DataConfig:
     window, stride : int
         Window length and step in ``"window"`` framing.
     horizon : int or None
-        Look-ahead for binary event targets in ``"window"`` framing.
+        ``"window"`` framing only: the label lies this many steps after the
+        window's last step (regression, multiclass: the target at ``t + horizon``;
+        binary: 1 when the positive class occurs in ``t+1 .. t+horizon``).
     min_category_count : int
         Categories seen fewer times in training map to the unknown index.
     max_categories : int or None
@@ -154,6 +165,19 @@ class DataConfig:
     target_cap : float or None
         Regression only: clip target values above this (the piece-wise linear
         remaining-useful-life target caps RUL at 125 or 130).
+    target_as_input : bool
+        Give the model the target's own past values (steps up to the window's
+        end) as an input: scaled like a numeric column for regression, a
+        categorical column with its own vocabulary and embedding otherwise.
+        Needs ``"window"`` framing and a ``horizon``, so the label lies after
+        every input step.
+    smoothing_alpha : float or None
+        Causal exponential smoothing of every numeric column per entity
+        (``ewm(alpha, adjust=False)`` over past and present steps only); the
+        smoothed values replace the raw ones. ``None`` disables.
+    entity_age : bool
+        Add a numeric feature: steps since the entity's first row in the table,
+        scaled with training statistics.
     """
 
     target_column: str
@@ -174,6 +198,9 @@ class DataConfig:
     missing_indicators: bool = True
     normalize_by: str | None = None
     target_cap: float | None = None
+    target_as_input: bool = False
+    smoothing_alpha: float | None = None
+    entity_age: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -189,6 +216,7 @@ class DataConfig:
         if self.max_categories is not None:
             _require_int(self.max_categories, "data.max_categories", 1)
         self._check_horizon()
+        self._check_forecast_options()
         self._check_columns()
         if self.target_cap is not None:
             _require(
@@ -209,11 +237,32 @@ class DataConfig:
             "data.horizon",
             f"expected framing 'window' for a horizon, received {self.framing!r}",
         )
-        _require(
-            self.task == "binary",
-            "data.horizon",
-            f"expected task 'binary' for an event horizon, received {self.task!r}",
-        )
+
+    def _check_forecast_options(self) -> None:
+        for name in ("target_as_input", "entity_age"):
+            value = getattr(self, name)
+            _require(
+                isinstance(value, bool),
+                f"data.{name}",
+                f"expected true or false, received {value!r}",
+            )
+        if self.target_as_input:
+            _require(
+                self.framing == "window" and self.horizon is not None,
+                "data.target_as_input",
+                "expected framing 'window' with a horizon >= 1 (the label must lie "
+                "after the target values given as input), received framing "
+                f"{self.framing!r} with horizon {self.horizon!r}",
+            )
+        alpha = self.smoothing_alpha
+        if alpha is not None:
+            _require(
+                isinstance(alpha, int | float)
+                and not isinstance(alpha, bool)
+                and 0 < alpha <= 1,
+                "data.smoothing_alpha",
+                f"expected a number in (0, 1] or none, received {alpha!r}",
+            )
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]
@@ -360,7 +409,8 @@ class TrainConfig:
     Parameters
     ----------
     epochs : int
-        Upper bound on epochs (early stopping may end sooner).
+        Upper bound on epochs (early stopping may end sooner). The default stays
+        20: the app's unedited flows and the recorded benchmarks train with it.
     batch_size : int
         Examples per batch.
     learning_rate : float
@@ -374,6 +424,11 @@ class TrainConfig:
         ``"balanced"`` weights classes inversely to their training frequency.
     jit_compile : bool
         Compile the training step with XLA.
+    lr_schedule : {"none", "plateau", "cosine"}
+        ``"plateau"``: halve the learning rate after ``max(1, patience // 2)``
+        epochs without validation-loss improvement (``ReduceLROnPlateau``).
+        ``"cosine"``: cosine decay from ``learning_rate`` towards zero over the
+        ``epochs`` budget (``keras.optimizers.schedules.CosineDecay``, per epoch).
     """
 
     epochs: int = 20
@@ -383,9 +438,11 @@ class TrainConfig:
     seed: int = 0
     class_weight: Literal["balanced", "none"] = "none"
     jit_compile: bool = False
+    lr_schedule: LrSchedule = "none"
 
     def __post_init__(self) -> None:
         _require_int(self.epochs, "train.epochs", 1)
+        _require_choice(self.lr_schedule, LR_SCHEDULES, "train.lr_schedule")
         _require_int(self.batch_size, "train.batch_size", 1)
         _require(
             isinstance(self.learning_rate, int | float) and 0 < self.learning_rate < 1,
@@ -435,6 +492,20 @@ class ExperimentConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dictionary of the config (lists instead of tuples)."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def identity_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without later-added fields left at their defaults.
+
+        Comparisons and sweeps hash this, so a field added with a default (and
+        left at it) keeps the ids of existing comparisons, which can then still
+        be resumed after an upgrade.
+        """
+        settings = self.to_dict()
+        for section, defaults in LATER_FIELDS.items():
+            for name, default in defaults.items():
+                if settings[section].get(name, default) == default:
+                    settings[section].pop(name, None)
+        return settings
 
     def to_json(self) -> str:
         """Config as indented JSON text."""

@@ -96,7 +96,9 @@ def evaluate(
     -------
     dict
         ``{"task", "validation", "test", "baseline": {"strategy", "validation",
-        "test"}, "examples": {...}}`` with lower-case metric names.
+        "test"}, "examples": {...}}`` with lower-case metric names; when the
+        target's past is an input, also ``"persistence"`` (same layout): the
+        last observed target value of each window as its prediction.
     """
     scores = scores if scores is not None else held_out_scores(model, prepared)
     preprocessor = prepared.preprocessor
@@ -120,6 +122,46 @@ def evaluate(
         if task == "regression":
             baseline = (baseline - encoder.mean_) / encoder.std_
         report["baseline"][part] = part_metrics(preprocessor, labels, baseline)
+    if preprocessor.config.target_as_input and prepared.target_of_row is not None:
+        report["persistence"] = _persistence_report(prepared, train_labels)
+    return report
+
+
+def persistence_scores(
+    prepared: PreparedData, part: str, train_labels: np.ndarray
+) -> np.ndarray:
+    """Scores of the persistence baseline: each window's last observed target.
+
+    Shaped like :func:`predict_scores`. Where the last value is unknown, the
+    naive baseline's prediction stands in.
+    """
+    preprocessor = prepared.preprocessor
+    task = preprocessor.config.task
+    encoder = preprocessor.target_encoder_
+    last = prepared.target_of_row[prepared.parts[part].end_rows]
+    known = ~np.isnan(last)
+    fallback = baseline_predictions(
+        task,
+        _natural_units(preprocessor, train_labels, train_labels)[0],
+        len(last),
+        n_classes=encoder.n_classes,
+    )
+    if task == "regression":
+        fallback = (fallback - encoder.mean_) / encoder.std_
+    if task == "multiclass":
+        one_hot = np.eye(encoder.n_classes)[np.nan_to_num(last).astype(np.int64)]
+        return np.where(known[:, None], one_hot, fallback)
+    return np.where(known, last, fallback)
+
+
+def _persistence_report(
+    prepared: PreparedData, train_labels: np.ndarray
+) -> dict[str, Any]:
+    report: dict[str, Any] = {"strategy": "last_observed"}
+    for part in HELD_OUT_PARTS:
+        scores = persistence_scores(prepared, part, train_labels)
+        labels = prepared.parts[part].labels
+        report[part] = part_metrics(prepared.preprocessor, labels, scores)
     return report
 
 
@@ -130,7 +172,9 @@ def prediction_table(
 
     Binary: ``probability`` and ``predicted`` class; multiclass: a
     ``probability_<class>`` column per class and ``predicted``; regression:
-    ``predicted``. ``actual`` is present when labels are known.
+    ``predicted``. ``actual`` is present when labels are known. With a
+    horizon, a ``horizon`` column says how many steps after the shown (window
+    end) time the prediction and ``actual`` refer to.
     """
     preprocessor = prepared.preprocessor
     data = preprocessor.config
@@ -142,6 +186,9 @@ def prediction_table(
     if prepared.time_of_row is not None:
         table[data.time_column] = prepared.time_of_row[examples.end_rows]
     table["steps"] = examples.lengths
+    if data.framing == "window" and data.horizon is not None:
+        # The time shown is the window's end; the prediction is this far ahead.
+        table["horizon"] = data.horizon
     if data.task == "binary":
         table["probability"] = scores
         table["predicted"] = encoder.inverse_transform((scores >= 0.5).astype(float))

@@ -134,6 +134,14 @@ class NumericScaler:
             mean = np.where(all_missing, fallback[2], mean)
         return center, scale, mean
 
+    def keep_global(self, columns: tuple[str, ...]) -> NumericScaler:
+        """Scale ``columns`` with the global statistics in every group."""
+        for column in columns:
+            position = self.columns.index(column)
+            for table in (self.center_, self.scale_, self.mean_):
+                table[:, position] = table[0, position]
+        return self
+
     @property
     def feature_names(self) -> list[str]:
         """Model feature names: the columns, then ``<column>__missing`` indicators."""

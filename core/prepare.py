@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.columns import require_columns
 from core.config import DataConfig, ExperimentConfig
+from core.derived import derive_features, derived_columns, input_config
 from core.errors import DataValidationError
 from core.preprocessing import EncodedTable, SequencePreprocessor
 from core.sequences import (
@@ -55,6 +56,9 @@ class PreparedData:
         ``"train"``, ``"validation"``, ``"test"`` (or ``"all"`` for prediction).
     notes : list of str
         Automatic fixes and dropped examples, for the user to read.
+    target_of_row : numpy.ndarray or None
+        Encoded target of every sorted row (for the persistence baseline);
+        ``None`` when the data has no target.
     """
 
     preprocessor: SequencePreprocessor
@@ -64,6 +68,7 @@ class PreparedData:
     time_of_row: np.ndarray | None
     parts: dict[str, Examples]
     notes: list[str] = field(default_factory=list)
+    target_of_row: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,8 @@ def estimate_memory_bytes(rows: int, config: ExperimentConfig) -> int:
     Every feature is counted twice (a numeric column may get a missing-value
     flag), so the estimate is an upper bound known before anything is fitted.
     """
-    features = len(config.data.feature_columns) * 2
+    derived = len(derived_columns(config.data))
+    features = (len(config.data.feature_columns) + derived) * 2
     encoded = rows * features * 4
     width = config.data.sequence_width
     batch = config.train.batch_size * width * (features * 4 + 1)
@@ -295,8 +301,11 @@ def prepare_experiment(
     """
     data = config.data
     plan = plan_experiment(df, config, memory_limit_bytes)
-    frame = plan.frame
-    preprocessor = SequencePreprocessor(data).fit(plan.train_rows)
+    # Derived inputs are causal per entity, so deriving before the split leaks
+    # nothing; the preprocessor is still fitted on the training rows only.
+    inputs = input_config(data)
+    frame = derive_features(plan.frame, inputs)
+    preprocessor = SequencePreprocessor(inputs).fit(frame[plan.row_parts == TRAIN])
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
     series = frame[data.target_column]
@@ -305,7 +314,14 @@ def prepare_experiment(
     parts, dropped = plan_examples(plan, config, target, raw)
     entity, time = _row_keys(frame, data)
     return PreparedData(
-        preprocessor, encoded, plan.layout, entity, time, parts, plan.notes + dropped
+        preprocessor,
+        encoded,
+        plan.layout,
+        entity,
+        time,
+        parts,
+        plan.notes + dropped,
+        target,
     )
 
 
@@ -381,6 +397,7 @@ def prepare_prediction(
     data = preprocessor.config
     frame, notes = order_rows(df, data)
     layout = entity_layout(frame, data)
+    frame = derive_features(frame, data)
     encoded = preprocessor.transform(frame)
     _validate_indices(encoded, preprocessor)
     target = raw = None
@@ -404,5 +421,5 @@ def prepare_prediction(
             notes.append(f"column '{column}': {count} row(s) with unseen categories")
     notes += _scored_notes(examples)
     return PreparedData(
-        preprocessor, encoded, layout, entity, time, {"all": examples}, notes
+        preprocessor, encoded, layout, entity, time, {"all": examples}, notes, target
     )

@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.columns import require_columns
 from core.config import DataConfig, ExperimentConfig
+from core.derived import derived_columns
 from core.embedding_sizes import default_embedding_dim
 from core.errors import DataValidationError, NotFittedError
 from core.numeric import NumericScaler
@@ -163,6 +164,11 @@ class SequencePreprocessor:
             config.numeric_scaling,
             config.missing_indicators,
         ).fit(train_df, group_indices, self._group_count())
+        # Entity age and the target's past do not depend on the operating
+        # condition that ``normalize_by`` names: one global scaling for them.
+        self.numeric_scaler_.keep_global(
+            tuple(c for c in derived_columns(config) if c in config.numeric_columns)
+        )
         self.category_target_means_ = self._target_means(train_df, categorical)
         return self
 

@@ -230,6 +230,11 @@ def metrics_side_by_side(store: RunStore, records: list[RunRecord]) -> pd.DataFr
             row = {"run": record.id, "model": f"baseline ({baseline['strategy']})"}
             row.update({name: baseline["test"].get(name) for name in names})
             rows.append(row)
+            persistence = next(iter(results.values())).get("persistence")
+            if persistence:
+                row = {"run": record.id, "model": "baseline (last observed)"}
+                row.update({name: persistence["test"].get(name) for name in names})
+                rows.append(row)
     return pd.DataFrame(rows)
 
 

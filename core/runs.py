@@ -4,6 +4,8 @@ Layout of a store (default ``runs/`` in the working directory)::
 
     runs/
       _data/<fingerprint>.parquet     each trained-on table, stored once
+                                      (not for Parquet datasets: their runs
+                                      keep a reference, <run id>/dataset.json)
       _slots/slot-<k>.lock            the executor's concurrency slots
       <run id>/
         run.json                      the record: status, config, data, times

@@ -336,14 +336,18 @@ def example_labels(
 ) -> np.ndarray:
     """Encoded label of each example (``NaN`` where it cannot be known).
 
-    Window framing: the target at the window's last row, or with a horizon,
-    1 when the positive class occurs in the next ``horizon`` rows of the entity.
+    Window framing: the target at the window's last row; with a horizon, the
+    target ``horizon`` rows later in the same entity (``NaN`` past its last row),
+    or for a binary task 1 when the positive class occurs in the next
+    ``horizon`` rows of the entity.
     Sequence framing: ``label_reduction`` over the part's rows up to the end.
     """
     if config.framing == "window" and config.horizon is None:
         return target[end_rows]
-    if config.framing == "window":
+    if config.framing == "window" and config.task == "binary":
         return _horizon_labels(target, layout, end_rows, config.horizon)
+    if config.framing == "window":
+        return _shifted_labels(target, layout, end_rows, config.horizon)
     return _reduced_labels(target, end_rows, first_rows, config.label_reduction)
 
 
@@ -357,6 +361,19 @@ def _horizon_labels(
     look_to = np.minimum(end_rows + horizon, entity_last)
     events = cumulative[look_to + 1] - cumulative[end_rows + 1]
     return (events > 0).astype(np.float64)
+
+
+def _shifted_labels(
+    target: np.ndarray, layout: EntityLayout, end_rows: np.ndarray, horizon: int
+) -> np.ndarray:
+    """The target ``horizon`` rows after each end row, NaN beyond its entity."""
+    entity = layout.entity_of_rows()[end_rows]
+    entity_last = layout.starts[entity] + layout.lengths[entity] - 1
+    label_rows = end_rows + horizon
+    inside = label_rows <= entity_last
+    labels = np.full(len(end_rows), np.nan)
+    labels[inside] = target[label_rows[inside]]
+    return labels
 
 
 def _reduced_labels(

@@ -84,7 +84,7 @@ class SweepSpec:
 
     def identity(self, data_fingerprint: str) -> str:
         """The sweep's id: the same data, settings, sizes and seeds give the same id."""
-        settings = self.config.to_dict()
+        settings = self.config.identity_dict()
         settings["train"].pop("seed")
         payload = json.dumps(
             [data_fingerprint, settings, self.column, self.sizes, self.seeds],

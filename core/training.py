@@ -204,6 +204,40 @@ def make_batches(
     )
 
 
+def cosine_learning_rate(learning_rate: float, epochs: int) -> Callable[[int], float]:
+    """Per-epoch learning rate of a cosine decay over the epoch budget."""
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs, 1))
+
+    def rate(epoch: int, current: float | None = None) -> float:
+        return float(keras.ops.convert_to_numpy(schedule(epoch)))
+
+    return rate
+
+
+def lr_schedule_callbacks(
+    config: ExperimentConfig, has_validation: bool
+) -> list[keras.callbacks.Callback]:
+    """Callbacks of ``train.lr_schedule``: none, ReduceLROnPlateau or cosine decay.
+
+    The schedule lives in callbacks, not in the compiled optimizer, so the saved
+    model holds a plain Adam and reloads in safe mode.
+    """
+    train_config = config.train
+    if train_config.lr_schedule == "plateau":
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss" if has_validation else "loss",
+                factor=0.5,
+                patience=max(1, train_config.patience // 2),
+                min_lr=train_config.learning_rate / 100,
+            )
+        ]
+    if train_config.lr_schedule == "cosine":
+        rate = cosine_learning_rate(train_config.learning_rate, train_config.epochs)
+        return [keras.callbacks.LearningRateScheduler(rate)]
+    return []
+
+
 def train_model(
     model: keras.Model,
     prepared: PreparedData,
@@ -252,7 +286,12 @@ def train_model(
         patience=train_config.patience,
         restore_best_weights=True,
     )
-    all_callbacks: list[keras.callbacks.Callback] = [guard, stopper, *callbacks]
+    all_callbacks: list[keras.callbacks.Callback] = [
+        guard,
+        stopper,
+        *lr_schedule_callbacks(config, has_validation),
+        *callbacks,
+    ]
     if progress is not None:
         all_callbacks.append(
             ProgressCallback(progress, train_config.epochs, len(train_batches))

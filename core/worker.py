@@ -174,6 +174,11 @@ def _train_all(store: RunStore, run_id: str) -> bool:
     record = store.get(run_id)
     progress = ProgressWriter(store, run_id)
     cancel = FileCancelToken(store, run_id)
+    from core.dataset_run import is_dataset_run, train_dataset_run
+
+    if is_dataset_run(record):
+        _configure_tensorflow()
+        return train_dataset_run(store, record, progress, cancel)
     progress.phase("loading")
     frame = store.load_data(record)
     _configure_tensorflow()

@@ -17,6 +17,7 @@ from ui.data import (
     profile_table,
     schema_for,
 )
+from ui.dataset_folder import render_folder_source
 from ui.text import literal
 
 st.title("1. Data")
@@ -36,6 +37,15 @@ with bundled_column:
         key="data_bundled",
     )
     use_bundled = st.button("Load this data set", key="data_load_bundled")
+with st.expander(
+    "...or preview a folder of Parquet files (larger than memory)",
+    expanded=state.get(state.DATA_FOLDER) is not None,
+):
+    try:
+        folder_shown = render_folder_source()
+    except CoreError as error:
+        st.error(f"Could not read the folder: {literal(error)}")
+        folder_shown = False
 
 try:
     if use_bundled:
@@ -51,7 +61,8 @@ except CoreError as error:
 
 dataset = state.dataset()
 if dataset is None:
-    st.info("Upload a file or load a bundled data set to begin.")
+    if not folder_shown:
+        st.info("Upload a file or load a bundled data set to begin.")
     st.stop()
 
 schema = schema_for(dataset)

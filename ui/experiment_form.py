@@ -23,6 +23,7 @@ from core.config import (
 )
 from core.errors import ConfigError
 from ui.configure import NONE, Roles, index_of
+from ui.forecast_form import forecast_fields
 from ui.text import literal
 
 FRAMING_LABELS = {"sequence": "one example per entity", "window": "sliding windows"}
@@ -52,7 +53,7 @@ def _framing_fields(framing: str, data: DataConfig) -> dict:
     if framing == "window":
         a, b, c = st.columns(3)
         horizon = c.number_input(
-            "Event horizon (0 = label at window end)",
+            "Horizon (label this many steps after the window; 0 = at its end)",
             0,
             10_000,
             data.horizon or 0,
@@ -159,7 +160,9 @@ def _advanced_fields(base: ExperimentConfig, task: str) -> tuple[dict, dict, dic
             key="cfg_category_dropout",
         )
         jit = d.checkbox("XLA compile", train.jit_compile, key="cfg_jit")
+        forecast_data, forecast_train = forecast_fields(base)
     data_changes = {
+        **forecast_data,
         "target_cap": None if cap is None or task != "regression" else float(cap),
         "max_categories": None if most is None else int(most),
         "numeric_scaling": scaling,
@@ -170,7 +173,7 @@ def _advanced_fields(base: ExperimentConfig, task: str) -> tuple[dict, dict, dic
         "recurrent_dropout": float(recurrent),
         "category_dropout": float(category),
     }
-    return data_changes, model_changes, {"jit_compile": bool(jit)}
+    return data_changes, model_changes, {"jit_compile": bool(jit), **forecast_train}
 
 
 def _split_model_train_fields(base: ExperimentConfig) -> tuple[dict, dict, dict, str]:

@@ -38,6 +38,8 @@ PREDICTION_MEMO = "test_prediction_memo"
 UPLOAD_SEEN = "last_upload_fingerprint"
 DERIVED_COLUMNS = "derived_columns"
 CONFIG_UPLOAD_MEMO = "config_upload_memo"
+#: The preview of a server folder of Parquet shards (never loaded whole).
+DATA_FOLDER = "server_folder_preview"
 ROLES_SHOWN = "configure_roles_shown"
 #: The Insight page's latest stability and importance results, with their inputs.
 INSIGHT_STABILITY = "insight_stability"

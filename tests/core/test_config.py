@@ -70,9 +70,9 @@ def test_invalid_data_settings_name_the_field(changes, field):
         _data(**changes)
 
 
-def test_horizon_requires_binary_task():
-    with pytest.raises(ConfigError, match="binary"):
-        _data(framing="window", horizon=3, task="regression")
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_horizon_is_allowed_for_every_task(task):
+    assert _data(framing="window", horizon=3, task=task).horizon == 3
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,18 @@ def test_balanced_class_weight_rejected_for_regression():
 def test_bad_json_is_a_config_error():
     with pytest.raises(ConfigError, match="JSON"):
         ExperimentConfig.from_json("{not json")
+
+
+def test_identity_ignores_later_fields_at_their_defaults():
+    from core.config import LATER_FIELDS
+
+    config = ExperimentConfig(
+        data=DataConfig(target_column="y", numeric_columns=("x",))
+    )
+    identity = config.identity_dict()
+    for section, defaults in LATER_FIELDS.items():
+        assert not set(defaults) & set(identity[section])
+    changed = config.replace(
+        train=dataclasses.replace(config.train, lr_schedule="cosine")
+    )
+    assert changed.identity_dict()["train"]["lr_schedule"] == "cosine"

@@ -1,0 +1,50 @@
+"""The configure form's forecasting and schedule options (inside "Advanced")."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import LR_SCHEDULES, ExperimentConfig
+
+LR_SCHEDULE_LABELS = {
+    "none": "constant",
+    "plateau": "halve on a validation plateau",
+    "cosine": "cosine decay over the epochs",
+}
+
+
+def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
+    """Target as input, smoothing, entity age and LR schedule: data, train changes."""
+    data, train = base.data, base.train
+    a, b, c, d = st.columns(4)
+    target_as_input = a.checkbox(
+        "Target's past as an input (needs windows and a horizon)",
+        data.target_as_input,
+        key="cfg_target_as_input",
+    )
+    alpha = b.number_input(
+        "Smooth numeric columns, alpha (empty = off)",
+        min_value=0.0,
+        max_value=1.0,
+        value=data.smoothing_alpha,
+        step=0.05,
+        key="cfg_smoothing_alpha",
+    )
+    age = c.checkbox(
+        "Entity age feature (steps since first row)",
+        data.entity_age,
+        key="cfg_entity_age",
+    )
+    schedule = d.selectbox(
+        "Learning-rate schedule",
+        LR_SCHEDULES,
+        LR_SCHEDULES.index(train.lr_schedule),
+        key="cfg_lr_schedule",
+        format_func=LR_SCHEDULE_LABELS.get,
+    )
+    data_changes = {
+        "target_as_input": bool(target_as_input),
+        "smoothing_alpha": None if alpha is None else float(alpha),
+        "entity_age": bool(age),
+    }
+    return data_changes, {"lr_schedule": schedule}
