@@ -35,6 +35,9 @@ SKIP_REASON = (
     "Ray is not installed: pip install -r requirements-ray.txt to run the Ray "
     "executor's tests (make test-ray)"
 )
+#: Explicit, so a token in ~/.ray/auth_token (which a private ``ray.init()``
+#: leaves behind) cannot switch half of the test cluster to token auth.
+CLUSTER_ENVIRONMENT = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 RAY = Path(sys.executable).with_name("ray")
 START_SECONDS = 120
 
@@ -80,7 +83,7 @@ class LocalCluster:
             *node_ports(),
             *arguments,
         ]
-        environment = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        environment = {**os.environ, **CLUSTER_ENVIRONMENT}
         environment.pop("RAY_ADDRESS", None)
         child = subprocess.Popen(
             command,
@@ -125,6 +128,8 @@ def ray_cluster() -> Iterator[LocalCluster]:
     """A head and one worker node (one CPU each) for the whole package."""
     if ray is None:
         pytest.skip(SKIP_REASON)
+    saved = {name: os.environ.get(name) for name in CLUSTER_ENVIRONMENT}
+    os.environ.update(CLUSTER_ENVIRONMENT)  # the tests' driver (this process) too
     # Short: Ray's socket paths live under it (Unix sockets allow ~107 bytes).
     temp_dir = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))
     port = free_port()
@@ -146,3 +151,8 @@ def ray_cluster() -> Iterator[LocalCluster]:
         with contextlib.suppress(Exception):
             ray.shutdown()  # the tests' driver connection
         cluster.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
