@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: app serve test lint setup setup-dev
+.PHONY: app serve test test-ray lint setup setup-dev setup-ray
 
 # `make serve` listens here; it refuses to start without OpenID Connect login
 # configured (see README, "Team set-up").
@@ -21,6 +21,10 @@ setup: $(BIN)/activate
 setup-dev: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
+# Ray is optional: only the Ray executor and its tests need it.
+setup-ray: setup-dev
+	$(BIN)/pip install --quiet -r requirements-ray.txt
+
 # Local mode: this machine only (127.0.0.1), no login.
 app: setup
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1
@@ -32,7 +36,12 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The full suite without Ray's tests (which skip anyway when Ray is missing).
 test: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not ray"
+
+# The Ray executor against a two-node cluster started on 127.0.0.1 (minutes).
+test-ray: setup-ray
+	$(BIN)/python -m pytest -m ray tests/ray

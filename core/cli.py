@@ -227,6 +227,39 @@ def follow_run(executor: Any, run_id: str, poll: float = 0.5) -> Any:
         return executor.wait(run_id, timeout=executor.cancel_grace_seconds + 10)
 
 
+def add_executor_flags(parser: argparse.ArgumentParser) -> None:
+    """Where runs train: child processes here (default) or a Ray cluster."""
+    parser.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local: a process per run on this machine; ray: a task per run on "
+        "a Ray cluster (pip install -r requirements-ray.txt)",
+    )
+    parser.add_argument(
+        "--ray-address", help="the Ray cluster, host:port (default: $RAY_ADDRESS)"
+    )
+    parser.add_argument(
+        "--num-cpus", type=float, default=1.0, help="CPUs per run on the cluster"
+    )
+    parser.add_argument(
+        "--num-gpus", type=float, default=0.0, help="GPUs per run on the cluster"
+    )
+
+
+def executor_from_args(args: argparse.Namespace) -> Any:
+    """The executor the flags ask for, over ``--runs-dir``."""
+    from core.executor import make_executor
+
+    return make_executor(
+        args.executor,
+        _store(args),
+        ray_address=args.ray_address,
+        num_cpus=args.num_cpus,
+        num_gpus=args.num_gpus,
+    )
+
+
 def _store(args: argparse.Namespace) -> Any:
     from core.runs import RunStore
 
@@ -236,11 +269,17 @@ def _store(args: argparse.Namespace) -> Any:
 def command_train(args: argparse.Namespace) -> int:
     """Train in a child process as a run of the store; optionally copy a bundle."""
     from core.dataset_source import is_dataset_path
-    from core.executor import LocalExecutor
     from core.validation import validate_against
 
     if is_dataset_path(args.data):
         from core.cli_dataset import command_train_dataset
+
+        if args.executor != "local":
+            raise ConfigError(
+                "--executor",
+                "expected local for a streamed dataset (its files are read "
+                f"where they lie), received {args.executor!r}",
+            )
 
         return command_train_dataset(args)
     df = read_data(args.data)
@@ -251,7 +290,7 @@ def command_train(args: argparse.Namespace) -> int:
         encodings.append(
             "onehot" if config.model.encoding == "embedding" else "embedding"
         )
-    executor = LocalExecutor(_store(args))
+    executor = executor_from_args(args)
     record = executor.submit(
         df, config, tuple(encodings), data_name=Path(args.data).name
     )
@@ -375,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train", parents=[store], help="train as a run of the store"
     )
     add_experiment_flags(train)
+    add_executor_flags(train)
     train.add_argument("--compare", action="store_true", help="also train the twin")
     train.add_argument("--out", help="also copy the bundle to this directory")
     add_streaming_flags(train)

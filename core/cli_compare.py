@@ -14,12 +14,13 @@ from core.errors import ConfigError
 
 def add_comparison_commands(commands: Any, store: argparse.ArgumentParser) -> None:
     """Register ``compare`` and ``sweep`` on the main parser."""
-    from core.cli import add_experiment_flags
+    from core.cli import add_executor_flags, add_experiment_flags
 
     compare = commands.add_parser(
         "compare", parents=[store], help="embedding vs one-hot over several seeds"
     )
     add_experiment_flags(compare)
+    add_executor_flags(compare)
     _add_seed_flags(compare)
     compare.add_argument("--vary-split", action="store_true")
     compare.add_argument(
@@ -32,6 +33,7 @@ def add_comparison_commands(commands: Any, store: argparse.ArgumentParser) -> No
         "sweep", parents=[store], help="embedding sizes of one column over seeds"
     )
     add_experiment_flags(sweep)
+    add_executor_flags(sweep)
     _add_seed_flags(sweep)
     sweep.add_argument("--column", required=True)
     sweep.add_argument("--sizes", help="2,4,8,... (default: the advisor's rules)")
@@ -45,14 +47,12 @@ def _add_seed_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, int]:
-    from core.cli import build_config, read_data
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.cli import build_config, executor_from_args, read_data
 
     df = read_data(args.data)
     config = build_config(args, df)
     first = config.train.seed
-    return df, config, LocalExecutor(RunStore(args.runs_dir)), first
+    return df, config, executor_from_args(args), first
 
 
 def wait_for_runs(executor: Any, run_ids: list[str], poll: float = 1.0) -> None:

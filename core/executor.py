@@ -29,6 +29,7 @@ import pandas as pd
 
 from core.access import UserLimits, check_run_limit
 from core.config import ExperimentConfig
+from core.errors import ConfigError
 from core.runs import DamagedRun, RunRecord, RunStatus, RunStore
 
 #: Environment variable overriding the number of concurrent training processes.
@@ -241,7 +242,9 @@ class LocalExecutor:
                 return
             time.sleep(0.2)
         record = self.get(run_id)
-        if record.status.final:
+        if record.status.final or record.executor is not None:
+            # A Ray run's pid is its driver's, which passes the cancel on to
+            # its task and ends it there: never terminate the driver.
             return
         terminate(record.pid, record.pid_start)
         self.refresh(self.store.get(run_id))
@@ -270,6 +273,45 @@ class LocalExecutor:
         )
         ids = [run_id for _, run_id in waiting]
         return ids.index(record.id) + 1 if record.id in ids else None
+
+
+EXECUTORS = ("local", "ray")
+
+
+def make_executor(
+    kind: str,
+    store: RunStore,
+    *,
+    ray_address: str | None = None,
+    num_cpus: float = 1.0,
+    num_gpus: float = 0.0,
+    **options: object,
+) -> LocalExecutor:
+    """``"local"`` (child processes, the default) or ``"ray"`` (a Ray cluster).
+
+    Raises
+    ------
+    ConfigError
+        For another kind.
+    RayUnavailableError
+        For ``"ray"`` without Ray installed (with how to install it).
+    """
+    if kind == "local":
+        return LocalExecutor(store, **options)  # type: ignore[arg-type]
+    if kind == "ray":
+        from core.ray_executor import RayExecutor, import_ray
+
+        import_ray()  # fail now, with the install hint, not at the first run
+        return RayExecutor(
+            store,
+            address=ray_address,
+            num_cpus=num_cpus,
+            num_gpus=num_gpus,
+            **options,  # type: ignore[arg-type]
+        )
+    raise ConfigError(
+        "--executor", f"expected one of {list(EXECUTORS)}, received {kind!r}"
+    )
 
 
 def terminate(pid: int | None, start_ticks: int | None, grace: float = 3.0) -> None:

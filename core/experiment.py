@@ -19,6 +19,7 @@ from core.config import ExperimentConfig, ModelConfig
 from core.evaluation import evaluate
 from core.model import build_model, count_parameters
 from core.prepare import DEFAULT_MEMORY_LIMIT_BYTES, PreparedData, prepare_experiment
+from core.strategy import strategy_scope
 from core.training import (
     CancelToken,
     ProgressEvent,
@@ -68,7 +69,9 @@ def fit_prepared(
     """Build the configured model and fit it on already prepared data."""
     # Seed before building so the initial weights are reproducible too.
     keras.utils.set_random_seed(config.train.seed)
-    model = build_model(config, prepared.preprocessor)
+    # Several GPUs: built and compiled under MirroredStrategy (core.strategy).
+    with strategy_scope():
+        model = build_model(config, prepared.preprocessor)
     return train_model(
         model, prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
     )

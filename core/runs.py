@@ -113,6 +113,12 @@ class RunRecord:
         A short name (a comparison's "seed 3", a sweep's "size 8").
     comparison : str or None
         Id of the comparison or sweep this run belongs to.
+    executor : str or None
+        ``"ray"`` when a Ray cluster trains it (``pid`` and ``host`` are then
+        the driver's: the process that follows the run), else ``None`` (local).
+    node, remote_pid
+        Ray only: the address of the node and the pid of the Ray worker
+        process that trains it.
     path : pathlib.Path
         The run folder.
     """
@@ -139,6 +145,9 @@ class RunRecord:
     pid_start: int | None = None
     label: str | None = None
     comparison: str | None = None
+    executor: str | None = None
+    node: str | None = None
+    remote_pid: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object written to ``run.json``."""
@@ -167,6 +176,9 @@ class RunRecord:
             "pid_start": self.pid_start,
             "label": self.label,
             "comparison": self.comparison,
+            "executor": self.executor,
+            "node": self.node,
+            "remote_pid": self.remote_pid,
         }
 
     @classmethod
@@ -196,6 +208,9 @@ class RunRecord:
             pid_start=payload.get("pid_start"),
             label=payload.get("label"),
             comparison=payload.get("comparison"),
+            executor=payload.get("executor"),
+            node=payload.get("node"),
+            remote_pid=payload.get("remote_pid"),
         )
 
     @property

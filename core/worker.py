@@ -49,6 +49,7 @@ def _training_owners(records: list[RunRecord]) -> Counter[str]:
         record.owner
         for record in records
         if record.owner is not None
+        and record.executor is None  # a Ray run holds no slot of this machine
         and record.status is RunStatus.RUNNING
         and process_alive(record.pid, record.pid_start)
     )
@@ -75,8 +76,8 @@ def _waiting_ahead(
         ahead = (other.created, other.id) < (record.created, record.id)
         if not ahead or other.status is not RunStatus.QUEUED:
             continue
-        if at_limit(other.owner):
-            continue
+        if at_limit(other.owner) or other.executor is not None:
+            continue  # a Ray run waits for the cluster, not for this machine
         if other.pid is None:
             if time.time() - other.created < UNLAUNCHED_GRACE_SECONDS:
                 return True
