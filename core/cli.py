@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -244,9 +245,17 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    """Train in a child process as a run of the store; optionally copy a bundle."""
+    """Train in a child process as a run of the store; optionally copy a bundle.
+
+    The child trains at the terminal's CPU priority: workers default to a lower
+    one so that the web server's pages stay responsive, but here no page waits,
+    the user does. ``$SEQ_EMBED_WORKER_NICE`` still decides when it is set.
+    """
     from core.executor import LocalExecutor
     from core.validation import validate_against
+    from core.worker import NICENESS_VARIABLE
+
+    os.environ.setdefault(NICENESS_VARIABLE, "0")
 
     df = read_data(args.data)
     config = build_config(args, df)

@@ -19,6 +19,8 @@ training uses when every example is full length; the saved model keeps the mask.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 from keras import layers
 
@@ -30,6 +32,9 @@ from core.naming import (
     embedding_layer_name,
 )
 from core.preprocessing import SequencePreprocessor
+
+#: What Keras says when :func:`unmasked_view` drops the masks (on purpose).
+DROPPED_MASK_WARNING = ".*will therefore destroy the mask information"
 
 
 def _categorical_branch(
@@ -198,7 +203,9 @@ def unmasked_view(
     hidden = (
         model.get_layer("features")(features) if "features" in names else features[0]
     )
-    hidden = layers.Reshape((-1, hidden.shape[-1]), name="drop_mask")(hidden)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
+        hidden = layers.Reshape((-1, hidden.shape[-1]), name="drop_mask")(hidden)
     for name in names:
         if name.startswith(("lstm_", "bidirectional_")) or name in (
             "head_dropout",

@@ -22,7 +22,7 @@ import numpy as np
 from core.batches import ExampleBatches
 from core.config import ExperimentConfig
 from core.errors import TrainingError
-from core.model import unmasked_view
+from core.model import DROPPED_MASK_WARNING, unmasked_view
 from core.prepare import PreparedData
 
 Status = Literal["completed", "early_stopped", "cancelled"]
@@ -284,7 +284,7 @@ def train_model(
     fitted = _fitted_model(model, prepared, [train_batches, validation])
     with warnings.catch_warnings():
         # The unmasked view drops the embeddings' masks on purpose.
-        warnings.filterwarnings("ignore", message=".*destroy the mask information")
+        warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
         history = fitted.fit(
             train_batches,
             validation_data=validation,
