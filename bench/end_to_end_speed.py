@@ -14,7 +14,7 @@ training child's, which the child records in its run (``peak_memory_bytes``,
 its own ``getrusage`` peak): ``time -v`` only sees children that were reaped, and
 the CLI may exit before its child has.
 
-Run ``python -m bench.end_to_end_speed`` (about 6 minutes here) or ``--quick``.
+Run ``python -m bench.end_to_end_speed`` (5-10 minutes here) or ``--quick``.
 """
 
 from __future__ import annotations
