@@ -22,10 +22,12 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import CoreError
-from core.runs import DamagedRun, RunNotFoundError, RunRecord, RunStore
+
+if TYPE_CHECKING:
+    from core.runs import DamagedRun, RunRecord, RunStore
 
 #: Comma-separated subjects or e-mail addresses of administrators.
 ADMINS_VARIABLE = "SEQ_EMBED_ADMINS"
@@ -128,6 +130,10 @@ def admins_from(configured: Iterable[str] | str | None = None) -> tuple[str, ...
 
 def visible(item: RunRecord | DamagedRun, viewer: Viewer) -> bool:
     """Whether ``viewer`` may see this run (damaged folders: only local/admins)."""
+    # core.runs is imported where used: it brings pandas, which the sign-in
+    # check of every page (the landing page first) does not need.
+    from core.runs import RunRecord
+
     if viewer.sees_everything:
         return True
     return isinstance(item, RunRecord) and item.owner == viewer.owner
@@ -159,6 +165,8 @@ def require_visible(store: RunStore, run_id: str, viewer: Viewer) -> RunRecord:
         With the same message whether the id is malformed, unknown, damaged or
         someone else's.
     """
+    from core.runs import RunNotFoundError
+
     try:
         record = store.get(run_id)
     except RunNotFoundError:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
-from sklearn.decomposition import PCA
 
 _ITERATIONS = 20
 
@@ -32,6 +30,10 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
 
 def rotate_onto(table: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """``table`` rotated (or reflected) as close as possible to ``reference``."""
+    # Imported here: the command line registers its commands through this module
+    # and should not pay for SciPy and scikit-learn on every start.
+    from scipy.linalg import orthogonal_procrustes
+
     rotation, _ = orthogonal_procrustes(table, reference)
     return table @ rotation
 
@@ -68,6 +70,8 @@ def shared_pca(reference: np.ndarray, tables: Sequence[np.ndarray]) -> list[np.n
     A missing second component (one-dimensional vectors) is zeros.
     """
     components = min(2, *reference.shape)
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=components, svd_solver="full").fit(reference)
     projected = []
     for table in tables:

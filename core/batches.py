@@ -41,6 +41,9 @@ class ExampleBatches(keras.utils.PyDataset):
         Per-example loss weights (class weights).
     include_labels : bool
         Yield ``(inputs, labels[, weights])`` instead of inputs alone.
+    include_mask : bool
+        Add the ``step_mask`` input (``False`` for a model without it, see
+        :func:`core.model.unmasked_view`).
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class ExampleBatches(keras.utils.PyDataset):
         category_dropout: float = 0.0,
         sample_weights: np.ndarray | None = None,
         include_labels: bool = True,
+        include_mask: bool = True,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.encoded = encoded
@@ -68,6 +72,7 @@ class ExampleBatches(keras.utils.PyDataset):
         self.category_dropout = category_dropout
         self.sample_weights = sample_weights
         self.include_labels = include_labels and examples.labels is not None
+        self.include_mask = include_mask
         self._rng = np.random.default_rng(seed)
         self._order = np.arange(len(examples))
         if shuffle:
@@ -101,8 +106,14 @@ class ExampleBatches(keras.utils.PyDataset):
         }
         if numeric.shape[-1]:
             inputs[NUMERIC_INPUT] = numeric
-        inputs[MASK_INPUT] = mask
+        if self.include_mask:
+            inputs[MASK_INPUT] = mask
         return inputs
+
+    @property
+    def padded(self) -> bool:
+        """Whether any example is shorter than the width (needs the step mask)."""
+        return bool((self.examples.lengths < self.width).any())
 
     def __getitem__(self, index: int) -> object:
         selection = self._order[index * self.batch_size : (index + 1) * self.batch_size]

@@ -18,7 +18,6 @@ so a crash never leaves half a bundle, and it is loaded with Keras's
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import zipfile
@@ -31,6 +30,12 @@ import keras
 import numpy as np
 import pandas as pd
 
+from core.bundle_files import (  # noqa: F401 (copy_bundle: re-exported)
+    REQUIRED_FILES,
+    copy_bundle,
+    replace_directory,
+    require_replaceable,
+)
 from core.config import ExperimentConfig
 from core.errors import BundleError, CoreError
 from core.evaluation import part_metrics, predict_scores, prediction_table
@@ -42,14 +47,6 @@ if TYPE_CHECKING:
     from core.experiment import ExperimentResult
 
 BUNDLE_FORMAT_VERSION = 1
-REQUIRED_FILES = (
-    "bundle.json",
-    "model.keras",
-    "preprocessor.json",
-    "config.json",
-    "metrics.json",
-    "history.json",
-)
 #: Largest uncompressed size accepted from an uploaded bundle zip.
 MAX_UNZIPPED_BYTES = 2 * 1024**3
 
@@ -96,7 +93,7 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
         (replacing it would delete the user's files).
     """
     target = Path(directory).resolve()
-    _require_replaceable(target)
+    require_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -114,59 +111,11 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
                 "encoding": bundle.config.model.encoding,
             },
         )
-        _replace_directory(staging, target)
+        replace_directory(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
-
-
-def copy_bundle(source: str | Path, directory: str | Path) -> Path:
-    """Copy a saved bundle to ``directory`` atomically (same rules as saving)."""
-    target = Path(directory).resolve()
-    _require_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name in REQUIRED_FILES:
-            shutil.copy2(Path(source) / name, staging / name)
-        _replace_directory(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def _require_replaceable(target: Path) -> None:
-    """Refuse to overwrite anything but a bundle or an empty folder."""
-    if not target.exists() and not target.is_symlink():
-        return
-    if target.is_dir() and not target.is_symlink():
-        if (target / "bundle.json").is_file() or not any(target.iterdir()):
-            return
-        received = "a folder with other files"
-    else:
-        received = "a file"
-    raise BundleError(
-        f"expected a new folder or an existing model bundle at {str(target)!r}, "
-        f"received {received}; choose another output folder"
-    )
-
-
-def _replace_directory(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``; an old bundle is moved aside first."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        try:
-            os.replace(staging, target)
-        except BaseException:
-            os.replace(old, target)  # never lose the bundle the user already has
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)
 
 
 def _read_json(path: Path) -> Any:

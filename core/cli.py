@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -70,7 +71,7 @@ def _split_list(text: str | None) -> tuple[str, ...] | None:
 
 def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig:
     """Config from ``--config`` (if any), schema suggestions and explicit flags."""
-    from core.schema import infer_schema, infer_task
+    from core.schema import infer_task
 
     base = (
         ExperimentConfig.from_json(Path(args.config).read_text(encoding="utf-8"))
@@ -78,13 +79,13 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
         else _bundled_base(args)
     )
     data = base.to_dict()["data"] if base else {}
-    suggestion = infer_schema(df)
+    suggestion = _LazySuggestion(df)
     data["target_column"] = args.target or data.get("target_column")
     if not data["target_column"]:
         raise ConfigError("--target", "expected a target column, received none")
-    data["id_column"] = _choose(args.id, data, "id_column", suggestion.id_column)
+    data["id_column"] = _choose(args.id, data, "id_column", suggestion, "id_column")
     data["time_column"] = _choose(
-        args.time, data, "time_column", suggestion.time_column
+        args.time, data, "time_column", suggestion, "time_column"
     )
     roles = {data["target_column"], data["id_column"], data["time_column"]}
     categorical = parse_categorical(args.categorical)
@@ -96,14 +97,17 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
                 for spec in configured
             )
             if configured
-            else tuple(ColumnSpec(name) for name in suggestion.categorical_columns)
+            else tuple(
+                ColumnSpec(name) for name in suggestion.get("categorical_columns")
+            )
         )
         categorical = tuple(spec for spec in categorical if spec.name not in roles)
     numeric = _split_list(args.numeric)
     if numeric is None:
         numeric = tuple(
             column
-            for column in data.get("numeric_columns") or suggestion.numeric_columns
+            for column in data.get("numeric_columns")
+            or suggestion.get("numeric_columns")
             if column not in roles
         )
     data["categorical_columns"] = categorical
@@ -119,6 +123,21 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
     data["task"] = task
     _apply_framing(args, data)
     return _assemble(args, base, data)
+
+
+class _LazySuggestion:
+    """Schema suggestions, inferred on first use (all roles given: never)."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._suggestion: Any = None
+
+    def get(self, role: str) -> Any:
+        if self._suggestion is None:
+            from core.schema import infer_schema
+
+            self._suggestion = infer_schema(self.df)
+        return getattr(self._suggestion, role)
 
 
 def _bundled_base(args: argparse.Namespace) -> ExperimentConfig | None:
@@ -137,10 +156,12 @@ def _bundled_base(args: argparse.Namespace) -> ExperimentConfig | None:
     return None
 
 
-def _choose(flag: str | None, data: dict, key: str, suggested: str | None) -> Any:
+def _choose(
+    flag: str | None, data: dict, key: str, suggestion: _LazySuggestion, role: str
+) -> Any:
     if flag is not None:
         return flag or None
-    return data.get(key, suggested) if key in data else suggested
+    return data[key] if key in data else suggestion.get(role)
 
 
 def _apply_framing(args: argparse.Namespace, data: dict[str, Any]) -> None:
@@ -202,7 +223,7 @@ def _print_epoch(event: dict[str, Any]) -> None:
     )
 
 
-def follow_run(executor: Any, run_id: str, poll: float = 0.5) -> Any:
+def follow_run(executor: Any, run_id: str, poll: float = 0.2) -> Any:
     """Print a run's epochs and notes as they arrive; returns its final record.
 
     Ctrl-C cancels the run (cooperatively, then by terminating it).
@@ -267,9 +288,17 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    """Train in a child process as a run of the store; optionally copy a bundle."""
+    """Train in a child process as a run of the store; optionally copy a bundle.
+
+    The child trains at the terminal's CPU priority: workers default to a lower
+    one so that the web server's pages stay responsive, but here no page waits,
+    the user does. ``$SEQ_EMBED_WORKER_NICE`` still decides when it is set.
+    """
     from core.dataset_source import is_dataset_path
     from core.validation import validate_against
+    from core.worker import NICENESS_VARIABLE
+
+    os.environ.setdefault(NICENESS_VARIABLE, "0")
 
     if is_dataset_path(args.data):
         from core.cli_dataset import command_train_dataset
@@ -301,7 +330,7 @@ def command_train(args: argparse.Namespace) -> int:
 
 def _report_training(store: Any, record: Any, out: str | None) -> int:
     """Print the summary JSON of a finished run, copying bundles to ``out``."""
-    from core.bundle import copy_bundle
+    from core.bundle_files import copy_bundle
     from core.runs import RunStatus
 
     if record.status is not RunStatus.DONE:

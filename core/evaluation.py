@@ -17,7 +17,9 @@ from core.metrics import baseline_name, baseline_predictions, compute_metrics
 from core.prepare import PreparedData
 from core.preprocessing import SequencePreprocessor
 
-PREDICTION_BATCH_SIZE = 256
+#: Forward passes only, so much larger than training batches: fewer recurrent
+#: loops, and most parts fit one chunk (one traced shape).
+PREDICTION_BATCH_SIZE = 4096
 HELD_OUT_PARTS = ("validation", "test")
 
 
@@ -43,6 +45,8 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
         PREDICTION_BATCH_SIZE,
         include_labels=False,
     )
+    # predict_on_batch on large chunks: half the CPU time of model.predict over
+    # the same batches (measured), which adds a tf.data pipeline per call.
     outputs = [
         np.asarray(model.predict_on_batch(batches[i][0]), dtype=np.float64)
         for i in range(len(batches))

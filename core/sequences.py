@@ -260,29 +260,29 @@ def _time_parts(layout: EntityLayout, config: SplitConfig) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Segment:
-    """A contiguous run of one entity's rows in one part."""
+class _Segments:
+    """Per entity with rows in one part: its first row, and the part's first and
+    last row and the entity's last row (arrays, in entity order)."""
 
-    entity_start: int
-    first: int
-    last: int
-    entity_last: int
+    entity_start: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    entity_last: np.ndarray
 
 
-def _segments(layout: EntityLayout, row_parts: np.ndarray, part: int) -> list[_Segment]:
-    segments = []
-    for start, length in zip(layout.starts, layout.lengths, strict=True):
-        rows = np.flatnonzero(row_parts[start : start + length] == part)
-        if len(rows):
-            segments.append(
-                _Segment(
-                    int(start),
-                    int(start + rows[0]),
-                    int(start + rows[-1]),
-                    int(start + length - 1),
-                )
-            )
-    return segments
+def _segments(layout: EntityLayout, row_parts: np.ndarray, part: int) -> _Segments:
+    rows = np.flatnonzero(row_parts == part)
+    entity = layout.entity_of_rows()[rows]
+    # Rows are sorted by entity: each entity's rows of the part are one run.
+    entities, first_index = np.unique(entity, return_index=True)
+    last_index = np.append(first_index[1:] - 1, len(rows) - 1)[: len(entities)]
+    entity_start = layout.starts[entities].astype(np.int64)
+    return _Segments(
+        entity_start,
+        rows[first_index].astype(np.int64),
+        rows[last_index].astype(np.int64),
+        entity_start + layout.lengths[entities] - 1,
+    )
 
 
 def example_positions(
@@ -301,27 +301,30 @@ def example_positions(
     window ends whose look-ahead would reach rows after the part.
     """
     width = config.sequence_width
-    ends: list[np.ndarray] = []
-    firsts: list[np.ndarray] = []
-    for segment in _segments(layout, row_parts, part):
-        last = segment.last
-        if purge and segment.last < segment.entity_last:
-            last -= purge
-        span = last - segment.entity_start + 1
-        lower = max(segment.first, segment.entity_start + min(width, span) - 1)
-        if last < lower:
-            continue
-        if config.framing == "window":
-            segment_ends = np.arange(last, lower - 1, -config.stride)[::-1]
-        else:
-            segment_ends = np.asarray([last])
-        ends.append(segment_ends)
-        firsts.append(np.full(len(segment_ends), segment.first))
-    if not ends:
+    segments = _segments(layout, row_parts, part)
+    last = segments.last
+    if purge:
+        last = np.where(last < segments.entity_last, last - purge, last)
+    span = last - segments.entity_start + 1
+    lower = np.maximum(
+        segments.first, segments.entity_start + np.minimum(width, span) - 1
+    )
+    keep = last >= lower
+    last, lower, first = last[keep], lower[keep], segments.first[keep]
+    if config.framing == "window":
+        # Window ends last, last - stride, ... down to lower, in ascending order.
+        counts = (last - lower) // config.stride + 1
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        from_last = np.repeat(counts, counts) - 1 - within
+        end_rows = np.repeat(last, counts) - from_last * config.stride
+    else:
+        counts = np.ones(len(last), dtype=np.int64)
+        end_rows = last
+    end_rows = end_rows.astype(np.int64)
+    first_rows = np.repeat(first, counts).astype(np.int64)
+    if len(end_rows) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    end_rows = np.concatenate(ends).astype(np.int64)
-    first_rows = np.concatenate(firsts).astype(np.int64)
     entity_starts = layout.starts[layout.entity_of_rows()[end_rows]]
     lengths = np.minimum(end_rows - entity_starts + 1, width)
     return end_rows, lengths, first_rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,6 +22,7 @@ import numpy as np
 from core.batches import ExampleBatches
 from core.config import ExperimentConfig
 from core.errors import TrainingError
+from core.model import DROPPED_MASK_WARNING, unmasked_view
 from core.prepare import PreparedData
 
 Status = Literal["completed", "early_stopped", "cancelled"]
@@ -184,6 +186,7 @@ def make_batches(
     part: str,
     config: ExperimentConfig,
     training: bool = False,
+    include_mask: bool = True,
 ) -> ExampleBatches:
     """Batches of one part; training batches shuffle and apply category dropout."""
     data = prepared.preprocessor.config
@@ -201,6 +204,7 @@ def make_batches(
         seed=config.train.seed,
         category_dropout=config.model.category_dropout if training else 0.0,
         sample_weights=weights,
+        include_mask=include_mask,
     )
 
 
@@ -236,6 +240,25 @@ def lr_schedule_callbacks(
         rate = cosine_learning_rate(train_config.learning_rate, train_config.epochs)
         return [keras.callbacks.LearningRateScheduler(rate)]
     return []
+
+
+def _fitted_model(
+    model: keras.Model,
+    prepared: PreparedData,
+    batches: list[ExampleBatches | None],
+) -> keras.Model:
+    """``model``, or its unmasked view when no batch has a padded step.
+
+    The view shares every weight and the optimizer, so fitting it trains
+    ``model``; without padding the mask selects every step and only costs time.
+    Its batches then leave the mask input out.
+    """
+    if any(part is not None and part.padded for part in batches):
+        return model
+    for part in batches:
+        if part is not None:
+            part.include_mask = False
+    return unmasked_view(model, prepared.preprocessor)
 
 
 def train_model(
@@ -297,13 +320,17 @@ def train_model(
             ProgressCallback(progress, train_config.epochs, len(train_batches))
         )
     started = time.perf_counter()
-    history = model.fit(
-        train_batches,
-        validation_data=validation,
-        epochs=train_config.epochs,
-        callbacks=all_callbacks,
-        verbose=0,
-    )
+    fitted = _fitted_model(model, prepared, [train_batches, validation])
+    with warnings.catch_warnings():
+        # The unmasked view drops the embeddings' masks on purpose.
+        warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
+        history = fitted.fit(
+            train_batches,
+            validation_data=validation,
+            epochs=train_config.epochs,
+            callbacks=all_callbacks,
+            verbose=0,
+        )
     seconds = time.perf_counter() - started
     if guard.nan_at is not None:
         epoch, batch = guard.nan_at

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from ui import state
-from ui.data import dataset_from_bundled
 
 st.title("Sequence Embedding Studio")
 st.markdown(
@@ -25,6 +24,9 @@ on your data.
 """
 )
 if st.button("Start with the sample data", key="home_sample", type="primary"):
+    # Imported on the click: it brings pandas, which painting this page does not need.
+    from ui.data import dataset_from_bundled
+
     state.set_dataset(dataset_from_bundled("predictive_maintenance"))
     st.switch_page("pages/data.py")
 st.caption(

@@ -19,7 +19,6 @@ from typing import Any
 import streamlit as st
 
 from core.access import LOCAL, AccessError, Viewer, admins_from, identity
-from core.runs import default_runs_dir
 from core.serving import ServingError, auth_problems, check_serving, providers
 from core.sessions import SignOuts, check_session, session_hours
 from ui.text import literal
@@ -81,7 +80,7 @@ def admission() -> Admission:
             claims,
             time.time(),
             session_hours(),
-            SignOuts(default_runs_dir()).signed_out_at(viewer.owner),
+            SignOuts(_runs_dir()).signed_out_at(viewer.owner),
         )
     except AccessError as error:
         return Admission(None, str(error))
@@ -119,5 +118,12 @@ def sidebar(current: Viewer) -> None:
     role = " (administrator)" if current.is_admin else ""
     st.sidebar.caption(f"Signed in as **{literal(current.name)}**{role}")
     if st.sidebar.button("Sign out", key="auth_logout"):
-        SignOuts(default_runs_dir()).record(current.owner, time.time())
+        SignOuts(_runs_dir()).record(current.owner, time.time())
         st.logout()
+
+
+def _runs_dir() -> Any:
+    """The run store's folder (core.runs, with pandas, imported only when needed)."""
+    from core.runs import default_runs_dir
+
+    return default_runs_dir()

@@ -12,33 +12,40 @@ mode, another user's run is "not found" exactly like an id that does not exist.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from core.access import not_found_message, require_visible, visible_items
-from core.config import ExperimentConfig
-from core.executor import LocalExecutor, default_concurrency
-from core.runs import (
-    DamagedRun,
-    RunNotFoundError,
-    RunRecord,
-    RunStatus,
-    RunStore,
-    default_runs_dir,
-)
 from ui import auth, state
 from ui.text import literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from core.config import ExperimentConfig
+    from core.executor import LocalExecutor
+    from core.runs import DamagedRun, RunRecord, RunStore
+
+# core.executor and core.runs (with pandas) are imported where used:
+# sync_with_url runs on every page, and on the landing page it has no run to open.
 
 QUERY_KEY = "run"
 
 
 @st.cache_resource(show_spinner=False)
 def _executor(root: str, concurrency: int) -> LocalExecutor:
+    from core.executor import LocalExecutor
+    from core.runs import RunStore
+
     return LocalExecutor(RunStore(root), max_concurrent=concurrency)
 
 
 def executor() -> LocalExecutor:
     """The server's executor over the configured run store and slot count."""
+    from core.executor import default_concurrency
+    from core.runs import default_runs_dir
+
     return _executor(str(default_runs_dir()), default_concurrency())
 
 
@@ -63,6 +70,8 @@ def record(run_id: str | None) -> RunRecord | None:
     """A run's up-to-date record, or None when there is no such run (for you)."""
     if not run_id:
         return None
+    from core.runs import RunNotFoundError
+
     try:
         return find(run_id)
     except RunNotFoundError:
@@ -71,6 +80,8 @@ def record(run_id: str | None) -> RunRecord | None:
 
 def visible_runs() -> list[RunRecord | DamagedRun]:
     """The runs this session's viewer may see, newest first, liveness checked."""
+    from core.runs import DamagedRun
+
     server = executor()
     return [
         item if isinstance(item, DamagedRun) else server.refresh(item)
@@ -157,6 +168,8 @@ def sync_with_url() -> None:
     if current:
         st.query_params[QUERY_KEY] = current
     if current and state.get(state.ADOPTED_RUN) != current:
+        from core.runs import RunStatus
+
         followed = record(current)
         if followed is not None and followed.status is RunStatus.DONE:
             open_run(current)

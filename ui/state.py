@@ -9,10 +9,12 @@ models live in the run store, not here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA = "data_frame"
 DATA_NAME = "data_name"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
-from core.model import build_model, count_parameters
+from core.model import build_model, count_parameters, unmasked_view
 from core.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from core.preprocessing import SequencePreprocessor
 
@@ -87,6 +87,47 @@ def test_the_mask_input_is_what_hides_padding(preprocessor):
     unmasked = dict(inputs, **{MASK_INPUT: np.ones((1, 30), dtype=bool)})
     assert not np.allclose(
         model.predict(unmasked, verbose=0), model.predict(inputs, verbose=0)
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"encoding": "onehot"},
+        {"lstm_units": (8, 4), "bidirectional": True},
+        {"dropout": 0.0, "dense_units": 0},
+    ],
+    ids=["embedding", "onehot", "stacked-bidirectional", "no-head-extras"],
+)
+@pytest.mark.filterwarnings("ignore:.*destroy the mask information")
+def test_unmasked_view_equals_the_model_on_full_length_inputs(preprocessor, changes):
+    model = _model(preprocessor, **changes)
+    view = unmasked_view(model, preprocessor)
+    full = _inputs(12, length=12)
+    without_mask = {key: value for key, value in full.items() if key != MASK_INPUT}
+    assert MASK_INPUT not in {tensor.name for tensor in view.inputs}
+    np.testing.assert_allclose(
+        view.predict(without_mask, verbose=0),
+        model.predict(full, verbose=0),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:.*destroy the mask information")
+def test_fitting_the_unmasked_view_trains_the_model(preprocessor):
+    model = _model(preprocessor)
+    view = unmasked_view(model, preprocessor)
+    assert view.optimizer is model.optimizer
+    inputs = {k: v for k, v in _inputs(8, length=8).items() if k != MASK_INPUT}
+    before = model.get_layer("embedding_kind").get_weights()[0].copy()
+    view.fit(inputs, np.ones((1, 1), dtype="float32"), epochs=2, verbose=0)
+    after = model.get_layer("embedding_kind").get_weights()[0]
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(
+        model.predict(_inputs(8, length=8), verbose=0),
+        view.predict(inputs, verbose=0),
+        atol=1e-6,
     )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import core.bundle as bundle_module
+import core.bundle_files as bundle_files_module
 from core.bundle import (
     bundle_from_result,
     extract_bundle_zip,
@@ -105,7 +106,7 @@ def test_failed_final_rename_puts_the_old_bundle_back(
             raise OSError(13, "Permission denied")
         real_replace(source, destination)
 
-    monkeypatch.setattr(bundle_module.os, "replace", replace)
+    monkeypatch.setattr(bundle_files_module.os, "replace", replace)
     with pytest.raises(OSError, match="Permission denied"):
         save_bundle(trained_bundle, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
