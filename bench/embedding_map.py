@@ -216,10 +216,8 @@ def heatmap(table: pd.DataFrame, skipped: list[tuple[Cell, str]], args):
             i = list(args.categories).index(row["categories"])
             j = list(args.examples).index(row["examples"])
             values[i, j] = row["difference"]
-            text[i][j] = (
-                f"{row['difference']:+.3f} {outcome(row)}<br>"
-                f"[{row['low']:+.3f}, {row['high']:+.3f}]"
-            )
+            # The interval is in the table; the cell says the size and outcome.
+            text[i][j] = f"{row['difference']:+.2f} {outcome(row)}"
         for cell, _reason in skipped:
             if cell.strength == strength:
                 i = list(args.categories).index(cell.categories)
@@ -234,6 +232,7 @@ def heatmap(table: pd.DataFrame, skipped: list[tuple[Cell, str]], args):
                 texttemplate="%{text}",
                 textfont={"size": 10},
                 colorscale="RdBu",
+                reversescale=True,
                 zmid=0.0,
                 zmin=-limit,
                 zmax=limit,
@@ -318,8 +317,9 @@ def report(table: pd.DataFrame, skipped, args, seconds: float, png: str) -> str:
             png,
             table_md,
             f"Not run: {not_run}." if not_run else "",
-            f"{len(table)} cells, {len(table) * args.seeds} runs, "
-            f"{seconds / 60:.1f} min.",
+            f"{len(table)} cells, {len(table) * args.seeds} runs; this invocation "
+            f"took {seconds / 60:.1f} min (runs already finished in `--runs-dir` "
+            "are reused, not retrained).",
         ]
     )
 
