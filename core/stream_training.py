@@ -19,19 +19,17 @@ import numpy as np
 from core.batches import ExampleBatches
 from core.config import ExperimentConfig
 from core.dataset_source import DatasetSource
-from core.errors import TrainingError
 from core.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from core.prepare import PreparedData
 from core.preprocessing import SequencePreprocessor
 from core.stream_passes import FitReport, StreamOptions, chunks, prepare_chunk
 from core.training import (
     CancelToken,
-    ProgressCallback,
     ProgressEvent,
-    Status,
     TrainingResult,
-    _Guard,
+    fit_callbacks,
     make_batches,
+    training_result,
 )
 
 #: Batches held in the shuffle buffer that mixes neighbouring chunks.
@@ -133,17 +131,9 @@ def fit_stream(
     keras.utils.set_random_seed(train_config.seed)
     has_validation = len(sample.parts["validation"]) > 0
     validation = make_batches(sample, "validation", config) if has_validation else None
-    guard = _Guard(cancel)
-    stopper = keras.callbacks.EarlyStopping(
-        monitor="val_loss" if has_validation else "loss",
-        patience=train_config.patience,
-        restore_best_weights=True,
+    guard, all_callbacks = fit_callbacks(
+        config, has_validation, cancel, callbacks, progress, batches_per_epoch
     )
-    all_callbacks: list[keras.callbacks.Callback] = [guard, stopper, *callbacks]
-    if progress is not None:
-        all_callbacks.append(
-            ProgressCallback(progress, train_config.epochs, batches_per_epoch)
-        )
     started = time.perf_counter()
     history = model.fit(
         dataset,
@@ -153,21 +143,7 @@ def fit_stream(
         verbose=0,
     )
     seconds = time.perf_counter() - started
-    if guard.nan_at is not None:
-        epoch, batch = guard.nan_at
-        raise TrainingError(
-            f"training stopped: the loss became NaN or infinite at epoch {epoch + 1}, "
-            f"batch {batch + 1}; lower the learning rate or check the numeric "
-            "columns for extreme values"
-        )
-    values = {k: [float(v) for v in series] for k, series in history.history.items()}
-    epochs_run = len(values.get("loss", []))
-    status: Status = "completed"
-    if guard.cancelled:
-        status = "cancelled"
-    elif epochs_run < train_config.epochs:
-        status = "early_stopped"
-    return TrainingResult(model, values, status, epochs_run, seconds)
+    return training_result(model, history, guard, config, seconds)
 
 
 def batches_estimate(

@@ -303,22 +303,9 @@ def train_model(
     validation = (
         make_batches(prepared, "validation", config) if has_validation else None
     )
-    guard = _Guard(cancel)
-    stopper = keras.callbacks.EarlyStopping(
-        monitor="val_loss" if has_validation else "loss",
-        patience=train_config.patience,
-        restore_best_weights=True,
+    guard, all_callbacks = fit_callbacks(
+        config, has_validation, cancel, callbacks, progress, len(train_batches)
     )
-    all_callbacks: list[keras.callbacks.Callback] = [
-        guard,
-        stopper,
-        *lr_schedule_callbacks(config, has_validation),
-        *callbacks,
-    ]
-    if progress is not None:
-        all_callbacks.append(
-            ProgressCallback(progress, train_config.epochs, len(train_batches))
-        )
     started = time.perf_counter()
     fitted = _fitted_model(model, prepared, [train_batches, validation])
     with warnings.catch_warnings():
@@ -332,6 +319,52 @@ def train_model(
             verbose=0,
         )
     seconds = time.perf_counter() - started
+    return training_result(model, history, guard, config, seconds)
+
+
+def fit_callbacks(
+    config: ExperimentConfig,
+    has_validation: bool,
+    cancel: CancelToken | None,
+    callbacks: Sequence[keras.callbacks.Callback],
+    progress: Callable[[ProgressEvent], None] | None,
+    batches_per_epoch: int,
+) -> tuple[_Guard, list[keras.callbacks.Callback]]:
+    """The guard and every callback of a fit: early stopping, the LR schedule,
+    the caller's callbacks and progress (shared by in-memory and streamed fits)."""
+    guard = _Guard(cancel)
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss" if has_validation else "loss",
+        patience=config.train.patience,
+        restore_best_weights=True,
+    )
+    all_callbacks: list[keras.callbacks.Callback] = [
+        guard,
+        stopper,
+        *lr_schedule_callbacks(config, has_validation),
+        *callbacks,
+    ]
+    if progress is not None:
+        all_callbacks.append(
+            ProgressCallback(progress, config.train.epochs, batches_per_epoch)
+        )
+    return guard, all_callbacks
+
+
+def training_result(
+    model: keras.Model,
+    history: keras.callbacks.History,
+    guard: _Guard,
+    config: ExperimentConfig,
+    seconds: float,
+) -> TrainingResult:
+    """The result of a finished fit.
+
+    Raises
+    ------
+    TrainingError
+        If the guard saw the loss become NaN or infinite.
+    """
     if guard.nan_at is not None:
         epoch, batch = guard.nan_at
         raise TrainingError(
@@ -346,7 +379,7 @@ def train_model(
     status: Status = "completed"
     if guard.cancelled:
         status = "cancelled"
-    elif epochs_run < train_config.epochs:
+    elif epochs_run < config.train.epochs:
         status = "early_stopped"
     return TrainingResult(model, values, status, epochs_run, seconds)
 
