@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -74,3 +76,37 @@ def _private_run_store(tmp_path_factory):
         os.environ.pop("SEQ_EMBED_RUNS_DIR", None)
     else:
         os.environ["SEQ_EMBED_RUNS_DIR"] = previous
+
+
+def tiny_run_config(epochs: int = 2, seed: int = 0):
+    """A small binary experiment on :func:`make_long_table` that trains in seconds."""
+    from core.config import (
+        ColumnSpec,
+        DataConfig,
+        ExperimentConfig,
+        ModelConfig,
+        TrainConfig,
+    )
+
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="label",
+            id_column="entity",
+            time_column="step",
+            categorical_columns=(ColumnSpec("kind", 3), ColumnSpec("shift", 2)),
+            numeric_columns=("reading",),
+            task="binary",
+        ),
+        model=ModelConfig(lstm_units=(8,), dense_units=0),
+        train=TrainConfig(epochs=epochs, batch_size=8, patience=epochs, seed=seed),
+    )
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float, interval: float) -> None:
+    """Poll ``predicate`` until it holds; fail the test after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")

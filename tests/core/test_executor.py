@@ -15,15 +15,11 @@ import pandas as pd
 import pytest
 
 from core.config import (
-    ColumnSpec,
-    DataConfig,
     ExperimentConfig,
-    ModelConfig,
-    TrainConfig,
 )
 from core.executor import LocalExecutor
 from core.runs import RunRecord, RunStatus, RunStore
-from tests.conftest import make_long_table
+from tests.conftest import make_long_table, tiny_run_config, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -32,27 +28,11 @@ RUN_SECONDS = 240
 
 
 def tiny_config(epochs: int = 2, seed: int = 0) -> ExperimentConfig:
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="label",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind", 3), ColumnSpec("shift", 2)),
-            numeric_columns=("reading",),
-            task="binary",
-        ),
-        model=ModelConfig(lstm_units=(8,), dense_units=0),
-        train=TrainConfig(epochs=epochs, batch_size=8, patience=epochs, seed=seed),
-    )
+    return tiny_run_config(epochs, seed)
 
 
 def _wait_for(predicate, seconds: float = RUN_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
+    wait_for(predicate, seconds, interval=0.1)
 
 
 def _training_started(store: RunStore, run_id: str):
