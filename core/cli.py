@@ -19,6 +19,7 @@ import pandas as pd
 
 from core.config import LR_SCHEDULES, ColumnSpec, ExperimentConfig
 from core.errors import ConfigError, CoreError
+from core.spare_worker import SpareWorker
 
 EXIT_USAGE = 2
 ENCODINGS = ("embedding", "onehot")
@@ -290,13 +291,17 @@ def _store(args: argparse.Namespace) -> Any:
 def command_train(args: argparse.Namespace) -> int:
     """Train in a child process as a run of the store; optionally copy a bundle.
 
+    The child is started first, as a spare worker (``args.spare``, or one
+    started here), so that its TensorFlow import overlaps with reading,
+    checking, storing and preparing the table here.
+
     The child trains at the terminal's CPU priority: workers default to a lower
     one so that the web server's pages stay responsive, but here no page waits,
     the user does. ``$SEQ_EMBED_WORKER_NICE`` still decides when it is set.
     """
     from core.dataset_source import is_dataset_path
+    from core.spare_worker import NICENESS_VARIABLE
     from core.validation import validate_against
-    from core.worker import NICENESS_VARIABLE
 
     os.environ.setdefault(NICENESS_VARIABLE, "0")
 
@@ -311,18 +316,25 @@ def command_train(args: argparse.Namespace) -> int:
             )
 
         return command_train_dataset(args)
-    df = read_data(args.data)
-    config = build_config(args, df)
-    _print_notes(validate_against(config.data, df))
-    encodings = [config.model.encoding]
-    if args.compare:
-        encodings.append(
-            "onehot" if config.model.encoding == "embedding" else "embedding"
-        )
     executor = executor_from_args(args)
-    record = executor.submit(
-        df, config, tuple(encodings), data_name=Path(args.data).name
-    )
+    if args.executor == "local":
+        # Its TensorFlow import overlaps with reading, checking and preparing.
+        executor.start_spare(args.spare)
+        args.spare = None  # the executor's now
+    try:
+        df = read_data(args.data)
+        config = build_config(args, df)
+        _print_notes(validate_against(config.data, df))
+        encodings = [config.model.encoding]
+        if args.compare:
+            encodings.append(
+                "onehot" if config.model.encoding == "embedding" else "embedding"
+            )
+        record = executor.submit(
+            df, config, tuple(encodings), data_name=Path(args.data).name
+        )
+    finally:
+        executor.close_spare()
     print(f"run {record.id} in {executor.store.root}", file=sys.stderr)
     record = follow_run(executor, record.id)
     return _report_training(executor.store, record, args.out)
@@ -530,9 +542,14 @@ def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+def main(argv: Sequence[str] | None = None, spare: SpareWorker | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    ``spare``: a training process ``python -m core`` started before anything
+    else, for ``train`` to use (:mod:`core.spare_worker`); closed if unused.
+    """
     args = build_parser().parse_args(argv)
+    args.spare = spare
     try:
         return args.handler(args)
     except CoreError as error:
@@ -541,3 +558,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error.strerror or error}: {error.filename}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if args.spare is not None:
+            args.spare.close()

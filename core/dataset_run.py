@@ -29,7 +29,7 @@ from core.runs import (
 from core.stream_passes import StreamOptions, check_streamable
 
 if TYPE_CHECKING:
-    from core.run_logging import FileCancelToken, ProgressWriter
+    from core.progress import FileCancelToken, ProgressWriter
 
 DATASET_FILE = "dataset.json"
 

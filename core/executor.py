@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ from core.access import UserLimits, check_run_limit
 from core.config import ExperimentConfig
 from core.errors import ConfigError
 from core.runs import DamagedRun, RunRecord, RunStatus, RunStore
+from core.spare_worker import SpareWorker, start_spare_worker, worker_environment
 
 #: Environment variable overriding the number of concurrent training processes.
 CONCURRENCY_VARIABLE = "SEQ_EMBED_MAX_TRAINING"
@@ -101,6 +103,7 @@ class LocalExecutor:
         self.limits = limits or UserLimits.from_environment(self.max_concurrent)
         self._children: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
+        self._spare: SpareWorker | None = None
 
     def submit(
         self,
@@ -147,38 +150,89 @@ class LocalExecutor:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def start_spare(self, spare: SpareWorker | None = None) -> None:
+        """Keep a spare worker (``spare``, or a new one) for the next :meth:`launch`.
+
+        See :mod:`core.spare_worker`: its TensorFlow import overlaps with
+        the launcher's reading, storing and preparing. One spare at most.
+        """
+        if self._spare is not None:
+            if spare is not None:
+                spare.close()
+            return
+        self._spare = spare or start_spare_worker()
+
+    def close_spare(self) -> None:
+        """Let an unused spare worker go (it exits without training)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+
+    def _hand_to_spare(self, run_id: str) -> subprocess.Popen | None:
+        """Give the run to the spare worker; None if there is none alive.
+
+        The spare is still importing TensorFlow, so this process prepares
+        the run's examples meanwhile and sends them after the run.
+        """
+        spare = self._spare
+        if spare is None:
+            return None
+        if spare.alive:
+            prepared = self._prepared_payload(run_id)  # a bug raises: still spare
+            self._spare = None
+            settings = (self.store.root, self.max_concurrent, self.limits.training)
+            if spare.hand_over(run_id, *settings, prepared):
+                return spare.process
+        self._spare = None
+        spare.close()  # it died meanwhile (killed): a fresh worker runs the run
+        return None
+
+    def _prepared_payload(self, run_id: str) -> bytes | None:
+        """The run's prepared examples, pickled; None where the worker must
+        prepare them itself (a streamed dataset, or data it will refuse and
+        record the error of)."""
+        from core.dataset_run import is_dataset_run
+        from core.errors import CoreError
+        from core.prepare import prepare_experiment
+
+        record = self.store.get(run_id)
+        if is_dataset_run(record):
+            return None
+        try:
+            # From the stored table, exactly what the worker would read.
+            prepared = prepare_experiment(self.store.load_data(record), record.config)
+        except CoreError:
+            return None
+        return pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
+
     def launch(self, run_id: str) -> None:
-        """Start the worker process of a queued run."""
-        path = self.store.run_path(run_id)
-        environment = {
-            **os.environ,
-            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-            "PYTHONUNBUFFERED": "1",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "core.worker",
-            "--runs-dir",
-            str(self.store.root),
-            "--slots",
-            str(self.max_concurrent),
-            "--per-user",
-            str(self.limits.training),
-            run_id,
-        ]
-        with (path / "worker.log").open("ab") as log:
-            # A new session: a Ctrl-C in the terminal or a restart of the web
-            # server does not take the training process with it.
-            child = subprocess.Popen(
-                command,
-                cwd=PROJECT_ROOT,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        """Start the worker process of a queued run (or hand it to the spare)."""
+        child = self._hand_to_spare(run_id)
+        if child is None:
+            command = [
+                sys.executable,
+                "-m",
+                "core.worker",
+                "--runs-dir",
+                str(self.store.root),
+                "--slots",
+                str(self.max_concurrent),
+                "--per-user",
+                str(self.limits.training),
+                run_id,
+            ]
+            with (self.store.run_path(run_id) / "worker.log").open("ab") as log:
+                # A new session: a Ctrl-C in the terminal or a restart of the
+                # web server does not take the training process with it.
+                child = subprocess.Popen(
+                    command,
+                    cwd=PROJECT_ROOT,
+                    env=worker_environment(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         with self._lock:
             self._children[run_id] = child
         self.store.update(

@@ -1,7 +1,7 @@
 """What a training process writes into its run folder while it trains.
 
-- :class:`ProgressWriter` turns phases and Keras progress into ``progress.jsonl``
-  lines (every epoch; batches at most once a second).
+- :class:`ProgressWriter` (from :mod:`core.progress`, which needs no Keras)
+  turns phases and Keras progress into ``progress.jsonl`` lines.
 - :class:`EmbeddingSnapshots` keeps every embedding matrix after each epoch (and
   at initialisation), for the evolution view.
 - :class:`TensorBoardScalars` and :func:`write_projector` give a TensorBoard log
@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,78 +21,21 @@ import numpy as np
 
 from core.naming import embedding_layer_name
 from core.preprocessing import SequencePreprocessor
-from core.runs import RunStore
-from core.training import CancelToken, ProgressEvent
+from core.progress import BATCH_LINE_SECONDS, FileCancelToken, ProgressWriter
 from core.vocabulary import UNKNOWN_LABEL
 
-#: Batch progress lines are written at most this often.
-BATCH_LINE_SECONDS = 1.0
+__all__ = [
+    "BATCH_LINE_SECONDS",
+    "EmbeddingSnapshots",
+    "FileCancelToken",
+    "ProgressWriter",
+    "TensorBoardScalars",
+    "read_snapshots",
+    "write_projector",
+]
+
 PADDING_LABEL = "<padding>"
 PROJECTOR_CONFIG = "projector_config.pbtxt"
-
-
-class ProgressWriter:
-    """Appends progress lines of one run; batch lines are throttled."""
-
-    def __init__(self, store: RunStore, run_id: str) -> None:
-        self.store = store
-        self.run_id = run_id
-        self._last_batch_line = 0.0
-
-    def phase(self, name: str, **details: Any) -> None:
-        """A new phase: loading, preparing, training, evaluating, saving."""
-        self.store.append_progress(
-            self.run_id, {"kind": "phase", "phase": name, **details}
-        )
-
-    def training_event(self, encoding: str, index: int, count: int):
-        """A :class:`ProgressEvent` handler for one encoding's training."""
-
-        def handle(event: ProgressEvent) -> None:
-            now = time.monotonic()
-            if event.kind == "batch_end":
-                if now - self._last_batch_line < BATCH_LINE_SECONDS:
-                    return
-                self._last_batch_line = now
-            self.store.append_progress(
-                self.run_id,
-                {
-                    "kind": "epoch" if event.kind == "epoch_end" else "batch",
-                    "phase": "training",
-                    "encoding": encoding,
-                    "index": index,
-                    "count": count,
-                    "epoch": event.epoch,
-                    "epochs": event.epochs,
-                    "batch": event.batch,
-                    "batches": event.batches,
-                    "logs": event.logs,
-                },
-            )
-
-        return handle
-
-
-class FileCancelToken(CancelToken):
-    """A cancel token that also honours the run's ``cancel.request`` file."""
-
-    def __init__(self, store: RunStore, run_id: str, every: float = 0.25) -> None:
-        super().__init__()
-        self.store = store
-        self.run_id = run_id
-        self.every = every
-        self._checked = 0.0
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether a cancel was requested (the file is checked every 0.25 s)."""
-        if not super().cancelled:
-            now = time.monotonic()
-            if now - self._checked >= self.every:
-                self._checked = now
-                if self.store.cancel_requested(self.run_id):
-                    self.cancel()
-        return super().cancelled
 
 
 def embedding_matrices(

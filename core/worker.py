@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
+import pickle
 import resource
+import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -24,22 +28,24 @@ from typing import TYPE_CHECKING
 from core.errors import CoreError
 from core.executor import process_alive
 from core.runs import RunRecord, RunStatus, RunStore
+from core.spare_worker import NICENESS_VARIABLE, PREPARED_HEADER, SPARE_RUN_ID
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
     from core.prepare import PreparedData
-    from core.run_logging import FileCancelToken, ProgressWriter
+    from core.progress import FileCancelToken, ProgressWriter
 
 SLOTS_FOLDER = "_slots"
+#: The background TensorFlow import of this process, once started (main()).
+_IMPORTING: threading.Thread | None = None
 #: A queued run whose launcher has not recorded a process within this time is
 #: not waited for (it was never launched).
 UNLAUNCHED_GRACE_SECONDS = 30.0
 POLL_SECONDS = 0.25
 #: Training runs below the web server's CPU priority, so pages stay responsive
 #: while a run imports TensorFlow and trains (an idle machine loses nothing).
-NICENESS_VARIABLE = "SEQ_EMBED_WORKER_NICE"
 DEFAULT_NICENESS = 10
 
 
@@ -126,8 +132,32 @@ def peak_memory_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
+def import_tensorflow_in_background() -> threading.Thread:
+    """Start importing TensorFlow, Keras and the modules on them in a thread.
+
+    The import takes seconds of CPU, most of it Python holding the GIL. In a
+    spare worker it runs while the launcher reads, stores and prepares the
+    data in its own process; otherwise it overlaps with reading and preparing
+    only where those release the GIL (Parquet reads, numpy kernels). A failed
+    import is not reported here: the main thread's own import raises it again.
+    """
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            # The modules training needs next, which import Keras themselves.
+            import core.bundle
+            import core.experiment
+            import core.run_logging  # noqa: F401
+
+    thread = threading.Thread(target=load, name="import-tensorflow", daemon=True)
+    thread.start()
+    return thread
+
+
 def _configure_tensorflow() -> None:
     """Deterministic kernels on CPU, so concurrent and solo runs agree exactly."""
+    if _IMPORTING is not None:
+        _IMPORTING.join()
     import tensorflow as tf
 
     if not tf.config.list_physical_devices("GPU"):
@@ -135,9 +165,16 @@ def _configure_tensorflow() -> None:
 
 
 def run(
-    store: RunStore, run_id: str, slots: int, per_user: int | None = None
+    store: RunStore,
+    run_id: str,
+    slots: int,
+    per_user: int | None = None,
+    prepared: PreparedData | None = None,
 ) -> RunStatus:
-    """Wait for a slot, train the run, record the outcome; returns the status."""
+    """Wait for a slot, train the run, record the outcome; returns the status.
+
+    ``prepared``: the run's examples when the launcher prepared them already.
+    """
     with training_slot(store, run_id, slots, per_user) as acquired:
         if not acquired:
             return store.finish(run_id, RunStatus.CANCELLED).status
@@ -145,7 +182,7 @@ def run(
             run_id, status=RunStatus.RUNNING, started=time.time(), pid=os.getpid()
         )
         try:
-            cancelled = _train_all(store, run_id)
+            cancelled = _train_all(store, run_id, prepared)
         except CoreError as error:
             status, message, trace = RunStatus.FAILED, str(error), None
         except Exception as error:
@@ -165,11 +202,12 @@ def run(
         ).status
 
 
-def _train_all(store: RunStore, run_id: str) -> bool:
+def _train_all(
+    store: RunStore, run_id: str, prepared: PreparedData | None = None
+) -> bool:
     """Train every encoding of the run; returns True when it was cancelled."""
-    # Importing TensorFlow takes seconds: say so before it starts.
     store.append_progress(run_id, {"kind": "phase", "phase": "starting"})
-    from core.run_logging import FileCancelToken, ProgressWriter
+    from core.progress import FileCancelToken, ProgressWriter
 
     record = store.get(run_id)
     progress = ProgressWriter(store, run_id)
@@ -180,19 +218,22 @@ def _train_all(store: RunStore, run_id: str) -> bool:
         _configure_tensorflow()
         return train_dataset_run(store, record, progress, cancel)
     progress.phase("loading")
-    frame = store.load_data(record)
-    _configure_tensorflow()
+    if prepared is None:
+        frame = store.load_data(record)
     if cancel.cancelled:
         return True
     progress.phase("preparing")
-    from core.prepare import prepare_experiment
+    if prepared is None:
+        from core.prepare import prepare_experiment
 
-    prepared = prepare_experiment(frame, record.config)
+        # Needs no TensorFlow, so it overlaps with its import (main()).
+        prepared = prepare_experiment(frame, record.config)
     progress.phase(
         "prepared",
         examples={name: len(part) for name, part in prepared.parts.items()},
         notes=list(prepared.notes),
     )
+    _configure_tensorflow()
     from core.gbm_arm import GBM_ENCODING
 
     for index, encoding in enumerate(record.encodings):
@@ -310,19 +351,85 @@ def lower_priority() -> None:
         os.nice(increment)
 
 
+def adopt_run(store: RunStore, run_id: str, spare_log: Path) -> None:
+    """Send this spare worker's output to the run's ``worker.log`` from now on.
+
+    What it printed while waiting (TensorFlow's start-up lines) is copied
+    there first, and its own log file removed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with (store.run_path(run_id) / "worker.log").open("ab") as log:
+        with contextlib.suppress(OSError):
+            log.write(spare_log.read_bytes())
+            log.flush()
+        os.dup2(log.fileno(), sys.stdout.fileno())
+        os.dup2(log.fileno(), sys.stderr.fileno())
+    spare_log.unlink(missing_ok=True)
+
+
+def wait_for_run(spare_log: Path | None) -> tuple[dict, PreparedData | None]:
+    """A spare worker's run settings and, if sent, its prepared examples.
+
+    Both come on stdin (:meth:`core.spare_worker.SpareWorker.hand_over`): a
+    JSON line (``run_id``, ``runs_dir``, ``slots``, ``per_user``), then maybe
+    the pickled examples. The launcher closes the pipe without a line when it
+    gives up (the data was refused, Ctrl-C): nothing was started, so nothing
+    is cleaned up but the log file, and the half-done import is not waited
+    for. The pipe comes from the process that started this one, trusted like
+    its command line.
+    """
+    pipe = sys.stdin.buffer
+    line = pipe.readline().strip()
+    if not line:
+        if spare_log is not None:
+            spare_log.unlink(missing_ok=True)
+        os._exit(0)
+    settings = json.loads(line)
+    header = pipe.readline().decode().split()
+    prepared = None
+    if len(header) == 2 and header[0] == PREPARED_HEADER:
+        payload = pipe.read(int(header[1]))
+        if len(payload) == int(header[1]):
+            prepared = pickle.loads(payload)
+    return settings, prepared
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the training process."""
+    global _IMPORTING
     parser = argparse.ArgumentParser(prog="python -m core.worker")
-    parser.add_argument("--runs-dir", required=True)
+    parser.add_argument("--runs-dir", help="the run store (a spare reads it on stdin)")
     parser.add_argument("--slots", type=int, default=1)
     parser.add_argument("--per-user", type=int, default=0, help="0: no limit")
-    parser.add_argument("run_id")
+    parser.add_argument(
+        "--spare-log", type=Path, help="a spare worker's output until it has a run"
+    )
+    parser.add_argument(
+        "run_id", help=f"the run to train; {SPARE_RUN_ID}: a spare, reads it on stdin"
+    )
     args = parser.parse_args(argv)
     lower_priority()
+    _IMPORTING = import_tensorflow_in_background()
+    prepared = None
+    if args.run_id == SPARE_RUN_ID:
+        settings, prepared = wait_for_run(args.spare_log)
+        args.run_id, args.runs_dir = settings["run_id"], settings["runs_dir"]
+        args.slots, args.per_user = settings["slots"], settings["per_user"]
+    elif args.runs_dir is None:
+        parser.error("--runs-dir is required for a run id")
+    store = RunStore(args.runs_dir)
+    if args.spare_log is not None:
+        adopt_run(store, args.run_id, args.spare_log)
     per_user = args.per_user if args.per_user > 0 else None
-    status = run(RunStore(args.runs_dir), args.run_id, max(1, args.slots), per_user)
+    status = run(store, args.run_id, max(1, args.slots), per_user, prepared)
     return 0 if status in (RunStatus.DONE, RunStatus.CANCELLED) else 1
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is written and closed by now; TensorFlow's teardown would
+    # take another second or more of CPU from whatever runs next.
+    os._exit(code)

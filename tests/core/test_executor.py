@@ -215,3 +215,56 @@ def test_same_seed_gives_identical_metrics_alone_and_side_by_side(solo, tmp_path
         for encoding in ("embedding", "onehot"):
             assert got[encoding]["test"] == expected[encoding]["test"]
             assert got[encoding]["validation"] == expected[encoding]["validation"]
+
+
+def test_a_spare_worker_trains_the_next_run_in_its_own_process(solo, tmp_path):
+    _, alone = solo
+    store = RunStore(tmp_path / "runs")
+    executor = LocalExecutor(store, max_concurrent=1)
+    executor.start_spare()
+    spare, spare_log = executor._spare.process, executor._spare.log_path
+    with spare_log.open("a") as log:
+        log.write("printed while waiting for a run\n")
+    record = executor.submit(
+        make_long_table(seed=0), tiny_config(), ("embedding", "onehot"), "tiny.csv"
+    )
+    assert record.pid == spare.pid
+    assert executor._spare is None, "a spare serves one run"
+    finished = executor.wait(record.id, timeout=RUN_SECONDS)
+    assert finished.status is RunStatus.DONE, finished.error
+    # Examples prepared by the launcher train exactly like the worker's own.
+    for encoding in ("embedding", "onehot"):
+        assert (
+            store.results(record.id)[encoding]["test"]
+            == solo[0].store.results(alone.id)[encoding]["test"]
+        )
+    # What the spare printed before it had a run is kept in the run's log.
+    log = (record.path / "worker.log").read_text()
+    assert "printed while waiting for a run" in log
+    assert not spare_log.exists()
+
+
+def test_a_closed_spare_exits_at_once_without_a_run(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    executor = LocalExecutor(store)
+    executor.start_spare()
+    child, spare_log = executor._spare.process, executor._spare.log_path
+    executor.close_spare()
+    assert child.returncode == 0
+    assert not spare_log.exists()
+    assert store.records() == []
+
+
+def test_a_dead_spare_is_replaced_by_a_fresh_worker(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    executor = LocalExecutor(store, max_concurrent=1)
+    executor.start_spare()
+    spare = executor._spare.process
+    spare.kill()
+    spare.wait()
+    record = executor.submit(
+        make_long_table(seed=2), tiny_config(epochs=1), ("onehot",)
+    )
+    assert record.pid != spare.pid
+    finished = executor.wait(record.id, timeout=RUN_SECONDS)
+    assert finished.status is RunStatus.DONE, finished.error
