@@ -304,6 +304,13 @@ def command_train(args: argparse.Namespace) -> int:
     from core.validation import validate_against
 
     os.environ.setdefault(NICENESS_VARIABLE, "0")
+    if args.spare is not None and (
+        args.executor != "local" or is_dataset_path(args.data)
+    ):
+        # This run trains on a cluster or streams its files: let the spare go
+        # now rather than keep it waiting, TensorFlow loaded, until the end.
+        args.spare.close()
+        args.spare = None
 
     if is_dataset_path(args.data):
         from core.cli_dataset import command_train_dataset

@@ -79,3 +79,31 @@ def test_the_spare_reads_its_run_id_and_the_examples(monkeypatch):
 def test_without_whole_examples_the_spare_prepares_them_itself(monkeypatch, tail):
     _stdin(monkeypatch, SETTINGS_LINE + tail)
     assert wait_for_run(None) == (SETTINGS, None)
+
+
+class _FakeSpare:
+    """Records when the command line lets it go."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_streamed_run_lets_the_spare_go_before_it_trains(monkeypatch, tmp_path):
+    import core.cli_dataset
+    from core.cli import main
+
+    spare, seen = _FakeSpare(), []
+
+    def train_dataset(args) -> int:
+        seen.append(spare.closed)
+        return 0
+
+    monkeypatch.setattr(core.cli_dataset, "command_train_dataset", train_dataset)
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    command = ["train", "--data", str(folder), "--target", "label"]
+    assert main(command, spare=spare) == 0
+    assert seen == [True], "closed before the streamed run started"
