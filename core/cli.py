@@ -288,6 +288,16 @@ def _store(args: argparse.Namespace) -> Any:
     return RunStore(args.runs_dir)
 
 
+def run_encodings(
+    args: argparse.Namespace, config: ExperimentConfig
+) -> tuple[str, ...]:
+    """The configured encoding, then the other one under ``--compare``."""
+    encoding = config.model.encoding
+    if not args.compare:
+        return (encoding,)
+    return (encoding, "onehot" if encoding == "embedding" else "embedding")
+
+
 def command_train(args: argparse.Namespace) -> int:
     """Train in a child process as a run of the store; optionally copy a bundle.
 
@@ -332,13 +342,8 @@ def command_train(args: argparse.Namespace) -> int:
         df = read_data(args.data)
         config = build_config(args, df)
         _print_notes(validate_against(config.data, df))
-        encodings = [config.model.encoding]
-        if args.compare:
-            encodings.append(
-                "onehot" if config.model.encoding == "embedding" else "embedding"
-            )
         record = executor.submit(
-            df, config, tuple(encodings), data_name=Path(args.data).name
+            df, config, run_encodings(args, config), data_name=Path(args.data).name
         )
     finally:
         executor.close_spare()

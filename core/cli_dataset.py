@@ -47,6 +47,7 @@ def command_train_dataset(args: argparse.Namespace) -> int:
         _store,
         build_config,
         follow_run,
+        run_encodings,
     )
     from core.dataset_run import create_dataset_run
     from core.dataset_source import DatasetSource
@@ -58,11 +59,6 @@ def command_train_dataset(args: argparse.Namespace) -> int:
     sample = source.sample(SAMPLE_ROWS)
     config = build_config(args, sample)
     _print_notes(validate_against(config.data, sample))
-    encodings = [config.model.encoding]
-    if args.compare:
-        encodings.append(
-            "onehot" if config.model.encoding == "embedding" else "embedding"
-        )
     options = StreamOptions(
         memory_budget_mb=args.memory_budget_mb,
         max_train_windows=args.max_train_windows,
@@ -70,7 +66,7 @@ def command_train_dataset(args: argparse.Namespace) -> int:
     )
     executor = LocalExecutor(_store(args))
     record = create_dataset_run(
-        executor.store, source, config, tuple(encodings), options
+        executor.store, source, config, run_encodings(args, config), options
     )
     executor.launch(record.id)
     print(

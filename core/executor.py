@@ -20,7 +20,6 @@ import pickle
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,12 +31,11 @@ from core.access import UserLimits, check_run_limit
 from core.config import ExperimentConfig
 from core.errors import ConfigError
 from core.runs import DamagedRun, RunRecord, RunStatus, RunStore
-from core.spare_worker import SpareWorker, start_spare_worker, worker_environment
+from core.spare_worker import SpareWorker, spawn_worker, start_spare_worker
 
 #: Environment variable overriding the number of concurrent training processes.
 CONCURRENCY_VARIABLE = "SEQ_EMBED_MAX_TRAINING"
 DEFAULT_CANCEL_GRACE_SECONDS = 10.0
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 INTERRUPTED_MESSAGE = (
     "the training process ended without finishing the run (killed, out of "
     "memory, or the machine restarted); start it again from the Train page"
@@ -209,10 +207,7 @@ class LocalExecutor:
         """Start the worker process of a queued run (or hand it to the spare)."""
         child = self._hand_to_spare(run_id)
         if child is None:
-            command = [
-                sys.executable,
-                "-m",
-                "core.worker",
+            arguments = [
                 "--runs-dir",
                 str(self.store.root),
                 "--slots",
@@ -222,17 +217,7 @@ class LocalExecutor:
                 run_id,
             ]
             with (self.store.run_path(run_id) / "worker.log").open("ab") as log:
-                # A new session: a Ctrl-C in the terminal or a restart of the
-                # web server does not take the training process with it.
-                child = subprocess.Popen(
-                    command,
-                    cwd=PROJECT_ROOT,
-                    env=worker_environment(),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+                child = spawn_worker(arguments, log, subprocess.DEVNULL)
         with self._lock:
             self._children[run_id] = child
         self.store.update(

@@ -49,7 +49,7 @@ import time
 from typing import Any
 
 from core.errors import CoreError
-from core.executor import PROJECT_ROOT, LocalExecutor, process_start_ticks
+from core.executor import LocalExecutor, process_start_ticks
 from core.runs import (
     CANCEL_FILE,
     PROGRESS_FILE,
@@ -58,6 +58,7 @@ from core.runs import (
     RunStore,
     write_json_atomically,
 )
+from core.spare_worker import PROJECT_ROOT
 
 #: Environment variable with the cluster's address (Ray reads it too).
 ADDRESS_VARIABLE = "RAY_ADDRESS"

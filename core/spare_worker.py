@@ -19,6 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 #: The run id argument that makes ``python -m core.worker`` a spare.
 SPARE_RUN_ID = "-"
@@ -29,13 +30,30 @@ NICENESS_VARIABLE = "SEQ_EMBED_WORKER_NICE"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def worker_environment() -> dict[str, str]:
-    """The environment of a training process: this one's, TensorFlow quieter."""
-    return {
-        **os.environ,
-        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-        "PYTHONUNBUFFERED": "1",
-    }
+def spawn_worker(
+    arguments: list[str],
+    log: IO[bytes],
+    stdin: int,
+    environment: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """Start ``python -m core.worker ARGUMENTS``, its output going to ``log``.
+
+    A new session: a Ctrl-C in the terminal or a restart of the web server
+    does not take the training process with it (the launcher cancels runs).
+    TensorFlow's start-up chatter is turned down unless the caller set it.
+    """
+    environment = {**os.environ, **(environment or {})}
+    environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    environment["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.worker", *arguments],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdin=stdin,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 @dataclass
@@ -58,7 +76,8 @@ class SpareWorker:
         per_user: int,
         prepared: bytes | None = None,
     ) -> bool:
-        """Send the spare its run; False if it died before it could take it."""
+        """Send the spare its run; False if it died before it could take it
+        (the caller then closes it)."""
         settings = {
             "run_id": run_id,
             "runs_dir": str(runs_dir),
@@ -76,7 +95,6 @@ class SpareWorker:
             pipe.close()
             return True
         except OSError:
-            self.close()
             return False
 
     def close(self) -> None:
@@ -95,23 +113,15 @@ def start_spare_worker(niceness: str | None = None) -> SpareWorker:
     """Start ``python -m core.worker -``; ``niceness``: its CPU priority
     increment unless ``$SEQ_EMBED_WORKER_NICE`` says otherwise.
 
-    It runs in a session of its own (a Ctrl-C in the terminal reaches the
-    launcher, which cancels the run, not the worker directly), like every
-    training process.
+    Like every training process it runs in a session of its own
+    (:func:`spawn_worker`).
     """
     handle, name = tempfile.mkstemp(prefix="seq-embed-spare-", suffix=".log")
-    environment = worker_environment()
+    environment = {}
     if niceness is not None:
-        environment.setdefault(NICENESS_VARIABLE, niceness)
-    command = [sys.executable, "-m", "core.worker", "--spare-log", name, SPARE_RUN_ID]
+        environment[NICENESS_VARIABLE] = os.environ.get(NICENESS_VARIABLE, niceness)
     with os.fdopen(handle, "ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process = spawn_worker(
+            ["--spare-log", name, SPARE_RUN_ID], log, subprocess.PIPE, environment
         )
     return SpareWorker(process, Path(name))

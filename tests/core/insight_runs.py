@@ -14,33 +14,16 @@ from unittest import mock
 import pandas as pd
 
 from core.comparison import ComparisonSpec
-from core.config import (
-    ColumnSpec,
-    DataConfig,
-    ExperimentConfig,
-    ModelConfig,
-    TrainConfig,
-)
+from core.config import ExperimentConfig
 from core.runs import RunRecord, RunStatus, RunStore, frame_fingerprint
-from tests.conftest import make_long_table
+from tests.conftest import make_long_table, tiny_run_config
 
 SEEDS = (0, 1)
 
 
 def tiny_config(epochs: int = 3) -> ExperimentConfig:
     """Two categorical columns, one numeric, a tiny LSTM."""
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="label",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind", 3), ColumnSpec("shift", 2)),
-            numeric_columns=("reading",),
-            task="binary",
-        ),
-        model=ModelConfig(lstm_units=(8,), dense_units=0),
-        train=TrainConfig(epochs=epochs, batch_size=8, patience=epochs),
-    )
+    return tiny_run_config(epochs)
 
 
 def run_in_process(
