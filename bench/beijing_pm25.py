@@ -73,7 +73,7 @@ def read_config(path: Path):
 
 def run_protocol(frame: pd.DataFrame, path: Path, args) -> dict:
     """Embedding LSTM and one-hot twin over the seeds; test metrics per arm."""
-    from core.experiment import run_comparison
+    from core.model.experiment import run_comparison
 
     config = read_config(path)
     if args.quick:

@@ -4,7 +4,7 @@ Protocol (see ``../shared/data/cmapss/README.md``): RUL capped at 125
 (``target_cap``); sliding windows of 30 (FD001, FD003), 20 (FD002) and 15 (FD004)
 cycles with stride 1; validation split by engine, used only for early stopping;
 the official test set scored on each engine's last window
-(``core.bundle.predict(..., last_only=True)``) against capped truth
+(``core.model.bundle.predict(..., last_only=True)``) against capped truth
 ``min(RUL_FD00x, 125)`` (primary, the published figures' protocol) and raw
 ``RUL_FD00x`` (secondary); RMSE and PHM08 score, mean ± std over seeds (the seed
 drives both the validation engines and the weights).
@@ -40,7 +40,7 @@ from bench.common import (
     quiet_tensorflow,
     write_section,
 )
-from core.gbm_arm import part_features
+from core.model.gbm_arm import part_features
 
 SUBSETS = ("FD001", "FD002", "FD003", "FD004")
 WINDOWS = {"FD001": 30, "FD002": 20, "FD003": 30, "FD004": 15}
@@ -129,7 +129,7 @@ def export(folder: Path, out: Path) -> None:
 
 def score_protocols(predicted: np.ndarray, truth: pd.Series) -> dict[str, dict]:
     """RMSE and PHM08 score against capped truth (primary) and raw ``RUL_FD00x``."""
-    from core.metrics import phm08_score
+    from core.model.metrics import phm08_score
 
     raw = truth.to_numpy(dtype=float)
     scores = {}
@@ -150,7 +150,7 @@ def raw_truth_floor(truth: pd.Series) -> float:
 
 def score_test(bundle, test: pd.DataFrame, truth: pd.Series) -> dict[str, dict]:
     """Both protocols' scores of the last-window predictions on the test set."""
-    from core.bundle import predict
+    from core.model.bundle import predict
 
     table = predict(bundle, test, last_only=True).table.set_index("unit")
     predicted = table.loc[truth.index, "predicted"].to_numpy(dtype=float)
@@ -161,7 +161,7 @@ def run_gradient_boosting(prepared, config, test, truth, args) -> dict[str, dict
     """HistGradientBoosting on window features of the same core-built windows."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    from core.prepare import prepare_prediction
+    from core.examples.prepare import prepare_prediction
 
     preprocessor = prepared.preprocessor
     X, labels, n_numeric = part_features(prepared, "train")
@@ -199,8 +199,8 @@ def run_seed(
     data: tuple, subset: str, seed: int, args: argparse.Namespace, record: dict
 ) -> None:
     """One seed of one subset: LSTM (and its twin), then gradient boosting."""
-    from core.bundle import bundle_from_result
-    from core.experiment import run_comparison
+    from core.model.bundle import bundle_from_result
+    from core.model.experiment import run_comparison
 
     train, test, truth = data
     twin = args.twin and subset in MULTI_CONDITION

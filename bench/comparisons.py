@@ -78,7 +78,7 @@ def _wait_all(executor, records) -> None:
 
 def run_comparison(executor, frame, config, name: str, seeds: int, png: Path) -> str:
     """Comparison over seeds with all three arms; the markdown body."""
-    from core.comparison import (
+    from core.analysis.comparison import (
         ComparisonSpec,
         comparison_runs,
         cost_table,
@@ -86,7 +86,7 @@ def run_comparison(executor, frame, config, name: str, seeds: int, png: Path) ->
         start_comparison,
         summarize,
     )
-    from core.run_plots import seed_dot_plot
+    from core.plots.runs import seed_dot_plot
 
     spec = ComparisonSpec(
         config, tuple(range(seeds)), vary_split=config.split.method == "entity",
@@ -141,7 +141,7 @@ def _number(value, digits: int = 0) -> str:
 
 def run_sweep(executor, frame, config, column: str, name: str, seeds: int) -> str:
     """Size sweep of one column; the markdown body."""
-    from core.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
+    from core.analysis.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
 
     spec = SweepSpec.for_column(config, frame, column, tuple(range(seeds)))
     started = time.perf_counter()
@@ -180,7 +180,7 @@ def run_sweep(executor, frame, config, column: str, name: str, seeds: int) -> st
 
 def sample_section(executor, args) -> str:
     from core.config import ExperimentConfig
-    from core.datasets import get_bundled, load_bundled
+    from core.data.bundled import get_bundled, load_bundled
 
     frame = load_bundled("predictive_maintenance")
     config = ExperimentConfig(data=get_bundled("predictive_maintenance").data_config())
@@ -235,8 +235,8 @@ def store_section(executor, args) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     quiet_tensorflow()
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStore
 
     root = args.runs_dir or tempfile.mkdtemp(prefix="bench_cmp_")
     executor = LocalExecutor(RunStore(Path(root)))

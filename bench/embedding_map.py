@@ -14,7 +14,7 @@ per category.
 
 The grid: the number of categories (10 to 10,000), the examples per category
 (training entities per category, 1 to 100) and the strength of the effect.
-Every cell is one comparison of the project's machinery (``core.comparison``:
+Every cell is one comparison of the project's machinery (``core.analysis.comparison``:
 the same executor and run store as the app, one run per seed, both encodings on
 the same split, each seed moving the split and the weights), summarised as the
 paired difference embedding − one-hot in test RMSE with its 95% t-interval.
@@ -144,7 +144,11 @@ def grid(args: argparse.Namespace) -> tuple[list[Cell], list[tuple[Cell, str]]]:
 def run_cells(executor, cells: list[Cell], args: argparse.Namespace) -> pd.DataFrame:
     """Each cell's comparison in turn (one cell's seeds queued at a time, so the
     waiting worker processes stay few); one row per cell."""
-    from core.comparison import ComparisonSpec, comparison_runs, start_comparison
+    from core.analysis.comparison import (
+        ComparisonSpec,
+        comparison_runs,
+        start_comparison,
+    )
 
     spec = ComparisonSpec(cell_config(args), tuple(range(args.seeds)), vary_split=True)
     rows = []
@@ -158,7 +162,7 @@ def run_cells(executor, cells: list[Cell], args: argparse.Namespace) -> pd.DataF
 
 def cell_row(executor, cell: Cell, comparison: str) -> dict:
     """Difference, interval, verdict, time and memory per arm of one cell."""
-    from core.comparison import summarize
+    from core.analysis.comparison import summarize
 
     result = summarize(executor.store, comparison, "rmse")
     difference = result.difference
@@ -347,8 +351,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     quiet_tensorflow()
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStore
 
     root = args.runs_dir or tempfile.mkdtemp(prefix="bench_map_")
     executor = LocalExecutor(RunStore(Path(root)))

@@ -6,7 +6,7 @@ both, and calls ``model.fit`` on a small ``tf.data`` set; prints the library
 versions and what each worker got. On TensorFlow 2.21 with Keras 3 the fit
 fails ("ValueError: Attempt to convert a value (PerReplica...)",
 keras-team/keras#20585), which is why the studio trains one model on several
-GPUs of *one* machine only (``MirroredStrategy``, ``core/strategy.py``) and
+GPUs of *one* machine only (``MirroredStrategy``, ``core/model/strategy.py``) and
 uses several machines for several runs (the Ray executor).
 
     python -m bench.multiworker_repro            # exit 0: failure reproduced

@@ -39,7 +39,7 @@ def _sample_setting(seed: int, epochs: int | None) -> tuple[pd.DataFrame, Any, d
     import json
 
     from core.config import ExperimentConfig, SplitConfig, TrainConfig
-    from core.datasets import SAMPLE_DATA, get_bundled, load_bundled
+    from core.data.bundled import SAMPLE_DATA, get_bundled, load_bundled
 
     item = get_bundled("predictive_maintenance")
     truth = json.loads((SAMPLE_DATA / "predictive_maintenance_truth.json").read_text())
@@ -70,7 +70,11 @@ def _agreement(result: Any, truth: dict, seed: int) -> tuple[float, float]:
     from scipy.stats import spearmanr
     from sklearn.metrics import adjusted_rand_score
 
-    from core.embeddings import cluster_categories, extract_embedding, project_pca
+    from core.analysis.embeddings import (
+        cluster_categories,
+        extract_embedding,
+        project_pca,
+    )
 
     table = extract_embedding(
         result.model, result.prepared.preprocessor, "machine_type"
@@ -84,7 +88,7 @@ def _agreement(result: Any, truth: dict, seed: int) -> tuple[float, float]:
 
 def run_setting(name: str, build: Any, seeds: Sequence[int], epochs: int | None):
     """One row per seed and encoding: metrics, and agreement for the embedding."""
-    from core.experiment import run_comparison
+    from core.model.experiment import run_comparison
 
     rows = []
     for seed in seeds:

@@ -9,7 +9,8 @@ caches) and again on the rerun that follows any click (warm caches):
    (``AppTest``);
 3. load bundle: ``ui.results.load_bundle_upload`` on a bundle zip, the function
    the predictions page calls;
-4. predict on a new file: ``core.io.load_table`` then ``core.bundle.predict``,
+4. predict on a new file: ``core.data.io.load_table`` then
+   ``core.model.bundle.predict``,
    as the predictions page does.
 
 The table is 4 stations x 5,000 hours of the Beijing multi-site air-quality data
@@ -177,9 +178,9 @@ def bundle_zip(frame: pd.DataFrame) -> tuple[bytes, object]:
     """A saved bundle (built, untrained) of the benchmark's config, as zip bytes."""
     import keras
 
-    from core.bundle import Bundle, bundle_zip_bytes, save_bundle
-    from core.model import build_model
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
+    from core.model.bundle import Bundle, bundle_zip_bytes, save_bundle
+    from core.model.network import build_model
 
     config = experiment_config()
     preprocessor = prepare_experiment(frame, config).preprocessor
@@ -229,8 +230,8 @@ def time_cold_load_bundle(content: bytes) -> float:
 
 
 def time_predict(bundle, content: bytes) -> float:
-    from core.bundle import predict
-    from core.io import load_table
+    from core.data.io import load_table
+    from core.model.bundle import predict
 
     with Timer() as timer:
         predict(bundle, load_table(content, name="new.csv").frame)

@@ -124,7 +124,7 @@ def _switch_latencies(browser, url: str, trigger, count: int) -> dict[str, list]
 
 def _cancel_latency(executor, frame, config, phase: str) -> float:
     """Seconds from Cancel to a final status, cancelling in ``phase``."""
-    from core.runs import RunStatus
+    from core.runs.store import RunStatus
 
     blocker = None
     if phase == "queued":
@@ -174,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStore
 
     epochs = 1 if args.quick else 3
     memory_runs = 2 if args.quick else 5

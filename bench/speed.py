@@ -6,7 +6,7 @@
     plus the effect of batch size and ``jit_compile`` on CPU.
 (b) Preparing 1,000,000 long-format rows (10,000 entities x 100 steps,
     3 categorical and 5 numeric columns, window 50, stride 1):
-    ``core.prepare.prepare_experiment`` against a per-entity pandas loop that
+    ``core.examples.prepare.prepare_experiment`` against a per-entity pandas loop that
     stacks windows, time and peak traced memory.
 (c) The app: seconds from the server's health endpoint answering to the landing
     page's title painted in an already started headless Chromium, and whether
@@ -47,7 +47,13 @@ from tests.e2e.live_app import (
     wait_healthy,
 )
 
-FIRST_PAGE_MODULES = ("ui.state", "ui.data", "core.datasets", "core.io", "core.schema")
+FIRST_PAGE_MODULES = (
+    "ui.state",
+    "ui.data",
+    "core.data.bundled",
+    "core.data.io",
+    "core.data.schema",
+)
 
 # --------------------------------------------------------------------------- (a)
 
@@ -57,7 +63,7 @@ def throughput_data(args: argparse.Namespace):
     from dataclasses import replace
 
     from core.config import ExperimentConfig, ModelConfig, SplitConfig, TrainConfig
-    from core.datasets import get_bundled
+    from core.data.bundled import get_bundled
     from sample_data.generate import generate
 
     df, _ = generate(seed=0, n_machines=args.machines, n_operators=300)
@@ -130,8 +136,8 @@ def hand_written_model(prepared, config):
 
 def materialise(prepared, config) -> tuple[dict, dict, np.ndarray]:
     """All training windows as dense arrays: core's input names, hand-written names."""
-    from core.naming import NUMERIC_INPUT, categorical_input_name
-    from core.training import make_batches
+    from core.features.naming import NUMERIC_INPUT, categorical_input_name
+    from core.model.training import make_batches
 
     batches = make_batches(prepared, "train", config)
     everything = batches.inputs_for(np.arange(len(batches.examples)))
@@ -176,8 +182,8 @@ def time_variants(prepared, config, materialised, epochs: int) -> dict[str, floa
     """Windows/s of: core model + core batches, core model + arrays, hand + arrays."""
     import keras
 
-    from core.model import build_model
-    from core.training import make_batches
+    from core.model.network import build_model
+    from core.model.training import make_batches
 
     core_arrays, hand_arrays, labels = materialised
     speeds = {}
@@ -199,7 +205,7 @@ def time_variants(prepared, config, materialised, epochs: int) -> dict[str, floa
 
 def run_throughput(args: argparse.Namespace) -> str:
     """Part (a) as markdown."""
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
 
     df, config = throughput_data(args)
     prepared = prepare_experiment(df, config)
@@ -240,7 +246,8 @@ def run_throughput(args: argparse.Namespace) -> str:
             f"is the median epoch of epochs 2..{args.epochs} (epoch 1 includes "
             "tracing), "
             f"best of {args.repeats} sweeps (the CPU is shared). *Ours*: "
-            "`core.model.build_model` fed by `core.training.make_batches` (windows "
+            "`core.model.network.build_model` fed by "
+            "`core.model.training.make_batches` (windows "
             "gathered per batch from the encoded rows, category dropout, explicit step "
             "mask), as `run_experiment` trains. *Core model on arrays*: the same model "
             "fed all windows materialised as numpy arrays (isolates the input "
@@ -374,7 +381,7 @@ def _measure(function, repeat_traced: bool = True) -> tuple[float, float, object
 
 def run_preparation(args: argparse.Namespace) -> str:
     """Part (b) as markdown."""
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
 
     df = long_table(args.entities, 100)
     raw = int(df.memory_usage(deep=True).sum())
@@ -386,7 +393,7 @@ def run_preparation(args: argparse.Namespace) -> str:
     log(f"core: {core_seconds:.2f} s, peak {mib(core_peak)}")
     rows = [
         [
-            "`core.prepare.prepare_experiment`",
+            "`core.examples.prepare.prepare_experiment`",
             f"{core_seconds:.2f}",
             mib(core_peak),
             f"{core_peak / raw:.2f}×",

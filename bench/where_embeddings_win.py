@@ -39,7 +39,7 @@ from bench.common import (
     quiet_tensorflow,
     write_section,
 )
-from core.gbm_arm import part_features
+from core.model.gbm_arm import part_features
 from tests.e2e.live_app import CHROMIUM, launch_chromium
 
 PCA_PNG = DOCS / "store_item_embeddings_pca.png"
@@ -144,9 +144,9 @@ def gradient_boosting_smape(prepared, iterations: int) -> tuple[float, float]:
 
 
 def save_item_pca_png(result, path: Path) -> str:
-    """PCA of the learned item vectors, drawn by core.plots, rendered in Chromium."""
-    from core.embeddings import embedding_frame, extract_embedding
-    from core.plots import pca_scatter
+    """PCA of the learned item vectors (core.plots.figures), rendered in Chromium."""
+    from core.analysis.embeddings import embedding_frame, extract_embedding
+    from core.plots.figures import pca_scatter
 
     table = extract_embedding(result.model, result.prepared.preprocessor, "item")
     frame = embedding_frame(table, 2)
@@ -185,9 +185,9 @@ def run_store(args: argparse.Namespace) -> str | None:
     folder = data_dir("store_item_demand")
     if folder is None:
         return None
-    from core.evaluation import predict_scores
-    from core.experiment import run_comparison
-    from core.model import count_parameters
+    from core.model.evaluation import predict_scores
+    from core.model.experiment import run_comparison
+    from core.model.network import count_parameters
 
     df = load_store_items(folder, args.quick)
     config = store_config(df, args)
@@ -275,8 +275,8 @@ def child_run(cardinality: int, encoding: str, args: argparse.Namespace) -> dict
     """One training in this (fresh) process; returns its measurements."""
     quiet_tensorflow()
     from core.config import ExperimentConfig, ModelConfig, SplitConfig, TrainConfig
-    from core.datasets import get_bundled
-    from core.experiment import run_experiment
+    from core.data.bundled import get_bundled
+    from core.model.experiment import run_experiment
     from sample_data.generate import generate
 
     df, _ = generate(seed=0, n_machines=args.machines, n_operators=cardinality)

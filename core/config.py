@@ -101,7 +101,7 @@ class ColumnSpec:
         Column name in the user's table.
     embedding_dim : int or None
         Embedding width; ``None`` means the documented default rule
-        (:func:`core.embedding_sizes.default_embedding_dim`).
+        (:func:`core.features.embedding_sizes.default_embedding_dim`).
     """
 
     name: str

@@ -7,15 +7,15 @@ otherwise; every number here is over seeds, paired by seed.
 
 import streamlit as st
 
-from core.comparison import (
+from core.analysis.comparison import (
     INTERVAL_METHOD,
     comparison_runs,
     cost_table,
     per_seed_table,
     summarize,
 )
-from core.run_plots import difference_figure, seed_dot_plot, sweep_figure
-from core.sweep import summarize_sweep, sweep_runs
+from core.analysis.sweep import summarize_sweep, sweep_runs
+from core.plots.runs import difference_figure, seed_dot_plot, sweep_figure
 from ui import runs, state
 from ui.compare import (
     apply_size,

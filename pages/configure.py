@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.advisor import advise_embedding_sizes, audit_column
-from core.embedding_sizes import RULES, suggest_embedding_dim
 from core.errors import CoreError
-from core.plots import frequency_histogram
-from core.vocabulary import key_counts
+from core.examples.advisor import advise_embedding_sizes, audit_column
+from core.features.embedding_sizes import RULES, suggest_embedding_dim
+from core.features.vocabulary import key_counts
+from core.plots.figures import frequency_histogram
 from ui import state
 from ui.configure import (
     cached_preflight,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.embeddings import (
+from core.analysis.embeddings import (
     HEATMAP_CATEGORIES,
     cluster_categories,
     embedding_frame,
@@ -12,9 +12,9 @@ from core.embeddings import (
     project_pca,
     projector_bytes,
 )
+from core.data.values import natural_order
 from core.errors import CoreError
-from core.plots import pca_scatter, similarity_heatmap
-from core.values import natural_order
+from core.plots.figures import pca_scatter, similarity_heatmap
 from ui import runs
 from ui.results import choose_source
 from ui.text import literal

@@ -7,16 +7,16 @@ ones run on a button and are kept for the session.
 
 import streamlit as st
 
-from core.embeddings import embedding_frame, extract_embedding
+from core.analysis.embeddings import embedding_frame, extract_embedding
+from core.analysis.tsne import MANY_CATEGORIES
 from core.errors import CoreError
-from core.insight_plots import (
+from core.plots.figures import pca_scatter
+from core.plots.insight import (
     evolution_figure,
     importance_figure,
     stability_map,
     timeline_figure,
 )
-from core.plots import pca_scatter
-from core.tsne import MANY_CATEGORIES
 from ui import insight, runs
 from ui.text import literal
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from core.data.io import load_table, write_csv_safely
 from core.errors import CoreError
-from core.io import load_table, write_csv_safely
-from core.metrics import curve_points, metrics_at_threshold, ordered_metrics
-from core.plots import (
+from core.model.metrics import curve_points, metrics_at_threshold, ordered_metrics
+from core.plots.figures import (
     confusion_matrix_figure,
     precision_recall_figure,
     predicted_vs_actual,
@@ -113,7 +113,7 @@ new_file = st.file_uploader(
 )
 last_only = st.checkbox("Only each entity's latest example", key="pred_last_only")
 if new_file is not None and st.button("Predict", key="pred_run"):
-    from core.bundle import predict
+    from core.model.bundle import predict
 
     try:
         result = predict(

@@ -9,8 +9,9 @@ Embeddings pages show in this session only.
 import streamlit as st
 
 from core.errors import CoreError
-from core.run_plots import curves_overlay
-from core.run_views import (
+from core.plots.runs import curves_overlay
+from core.runs.store import DamagedRun, RunStatus
+from core.runs.views import (
     config_difference,
     live_progress,
     metrics_side_by_side,
@@ -18,7 +19,6 @@ from core.run_views import (
     runs_table,
     validation_curves,
 )
-from core.runs import DamagedRun, RunStatus
 from ui import runs, state
 from ui.text import literal
 

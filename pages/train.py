@@ -8,9 +8,9 @@ closed browser never stops it.
 import streamlit as st
 
 from core.errors import CoreError
-from core.plots import metric_comparison, training_curves
-from core.run_views import live_progress, metrics_side_by_side
-from core.runs import RunStatus
+from core.plots.figures import metric_comparison, training_curves
+from core.runs.store import RunStatus
+from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
 from ui.text import literal
 

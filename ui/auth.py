@@ -5,7 +5,7 @@ OpenID Connect provider set up in the ``[auth]`` section of
 ``.streamlit/secrets.toml``). Without that section the studio is in local mode
 and behaves as a single-user tool. With it, every script run needs a signed-in,
 unexpired identity that has not signed out since; the ownership rules of
-:mod:`core.access` then decide which runs that identity reaches.
+:mod:`core.serve.access` then decide which runs that identity reaches.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.access import LOCAL, AccessError, Viewer, admins_from, identity
-from core.serving import ServingError, auth_problems, check_serving, providers
-from core.sessions import SignOuts, check_session, session_hours
+from core.serve.access import LOCAL, AccessError, Viewer, admins_from, identity
+from core.serve.serving import ServingError, auth_problems, check_serving, providers
+from core.serve.sessions import SignOuts, check_session, session_hours
 from ui.text import literal
 
 
@@ -123,7 +123,7 @@ def sidebar(current: Viewer) -> None:
 
 
 def _runs_dir() -> Any:
-    """The run store's folder (core.runs, with pandas, imported only when needed)."""
-    from core.runs import default_runs_dir
+    """The run store's folder (core.runs.store, with pandas, imported when needed)."""
+    from core.runs.store import default_runs_dir
 
     return default_runs_dir()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.comparison import DEFAULT_METRIC, ComparisonSpec, start_comparison
+from core.analysis.comparison import DEFAULT_METRIC, ComparisonSpec, start_comparison
+from core.analysis.sweep import SweepSpec, start_sweep
 from core.config import ExperimentConfig
 from core.errors import CoreError
-from core.run_views import HEADLINE_METRICS
-from core.runs import RunRecord, data_fingerprint
-from core.sweep import SweepSpec, start_sweep
+from core.runs.store import RunRecord, data_fingerprint
+from core.runs.views import HEADLINE_METRICS
 from ui import auth, runs, state
 from ui.state import Dataset
 from ui.text import literal
@@ -93,7 +93,7 @@ def metric_choice(task: str, key: str) -> str:
 
 def runs_status(records: list[RunRecord]) -> pd.DataFrame:
     """One row per run of a comparison or sweep: label, status, progress."""
-    from core.run_views import live_progress
+    from core.runs.views import live_progress
 
     executor = runs.executor()
     rows = []

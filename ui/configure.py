@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.advisor import preflight
 from core.config import TASKS, ExperimentConfig, Task
-from core.embedding_sizes import default_embedding_dim
+from core.data.schema import SchemaSuggestion, infer_task
 from core.errors import CoreError
-from core.schema import SchemaSuggestion, infer_task
-from core.vocabulary import key_counts
+from core.examples.advisor import preflight
+from core.features.embedding_sizes import default_embedding_dim
+from core.features.vocabulary import key_counts
 from ui import state
 from ui.text import literal
 
@@ -172,7 +172,7 @@ def size_table(
 
 @st.cache_data(show_spinner="Estimating the run...", max_entries=8)
 def cached_preflight(data_key: str, _frame: pd.DataFrame, config_json: str):
-    """:func:`core.advisor.preflight`, once per data set and config.
+    """:func:`core.examples.advisor.preflight`, once per data set and config.
 
     ``_frame`` is not hashed: ``data_key`` (:func:`ui.data.data_key`) names the
     data, and hashing a 20,000-row table on every rerun cost seconds.

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.config import ExperimentConfig
-from core.datasets import get_bundled, list_bundled, load_bundled
-from core.io import load_table
-from core.repairs import add_timestamp, numbers_or_missing
-from core.schema import SchemaSuggestion, infer_schema
+from core.data.bundled import get_bundled, list_bundled, load_bundled
+from core.data.io import load_table
+from core.data.repairs import add_timestamp, numbers_or_missing
+from core.data.schema import SchemaSuggestion, infer_schema
 from ui import state
 from ui.state import Dataset
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.dataset_source import DatasetSource
-from core.server_paths import DATA_ROOT_VARIABLE, allowed_folder
+from core.data.parquet import DatasetSource
+from core.serve.server_paths import DATA_ROOT_VARIABLE, allowed_folder
 from ui import state
 from ui.auth import login_configured
 from ui.text import literal

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CoreError
-from core.runs import RunRecord, RunStatus
+from core.runs.store import RunRecord, RunStatus
 from ui import runs, state
 from ui.results import ModelSource, model_sources
 from ui.text import literal
@@ -41,7 +41,7 @@ def _finished_embedding_runs() -> list[RunRecord]:
 
 def stability_run_ids() -> list[str] | None:
     """A comparison, or hand-picked runs, to compare over seeds; None if none."""
-    from core.stability_runs import comparison_choices
+    from core.analysis.stability_runs import comparison_choices
 
     choices = comparison_choices(runs.store())
     mode = st.radio(
@@ -74,8 +74,8 @@ def stability_run_ids() -> list[str] | None:
 
 @st.cache_data(show_spinner="Aligning the seeds...", max_entries=8)
 def _stability(root: str, run_ids: tuple[str, ...], k: int) -> dict[str, Any]:
-    from core.runs import RunStore
-    from core.stability_runs import stability_of_runs
+    from core.analysis.stability_runs import stability_of_runs
+    from core.runs.store import RunStore
 
     return stability_of_runs(RunStore(root), run_ids, k)
 
@@ -109,7 +109,7 @@ def importance_data(source: ModelSource) -> tuple[str, Any] | None:
 
 
 def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
-    from core.prepare import prepare_experiment, prepare_prediction
+    from core.examples.prepare import prepare_experiment, prepare_prediction
 
     if dataset is not None:
         return prepare_prediction(dataset.frame, source.preprocessor), "all"
@@ -120,7 +120,7 @@ def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
 
 def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
     """Computed on the button; kept in the session for this model, data and repeats."""
-    from core.importance import permutation_importance
+    from core.analysis.importance import permutation_importance
 
     # id(): a bundle loaded later under the same label is another model.
     key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
@@ -145,9 +145,9 @@ def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFrame:
-    """The per-epoch map of one column of a run (see core.evolution)."""
-    from core.evolution import run_evolution
-    from core.runs import RunStore
+    """The per-epoch map of one column of a run (see core.analysis.evolution)."""
+    from core.analysis.evolution import run_evolution
+    from core.runs.store import RunStore
 
     store = RunStore(root)
     return run_evolution(store, store.get(run_id), column, encoding)
@@ -155,7 +155,7 @@ def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFram
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _stored_table(root: str, run_id: str) -> pd.DataFrame:
-    from core.runs import RunStore
+    from core.runs.store import RunStore
 
     store = RunStore(root)
     return store.load_data(store.get(run_id))
@@ -172,9 +172,9 @@ def history_table(source: ModelSource) -> pd.DataFrame | None:
 @st.cache_data(show_spinner="Running t-SNE...", max_entries=16)
 def tsne(labels: tuple[str, ...], vectors: Any, counts: tuple[int, ...]) -> Any:
     """The t-SNE figure of a table (keyed by its content)."""
-    from core.embeddings import EmbeddingTable
-    from core.insight_plots import tsne_scatter
-    from core.tsne import project_tsne
+    from core.analysis.embeddings import EmbeddingTable
+    from core.analysis.tsne import project_tsne
+    from core.plots.insight import tsne_scatter
 
     table = EmbeddingTable("column", labels, vectors, counts, (None,) * len(labels))
     return tsne_scatter(project_tsne(table), list(counts))
@@ -197,8 +197,8 @@ def what_if_view(
     source: ModelSource, table: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[str], str]:
     """Entity and replacement pickers; the step table, its lines and x axis."""
-    from core.vocabulary import UNKNOWN_LABEL
-    from core.whatif import entity_history, entity_ids, timeline, what_if
+    from core.analysis.whatif import entity_history, entity_ids, timeline, what_if
+    from core.features.vocabulary import UNKNOWN_LABEL
 
     data = source.preprocessor.config
     left, middle, right = st.columns(3)

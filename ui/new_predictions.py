@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.metrics import ordered_metrics
+from core.model.metrics import ordered_metrics
 from ui import state
 from ui.text import literal
 
 if TYPE_CHECKING:
-    from core.bundle import PredictionResult
+    from core.model.bundle import PredictionResult
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from core.preprocessing import SequencePreprocessor
+from core.features.preprocessor import SequencePreprocessor
 from ui import runs, state
 
 if TYPE_CHECKING:
     import keras
     import numpy as np
 
-    from core.bundle import Bundle
+    from core.model.bundle import Bundle
 
 
 @dataclass
@@ -56,7 +56,7 @@ class ModelSource:
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=16)
 def _load_bundle(path: str, modified: float) -> Bundle:
-    from core.bundle import load_bundle
+    from core.model.bundle import load_bundle
 
     return load_bundle(path)
 
@@ -138,7 +138,7 @@ def _stored_predictions(
 
 def suggested_threshold(source: ModelSource) -> float | None:
     """Threshold with the best F1 on the validation part (binary), if any."""
-    from core.metrics import best_f1_threshold
+    from core.model.metrics import best_f1_threshold
 
     validation = part_predictions(source, "validation")
     if validation is None or len(validation[2]) == 0:
@@ -155,7 +155,7 @@ def with_decisions(table: pd.DataFrame, classes: Any, threshold: float) -> pd.Da
 
 
 def bundle_of(source: ModelSource) -> Bundle:
-    """The core.bundle.Bundle of a source."""
+    """The core.model.bundle.Bundle of a source."""
     return source.bundle
 
 
@@ -163,7 +163,7 @@ def bundle_zip(source: ModelSource) -> bytes:
     """The source's bundle as zip bytes (a loaded bundle is saved to a temp folder)."""
     import tempfile
 
-    from core.bundle import bundle_zip_bytes, save_bundle
+    from core.model.bundle import bundle_zip_bytes, save_bundle
 
     if source.path is not None:
         return bundle_zip_bytes(source.path)
@@ -175,7 +175,7 @@ def load_bundle_upload(content: bytes) -> Bundle:
     """Load an uploaded bundle zip (raises BundleError when unsafe or damaged)."""
     import tempfile
 
-    from core.bundle import extract_bundle_zip, load_bundle
+    from core.model.bundle import extract_bundle_zip, load_bundle
 
     with tempfile.TemporaryDirectory() as folder:
         return load_bundle(extract_bundle_zip(content, folder))

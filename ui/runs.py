@@ -1,12 +1,12 @@
 """The run store and executor as the pages see them.
 
-One :class:`~core.executor.LocalExecutor` per server (it only launches and
+One :class:`~core.runs.executors.local.LocalExecutor` per server (it only launches and
 watches training processes, so sharing it holds no user's state); each session
 follows its own current run, whose id is kept in the page URL (``?run=ID``) so a
 refresh or a bookmark comes back to it.
 
 Every path from a page to a run goes through this module, and this module asks
-:mod:`core.access` whether the session's viewer may reach that run: in login
+:mod:`core.serve.access` whether the session's viewer may reach that run: in login
 mode, another user's run is "not found" exactly like an id that does not exist.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.access import not_found_message, require_visible, visible_items
+from core.serve.access import not_found_message, require_visible, visible_items
 from ui import auth, state
 from ui.text import literal
 
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from core.config import ExperimentConfig
-    from core.executor import LocalExecutor
-    from core.runs import DamagedRun, RunRecord, RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import DamagedRun, RunRecord, RunStore
 
-# core.executor and core.runs (with pandas) are imported where used:
+# core.runs.executors.local and core.runs.store (with pandas) are imported where used:
 # sync_with_url runs on every page, and on the landing page it has no run to open.
 
 QUERY_KEY = "run"
@@ -35,16 +35,16 @@ QUERY_KEY = "run"
 
 @st.cache_resource(show_spinner=False)
 def _executor(root: str, concurrency: int) -> LocalExecutor:
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStore
 
     return LocalExecutor(RunStore(root), max_concurrent=concurrency)
 
 
 def executor() -> LocalExecutor:
     """The server's executor over the configured run store and slot count."""
-    from core.executor import default_concurrency
-    from core.runs import default_runs_dir
+    from core.runs.executors.local import default_concurrency
+    from core.runs.store import default_runs_dir
 
     return _executor(str(default_runs_dir()), default_concurrency())
 
@@ -70,7 +70,7 @@ def record(run_id: str | None) -> RunRecord | None:
     """A run's up-to-date record, or None when there is no such run (for you)."""
     if not run_id:
         return None
-    from core.runs import RunNotFoundError
+    from core.runs.store import RunNotFoundError
 
     try:
         return find(run_id)
@@ -80,7 +80,7 @@ def record(run_id: str | None) -> RunRecord | None:
 
 def visible_runs() -> list[RunRecord | DamagedRun]:
     """The runs this session's viewer may see, newest first, liveness checked."""
-    from core.runs import DamagedRun
+    from core.runs.store import DamagedRun
 
     server = executor()
     return [
@@ -168,7 +168,7 @@ def sync_with_url() -> None:
     if current:
         st.query_params[QUERY_KEY] = current
     if current and state.get(state.ADOPTED_RUN) != current:
-        from core.runs import RunStatus
+        from core.runs.store import RunStatus
 
         followed = record(current)
         if followed is not None and followed.status is RunStatus.DONE:

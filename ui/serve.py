@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.serving import ServingError, check_serving, read_secrets
+from core.serve.serving import ServingError, check_serving, read_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where Streamlit looks for secrets by default (user-wide, then the project).

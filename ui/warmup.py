@@ -21,7 +21,7 @@ def warm_tensorflow() -> threading.Thread:
         if not _STARTED:
             thread = threading.Thread(
                 target=importlib.import_module,
-                args=("core.bundle",),
+                args=("core.model.bundle",),
                 name="tensorflow-warm-up",
                 daemon=True,
             )

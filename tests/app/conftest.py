@@ -69,8 +69,8 @@ def sample_state():
 
 def wait_for_current_run(app: AppTest):
     """Block until the session's current run is final; returns its record."""
-    from core.executor import LocalExecutor
-    from core.runs import RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStore
     from ui import state
 
     run_id = app.session_state[state.CURRENT_RUN]

@@ -14,8 +14,8 @@ import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from core.runs import RunStatus, RunStore
-from core.sessions import SignOuts
+from core.runs.store import RunStatus, RunStore
+from core.serve.sessions import SignOuts
 from tests.app.conftest import APP, ROOT, TIMEOUT, errors_of, shown
 from tests.app.test_pages import _small_config
 from ui import state
@@ -181,7 +181,7 @@ def test_the_app_refuses_a_network_address_without_login():
 
 
 def test_the_train_page_refuses_a_run_past_the_users_limit(sample_state):
-    from core.access import DEFAULT_RUNS_PER_USER
+    from core.serve.access import DEFAULT_RUNS_PER_USER
 
     user = _user("dave")
     frame = sample_state[state.DATA].head(500)

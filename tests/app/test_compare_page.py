@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.comparison import ComparisonSpec, comparison_runs, start_comparison
-from core.executor import LocalExecutor
-from core.runs import RunStatus, RunStore
+from core.analysis.comparison import ComparisonSpec, comparison_runs, start_comparison
+from core.runs.executors.local import LocalExecutor
+from core.runs.store import RunStatus, RunStore
 from tests.app.conftest import RUN_SECONDS, open_page, shown
 from tests.core.test_comparison import _config, category_only_table
 from ui import state
@@ -69,7 +69,7 @@ def test_train_page_says_one_run_is_not_evidence(finished_comparison):
 
 
 def test_a_finished_sweep_applies_its_recommended_size(finished_comparison):
-    from core.sweep import SweepSpec, start_sweep, sweep_runs
+    from core.analysis.sweep import SweepSpec, start_sweep, sweep_runs
 
     frame, config, _ = finished_comparison
     executor = LocalExecutor(RunStore())

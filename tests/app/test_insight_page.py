@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.runs import RUNS_DIR_VARIABLE, RunStore
+from core.runs.store import RUNS_DIR_VARIABLE, RunStore
 from tests.app.conftest import errors_of, infos_of, open_page
 from tests.core.insight_runs import tiny_comparison
 from ui import state
@@ -70,10 +70,10 @@ def test_importance_what_if_and_evolution_of_the_open_run(comparison):
 
 
 def test_a_loaded_bundle_with_many_categories_gets_a_tsne_map():
-    from core.bundle import Bundle
     from core.config import ColumnSpec, DataConfig, ExperimentConfig
-    from core.model import build_model
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
+    from core.model.bundle import Bundle
+    from core.model.network import build_model
     from tests.conftest import make_long_table
 
     frame = make_long_table(seed=1, entities=60)

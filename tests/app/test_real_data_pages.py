@@ -216,10 +216,10 @@ def bundles():
     import numpy as np
 
     keras = pytest.importorskip("keras")
-    from core.bundle import Bundle
     from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
-    from core.model import build_model
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
+    from core.model.bundle import Bundle
+    from core.model.network import build_model
 
     table = make_air_quality_table(stations=3, hours=60)
     table["side"] = np.where(table["station"] == "Station1", "north", "south")
@@ -332,4 +332,4 @@ def test_tensorflow_is_imported_in_the_background_on_the_predictions_page():
     thread.join(timeout=300)
     import sys
 
-    assert "core.bundle" in sys.modules
+    assert "core.model.bundle" in sys.modules

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from core.executor import LocalExecutor
-from core.runs import RunStatus, RunStore
+from core.runs.executors.local import LocalExecutor
+from core.runs.store import RunStatus, RunStore
 from tests.app.conftest import RUN_SECONDS, errors_of, open_page, shown
 from tests.app.test_pages import _small_config
 from ui import state

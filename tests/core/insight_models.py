@@ -30,7 +30,7 @@ class Trained:
     """One in-process training: model, prepared data and per-epoch snapshots."""
 
     model: Any  # keras.Model
-    prepared: Any  # core.prepare.PreparedData
+    prepared: Any  # core.examples.prepare.PreparedData
     snapshots: dict[int, dict[str, np.ndarray]]
 
 
@@ -62,9 +62,9 @@ def insight_config(seed: int) -> ExperimentConfig:
 @functools.lru_cache(maxsize=8)
 def trained(seed: int, shuffled: bool = False) -> Trained:
     """Train one seed on the planted (or target-shuffled) data, with snapshots."""
-    from core.experiment import fit_prepared
-    from core.prepare import prepare_experiment
-    from core.run_logging import EmbeddingSnapshots, read_snapshots
+    from core.examples.prepare import prepare_experiment
+    from core.model.experiment import fit_prepared
+    from core.model.run_logging import EmbeddingSnapshots, read_snapshots
 
     frame = planted_data()[0]
     if shuffled:

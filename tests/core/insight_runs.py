@@ -1,6 +1,6 @@
 """Runs in the store for the insight tests, trained once per test session.
 
-A run is created in the store and trained by :func:`core.worker.run`, the very
+A run is created in the store and trained by :func:`core.runs.worker.run`, the very
 code a training process runs, but in this process: no child process has to
 import TensorFlow again. Snapshots, bundles, metrics and the stored data end up
 where the executor's runs put them.
@@ -13,9 +13,9 @@ from unittest import mock
 
 import pandas as pd
 
-from core.comparison import ComparisonSpec
+from core.analysis.comparison import ComparisonSpec
 from core.config import ExperimentConfig
-from core.runs import RunRecord, RunStatus, RunStore, frame_fingerprint
+from core.runs.store import RunRecord, RunStatus, RunStore, frame_fingerprint
 from tests.conftest import make_long_table, tiny_run_config
 
 SEEDS = (0, 1)
@@ -34,7 +34,7 @@ def run_in_process(
     comparison: str | None = None,
 ) -> RunRecord:
     """Create a run of the embedding model and train it here, to the end."""
-    from core import worker
+    from core.runs import worker
 
     record = store.create(
         frame, config, ("embedding",), "tiny.csv", label=label, comparison=comparison

@@ -6,7 +6,10 @@ import os
 
 import pytest
 
-from core.access import (
+from core.runs.executors.local import LocalExecutor, process_start_ticks
+from core.runs.store import DamagedRun, RunNotFoundError, RunStatus, RunStore
+from core.runs.worker import _waiting_ahead
+from core.serve.access import (
     LOCAL,
     AccessError,
     RunLimitError,
@@ -21,10 +24,7 @@ from core.access import (
     visible_items,
     visible_records,
 )
-from core.executor import LocalExecutor, process_start_ticks
-from core.runs import DamagedRun, RunNotFoundError, RunStatus, RunStore
-from core.sessions import SignOuts, check_session
-from core.worker import _waiting_ahead
+from core.serve.sessions import SignOuts, check_session
 from tests.conftest import make_long_table
 from tests.core.test_runs import _config
 

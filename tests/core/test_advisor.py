@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.advisor import advise_embedding_sizes, audit_column, preflight
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
+from core.examples.advisor import advise_embedding_sizes, audit_column, preflight
 
 
 def test_advice_lists_every_rule_with_its_parameters():
@@ -60,8 +60,8 @@ def test_preflight_counts_examples_and_parameters(long_table):
 
 def test_preflight_parameters_match_the_model_that_trains(long_table):
     keras = pytest.importorskip("keras")
-    from core.model import build_model, count_parameters
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
+    from core.model.network import build_model, count_parameters
 
     # One numeric column with gaps (gets a missing flag), one without (gets none).
     table = long_table.assign(complete=np.arange(len(long_table), dtype=float))
@@ -101,7 +101,7 @@ def _window_config(**changes) -> ExperimentConfig:
 
 
 def test_preflight_counts_the_examples_training_will_see(long_table):
-    from core.prepare import prepare_experiment
+    from core.examples.prepare import prepare_experiment
 
     # Missing labels drop examples in training; the estimate must drop them too.
     long_table.loc[long_table.index[::7], "label"] = np.nan
@@ -123,7 +123,7 @@ def test_preflight_counts_one_output_unit_per_class(long_table):
 
 def test_preflight_memory_uses_the_limit_training_enforces(long_table):
     from core.errors import DataValidationError
-    from core.prepare import estimate_memory_bytes
+    from core.examples.prepare import estimate_memory_bytes
 
     config = _window_config()
     estimate = preflight(long_table, config)

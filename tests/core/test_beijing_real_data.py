@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.repairs import add_timestamp
-from core.schema import infer_schema
+from core.data.repairs import add_timestamp
+from core.data.schema import infer_schema
 
 FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "beijing_multisite"
 

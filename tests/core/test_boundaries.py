@@ -10,20 +10,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_MODULES = sorted(
-    f"core.{path.stem}"
-    for path in (ROOT / "core").glob("*.py")
-    if path.stem not in {"__init__", "__main__"}
+    ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for path in (ROOT / "core").rglob("*.py")
+    if path.stem != "__main__"
 )
 #: Modules the first pages use: none may pull in TensorFlow.
 LIGHT_MODULES = [
     "core.config",
-    "core.schema",
-    "core.io",
-    "core.datasets",
-    "core.advisor",
-    "core.prepare",
-    "core.plots",
-    "core.metrics",
+    "core.data.schema",
+    "core.data.io",
+    "core.data.bundled",
+    "core.examples.advisor",
+    "core.examples.prepare",
+    "core.plots.figures",
+    "core.model.metrics",
 ]
 
 

@@ -9,14 +9,6 @@ import keras
 import numpy as np
 import pytest
 
-from core.bundle import (
-    bundle_from_result,
-    bundle_zip_bytes,
-    extract_bundle_zip,
-    load_bundle,
-    predict,
-    save_bundle,
-)
 from core.config import (
     ColumnSpec,
     DataConfig,
@@ -25,7 +17,15 @@ from core.config import (
     TrainConfig,
 )
 from core.errors import BundleError
-from core.experiment import run_experiment
+from core.model.bundle import (
+    bundle_from_result,
+    bundle_zip_bytes,
+    extract_bundle_zip,
+    load_bundle,
+    predict,
+    save_bundle,
+)
+from core.model.experiment import run_experiment
 from tests.conftest import make_long_table
 
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from core.cli import build_config, build_parser, main, read_data
+from core.cli.main import build_config, build_parser, main, read_data
 from tests.conftest import make_long_table
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.cli import main
-from core.runs import RunStore
+from core.cli.main import main
+from core.runs.store import RunStore
 from tests.core.test_comparison import category_only_table
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from core.cli import build_config, build_parser, main, read_data
+from core.cli.main import build_config, build_parser, main, read_data
 from tests.core.test_forecast import _config, forecast_table
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.comparison import (
+from core.analysis.comparison import (
     ComparisonSpec,
     Difference,
     paired_difference,
@@ -115,7 +115,7 @@ def category_only_table(seed: int = 0, entities: int = 120) -> pd.DataFrame:
 
 
 def _test_auc(frame: pd.DataFrame, config: ExperimentConfig) -> float:
-    from core.experiment import run_experiment
+    from core.model.experiment import run_experiment
 
     return run_experiment(frame, config).metrics["test"]["roc_auc"]
 

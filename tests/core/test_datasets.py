@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from core.config import DataConfig
-from core.datasets import BundledDataset, get_bundled, list_bundled, load_bundled
+from core.data.bundled import BundledDataset, get_bundled, list_bundled, load_bundled
+from core.data.validation import validate_against
 from core.errors import DataValidationError
-from core.validation import validate_against
 from sample_data.make_cmapss_extract import (
     CONDITIONS,
     RAW_COLUMNS,

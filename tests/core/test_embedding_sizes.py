@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.embedding_sizes import (
+from core.errors import ConfigError
+from core.features.embedding_sizes import (
     RULES,
     default_embedding_dim,
     embedding_parameters,
     suggest_embedding_dim,
 )
-from core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.embeddings import (
+from core.analysis.embeddings import (
     EmbeddingTable,
     cluster_categories,
     cosine_similarity_matrix,
@@ -21,7 +21,7 @@ from core.embeddings import (
     projector_bytes,
 )
 from core.errors import DataValidationError, NotFittedError
-from core.naming import embedding_layer_name
+from core.features.naming import embedding_layer_name
 
 KIND_VOCABULARY = ["a", "b", "c", "<img src=x onerror=alert(1)>"]
 #: Rows 0 (padding) and 1 (unknown) first, then one row per vocabulary entry.
@@ -258,7 +258,7 @@ def _many(rows: int, dimensions: int = 3) -> EmbeddingTable:
 
 
 def test_heatmap_similarity_computes_only_the_shown_block(monkeypatch):
-    import core.embeddings as embeddings
+    import core.analysis.embeddings as embeddings
 
     shapes = []
     real = embeddings.cosine_similarity
@@ -283,7 +283,7 @@ def test_heatmap_orders_numeric_labels_as_numbers():
 
 
 def test_embedding_frame_reuses_a_given_projection(monkeypatch):
-    import core.embeddings as embeddings
+    import core.analysis.embeddings as embeddings
 
     table = _many(6)
     projection = project_pca(table, 2)

@@ -6,18 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.embeddings import EmbeddingTable
+from core.analysis.embeddings import EmbeddingTable
+from core.analysis.evolution import evolution_frame
+from core.analysis.stability import SeedVectors, column_stability
+from core.analysis.tsne import project_tsne
 from core.errors import DataValidationError
-from core.evolution import evolution_frame
-from core.insight_plots import (
+from core.plots.insight import (
     evolution_figure,
     importance_figure,
     stability_map,
     timeline_figure,
     tsne_scatter,
 )
-from core.stability import SeedVectors, column_stability
-from core.tsne import project_tsne
 
 LABELS = ("<b>a</b>", "b", "c", "d", "e", "f")
 

@@ -1,6 +1,6 @@
 """Training in child processes: results, kill -9, cancel, queue, reproducibility.
 
-Every test here launches real ``python -m core.worker`` processes (each imports
+Every test here launches real ``python -m core.runs.worker`` processes (each imports
 TensorFlow), so they are marked slow.
 """
 
@@ -17,8 +17,8 @@ import pytest
 from core.config import (
     ExperimentConfig,
 )
-from core.executor import LocalExecutor
-from core.runs import RunRecord, RunStatus, RunStore
+from core.runs.executors.local import LocalExecutor
+from core.runs.store import RunRecord, RunStatus, RunStore
 from tests.conftest import make_long_table, tiny_run_config, wait_for
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,7 @@ def test_a_finished_run_holds_everything_it_trained(solo):
 
 
 def test_a_finished_run_reloads_and_predicts_like_its_stored_predictions(solo):
-    from core.bundle import load_bundle, predict
+    from core.model.bundle import load_bundle, predict
 
     executor, record = solo
     store = executor.store
@@ -94,7 +94,7 @@ def test_a_finished_run_reloads_and_predicts_like_its_stored_predictions(solo):
 
 
 def test_snapshots_move_away_from_the_initialisation(solo):
-    from core.run_logging import read_snapshots
+    from core.model.run_logging import read_snapshots
 
     executor, record = solo
     snapshots = read_snapshots(record.path / "snapshots" / "embedding")

@@ -16,9 +16,9 @@ from core.config import (
     TrainConfig,
 )
 from core.errors import TrainingError
-from core.evaluation import predict_scores, prediction_table
-from core.experiment import run_comparison, run_experiment
-from core.training import CancelToken
+from core.model.evaluation import predict_scores, prediction_table
+from core.model.experiment import run_comparison, run_experiment
+from core.model.training import CancelToken
 from tests.conftest import make_long_table
 
 TINY_MODEL = ModelConfig(lstm_units=(8,), dense_units=0, dropout=0.0)
@@ -90,7 +90,7 @@ def test_example_c_variable_lengths_are_padded_and_masked(example_a):
     assert lengths.min() < lengths.max()
     scores = predict_scores(example_a.model, prepared, "test")
     # Predicting one example alone (no padding) equals predicting it in a padded batch.
-    from core.batches import ExampleBatches
+    from core.model.batches import ExampleBatches
 
     single = prepared.parts["test"].subset(np.arange(len(lengths)) == lengths.argmin())
     alone = ExampleBatches(

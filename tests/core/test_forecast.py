@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.batches import ExampleBatches
 from core.config import (
     ColumnSpec,
     DataConfig,
@@ -15,11 +14,12 @@ from core.config import (
     SplitConfig,
     TrainConfig,
 )
-from core.derived import AGE_COLUMN, input_config, target_input_name
 from core.errors import ConfigError, DataValidationError
-from core.naming import categorical_input_name
-from core.prepare import prepare_experiment, prepare_prediction
-from core.sequences import TRAIN
+from core.examples.prepare import prepare_experiment, prepare_prediction
+from core.examples.sequences import TRAIN
+from core.features.derived import AGE_COLUMN, input_config, target_input_name
+from core.features.naming import categorical_input_name
+from core.model.batches import ExampleBatches
 
 TINY_MODEL = ModelConfig(lstm_units=(4,), dense_units=0, dropout=0.0)
 HORIZON = 2
@@ -213,7 +213,7 @@ def test_regression_target_input_and_age_are_scaled_with_training_statistics():
 
 
 def _train_rows(prepared) -> np.ndarray:
-    from core.sequences import split_rows
+    from core.examples.sequences import split_rows
 
     config = _config(split="time")
     return split_rows(prepared.layout, config.split) == TRAIN
@@ -236,7 +236,7 @@ def test_prediction_without_the_target_column_names_it():
 
 
 def test_persistence_scores_are_the_last_observed_target():
-    from core.evaluation import persistence_scores
+    from core.model.evaluation import persistence_scores
 
     prepared = prepare_experiment(forecast_table(), _config())
     examples = prepared.parts["test"]
@@ -247,7 +247,7 @@ def test_persistence_scores_are_the_last_observed_target():
 def test_runs_table_shows_the_persistence_baseline_beside_the_naive_one():
     from types import SimpleNamespace
 
-    from core.run_views import metrics_side_by_side
+    from core.runs.views import metrics_side_by_side
 
     metric = {"rmse": 1.0, "mae": 0.5, "r2": 0.1}
     results = {

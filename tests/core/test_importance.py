@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from core.analysis.importance import permutation_importance
+from core.analysis.permutation import permute_column, permute_valid_steps
 from core.config import ColumnSpec, DataConfig, ExperimentConfig
 from core.errors import ConfigError, DataValidationError
-from core.importance import permutation_importance
-from core.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
-from core.permutation import permute_column, permute_valid_steps
-from core.prepare import prepare_experiment
+from core.examples.prepare import prepare_experiment
+from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from tests.conftest import make_long_table
 
 
@@ -31,7 +31,7 @@ def _prepared():
 
 
 def _batches(prepared):
-    from core.importance import scored_batches
+    from core.analysis.importance import scored_batches
 
     return scored_batches(prepared, "train")[0]
 
@@ -162,8 +162,8 @@ def test_risk_drivers_rank_above_pure_noise_columns(planted_importance):
 
 @pytest.mark.slow
 def test_cli_importance_writes_the_columns_json(tmp_path):
-    from core.bundle import Bundle, save_bundle
-    from core.cli import main
+    from core.cli.main import main
+    from core.model.bundle import Bundle, save_bundle
     from tests.core.insight_models import insight_config, planted_data, trained
 
     run = trained(0)

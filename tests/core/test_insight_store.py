@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from core.runs import RunStore
+from core.runs.store import RunStore
 from tests.core.insight_runs import SEEDS, tiny_comparison
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def comparison(tmp_path_factory):
 
 
 def test_stability_of_a_comparisons_runs(comparison):
-    from core.stability_runs import comparison_choices, stability_of_runs
+    from core.analysis.stability_runs import comparison_choices, stability_of_runs
 
     store, identity, records, _ = comparison
     choices = comparison_choices(store)
@@ -38,7 +38,7 @@ def test_stability_of_a_comparisons_runs(comparison):
 
 
 def test_stability_refuses_fewer_than_two_runs(comparison):
-    from core.stability_runs import stability_of_runs
+    from core.analysis.stability_runs import stability_of_runs
 
     store, _, records, _ = comparison
     with pytest.raises(ConfigError, match="at least 2 runs"):
@@ -46,7 +46,7 @@ def test_stability_refuses_fewer_than_two_runs(comparison):
 
 
 def test_evolution_from_a_runs_snapshots(comparison):
-    from core.evolution import run_evolution
+    from core.analysis.evolution import run_evolution
 
     store, _, records, _ = comparison
     frame = run_evolution(store, records[0], "kind")
@@ -59,15 +59,15 @@ def test_evolution_from_a_runs_snapshots(comparison):
 
 
 def _bundle(store, record):
-    from core.bundle import load_bundle
+    from core.model.bundle import load_bundle
 
     return load_bundle(store.bundle_path(record.id, "embedding"))
 
 
 def test_timeline_has_one_prediction_per_real_step(comparison):
-    from core.evaluation import predict_scores
-    from core.prepare import prepare_prediction
-    from core.whatif import entity_history, entity_ids, timeline
+    from core.analysis.whatif import entity_history, entity_ids, timeline
+    from core.examples.prepare import prepare_prediction
+    from core.model.evaluation import predict_scores
 
     store, _, records, frame = comparison
     bundle = _bundle(store, records[0])
@@ -84,7 +84,7 @@ def test_timeline_has_one_prediction_per_real_step(comparison):
 
 
 def test_what_if_replaces_a_value_over_the_whole_history(comparison):
-    from core.whatif import entity_history, what_if
+    from core.analysis.whatif import entity_history, what_if
 
     store, _, records, frame = comparison
     bundle = _bundle(store, records[0])
@@ -103,8 +103,8 @@ def test_what_if_replaces_a_value_over_the_whole_history(comparison):
 
 
 def test_what_if_names_an_unknown_category(comparison):
+    from core.analysis.whatif import entity_history, what_if
     from core.errors import DataValidationError
-    from core.whatif import entity_history, what_if
 
     store, _, records, frame = comparison
     bundle = _bundle(store, records[0])
@@ -114,7 +114,7 @@ def test_what_if_names_an_unknown_category(comparison):
 
 
 def test_cli_stability_over_runs_and_over_a_comparison(comparison, capsys, tmp_path):
-    from core.cli import main
+    from core.cli.main import main
 
     store, identity, records, _ = comparison
     out = tmp_path / "stability.json"
@@ -136,7 +136,7 @@ def test_cli_stability_over_runs_and_over_a_comparison(comparison, capsys, tmp_p
 
 
 def test_cli_importance_of_a_run_id(comparison, tmp_path):
-    from core.cli import main
+    from core.cli.main import main
 
     store, _, records, frame = comparison
     data = tmp_path / "data.csv"

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from core.data.io import LoadedTable, load_table, read_table, write_csv_safely
 from core.errors import DataValidationError
-from core.io import LoadedTable, load_table, read_table, write_csv_safely
 
 
 @pytest.mark.parametrize(

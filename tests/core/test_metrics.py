@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError, DataValidationError
-from core.metrics import (
+from core.model.metrics import (
     MAX_CURVE_POINTS,
     baseline_name,
     baseline_predictions,

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
-from core.model import build_model, count_parameters, unmasked_view
-from core.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
-from core.preprocessing import SequencePreprocessor
+from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
+from core.features.preprocessor import SequencePreprocessor
+from core.model.network import build_model, count_parameters, unmasked_view
 
 DATA = DataConfig(
     target_column="y",

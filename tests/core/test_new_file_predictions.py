@@ -7,9 +7,13 @@ import pandas as pd
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig
-from core.io import write_csv_safely
-from core.metrics import ordered_metrics
-from core.prepare import MIN_SCORED_EXAMPLES, prepare_experiment, prepare_prediction
+from core.data.io import write_csv_safely
+from core.examples.prepare import (
+    MIN_SCORED_EXAMPLES,
+    prepare_experiment,
+    prepare_prediction,
+)
+from core.model.metrics import ordered_metrics
 from tests.air_quality import make_air_quality_table
 
 
@@ -80,7 +84,7 @@ def test_metrics_on_a_handful_of_examples_carry_a_caveat(fitted):
 
 
 def test_actual_values_are_written_as_they_were_read(fitted):
-    from core.evaluation import prediction_table
+    from core.model.evaluation import prediction_table
 
     prepared = prepare_prediction(_new_file(), fitted)
     scores = np.zeros(len(prepared.parts["all"]))

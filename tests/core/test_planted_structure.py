@@ -21,6 +21,7 @@ from sample_data.generate import generate
 keras = pytest.importorskip("keras")
 metrics = pytest.importorskip("sklearn.metrics")
 
+from core.analysis.embeddings import cluster_categories, extract_embedding  # noqa: E402
 from core.config import (  # noqa: E402  (after the importorskip guards)
     ColumnSpec,
     DataConfig,
@@ -28,10 +29,9 @@ from core.config import (  # noqa: E402  (after the importorskip guards)
     ModelConfig,
     TrainConfig,
 )
-from core.embeddings import cluster_categories, extract_embedding  # noqa: E402
-from core.experiment import train_prepared  # noqa: E402
-from core.model import build_model  # noqa: E402
-from core.prepare import prepare_experiment  # noqa: E402
+from core.examples.prepare import prepare_experiment  # noqa: E402
+from core.model.experiment import train_prepared  # noqa: E402
+from core.model.network import build_model  # noqa: E402
 
 SEED = 0
 #: Risk rank of each family for the same sensor reading (F1 riskiest).

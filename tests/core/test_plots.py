@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import pytest
 
 from core.errors import DataValidationError
-from core.metrics import curve_points
-from core.plots import (
+from core.model.metrics import curve_points
+from core.plots.figures import (
     confusion_matrix_figure,
     escape_label,
     frequency_histogram,

@@ -10,8 +10,8 @@ import pytest
 
 from core.config import ColumnSpec, DataConfig
 from core.errors import DataValidationError, NotFittedError
-from core.preprocessing import SequencePreprocessor
-from core.vocabulary import MISSING_KEY, UNKNOWN_INDEX, UNKNOWN_LABEL
+from core.features.preprocessor import SequencePreprocessor
+from core.features.vocabulary import MISSING_KEY, UNKNOWN_INDEX, UNKNOWN_LABEL
 
 
 def _config(**changes) -> DataConfig:

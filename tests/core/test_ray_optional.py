@@ -8,16 +8,17 @@ import sys
 import pytest
 
 from core.errors import ConfigError
-from core.executor import LocalExecutor, make_executor
-from core.ray_executor import RayUnavailableError, receive_files
-from core.runs import RunStore
+from core.runs.executors.local import LocalExecutor, make_executor
+from core.runs.executors.ray_cluster import RayUnavailableError, receive_files
+from core.runs.store import RunStore
 from tests.conftest import make_long_table
 
 
 def test_core_and_the_cli_import_without_ray():
     code = (
-        "import sys, core.executor, core.ray_executor, core.cli;"
-        "core.cli.build_parser();"
+        "import sys, core.runs.executors.local, core.runs.executors.ray_cluster;"
+        "import core.cli.main;"
+        "core.cli.main.build_parser();"
         "print('ray' in sys.modules)"
     )
     out = subprocess.run(
@@ -43,7 +44,7 @@ def test_choosing_ray_without_it_says_how_to_install_it(no_ray, tmp_path):
 
 
 def test_the_cli_reports_a_missing_ray_in_one_line(no_ray, tmp_path, capsys):
-    from core.cli import main
+    from core.cli.main import main
 
     data = tmp_path / "tiny.csv"
     make_long_table().to_csv(data, index=False)

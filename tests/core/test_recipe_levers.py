@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.bundle import bundle_from_result, load_bundle, predict, save_bundle
 from core.config import ExperimentConfig, TrainConfig
-from core.derived import AGE_COLUMN, causal_smoothing, derive_features
-from core.experiment import run_experiment
-from core.gbm_arm import part_features, train_gbm_arm
-from core.preprocessing import SequencePreprocessor
-from core.training import cosine_learning_rate, lr_schedule_callbacks
+from core.features.derived import AGE_COLUMN, causal_smoothing, derive_features
+from core.features.preprocessor import SequencePreprocessor
+from core.model.bundle import bundle_from_result, load_bundle, predict, save_bundle
+from core.model.experiment import run_experiment
+from core.model.gbm_arm import part_features, train_gbm_arm
+from core.model.training import cosine_learning_rate, lr_schedule_callbacks
 from tests.core.test_forecast import _config, _data, forecast_table
 
 

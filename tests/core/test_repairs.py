@@ -1,4 +1,4 @@
-"""Repairs the user asks for on the data page (core.repairs)."""
+"""Repairs the user asks for on the data page (core.data.repairs)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.data.repairs import add_timestamp, numbers_or_missing
+from core.data.schema import infer_schema
 from core.errors import DataValidationError
-from core.repairs import add_timestamp, numbers_or_missing
-from core.schema import infer_schema
 
 
 def _hourly() -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.run_plots import (
+from core.plots.runs import (
     curves_overlay,
     difference_figure,
     seed_dot_plot,

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from core.run_views import config_difference, flatten, live_progress, runs_table
-from core.runs import RunStatus, RunStore
+from core.runs.store import RunStatus, RunStore
+from core.runs.views import config_difference, flatten, live_progress, runs_table
 from tests.core.test_runs import _config, _create
 
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig
-from core.executor import LocalExecutor, process_alive, process_start_ticks
-from core.runs import (
+from core.runs.executors.local import LocalExecutor, process_alive, process_start_ticks
+from core.runs.store import (
     RUN_FORMAT_VERSION,
     DamagedRun,
     RunNotFoundError,

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.data.schema import infer_schema, infer_task
+from core.data.values import parse_time
 from core.errors import DataValidationError
-from core.schema import infer_schema, infer_task
-from core.values import parse_time
 
 
 def test_maintenance_table_roles_and_task(maintenance_table):
@@ -273,8 +273,8 @@ def test_profiles_know_the_feature_role_of_the_target_and_time():
 def test_roles_and_tasks_are_typed_choices_not_free_strings():
     import typing
 
-    from core.schema import ColumnProfile, SchemaSuggestion
-    from core.target import TargetEncoder
+    from core.data.schema import ColumnProfile, SchemaSuggestion
+    from core.features.target import TargetEncoder
 
     role = typing.get_type_hints(ColumnProfile)["role"]
     assert typing.get_origin(role) is typing.Literal

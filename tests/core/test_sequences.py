@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core.config import DataConfig, SplitConfig
 from core.errors import DataValidationError
-from core.sequences import (
+from core.examples.sequences import (
     TEST,
     TRAIN,
     VALIDATION,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.serving import (
+from core.serve.serving import (
     ServingError,
     auth_problems,
     check_serving,

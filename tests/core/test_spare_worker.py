@@ -14,11 +14,11 @@ import sys
 import numpy as np
 import pytest
 
-from core.executor import LocalExecutor
-from core.prepare import prepare_experiment
-from core.runs import RunStore
-from core.spare_worker import PREPARED_HEADER
-from core.worker import wait_for_run
+from core.examples.prepare import prepare_experiment
+from core.runs.executors.local import LocalExecutor
+from core.runs.executors.spare import PREPARED_HEADER
+from core.runs.store import RunStore
+from core.runs.worker import wait_for_run
 from tests.conftest import make_long_table, tiny_run_config
 
 
@@ -92,8 +92,8 @@ class _FakeSpare:
 
 
 def test_a_streamed_run_lets_the_spare_go_before_it_trains(monkeypatch, tmp_path):
-    import core.cli_dataset
-    from core.cli import main
+    import core.cli.dataset
+    from core.cli.main import main
 
     spare, seen = _FakeSpare(), []
 
@@ -101,7 +101,7 @@ def test_a_streamed_run_lets_the_spare_go_before_it_trains(monkeypatch, tmp_path
         seen.append(spare.closed)
         return 0
 
-    monkeypatch.setattr(core.cli_dataset, "command_train_dataset", train_dataset)
+    monkeypatch.setattr(core.cli.dataset, "command_train_dataset", train_dataset)
     folder = tmp_path / "shards"
     folder.mkdir()
     command = ["train", "--data", str(folder), "--target", "label"]

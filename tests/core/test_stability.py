@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.alignment import align_to_consensus
+from core.analysis.alignment import align_to_consensus
+from core.analysis.stability import SeedVectors, column_stability, neighbour_agreement
 from core.errors import DataValidationError
-from core.stability import SeedVectors, column_stability, neighbour_agreement
 
 
 def _rotation(dimensions: int, seed: int) -> np.ndarray:
@@ -99,8 +99,8 @@ SEEDS = (0, 1, 2)
 
 
 def _stability(shuffled: bool, column: str = "machine_type"):
-    from core.embeddings import extract_embedding
-    from core.stability import seed_vectors
+    from core.analysis.embeddings import extract_embedding
+    from core.analysis.stability import seed_vectors
     from tests.core.insight_models import trained
 
     vectors = []

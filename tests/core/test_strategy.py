@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigError
-from core.strategy import choose_strategy, cudnn_notes
+from core.model.strategy import choose_strategy, cudnn_notes
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_recurrent_dropout_on_a_gpu_is_flagged_as_leaving_cudnn():
 
 
 def test_the_scope_does_nothing_without_gpus(monkeypatch):
-    import core.strategy as strategy
+    import core.model.strategy as strategy
 
     monkeypatch.setattr(strategy, "visible_gpu_count", lambda: 0)
     with strategy.strategy_scope() as name:
@@ -51,7 +51,7 @@ def test_the_scope_does_nothing_without_gpus(monkeypatch):
 
 
 def test_the_scope_enters_a_mirrored_strategy_with_several_gpus(monkeypatch):
-    import core.strategy as strategy
+    import core.model.strategy as strategy
 
     entered = []
 

@@ -12,17 +12,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, SplitConfig
-from core.dataset_source import (
+from core.data.parquet import (
     DatasetSource,
     EntityOrderError,
     is_dataset_path,
     iter_entity_chunks,
 )
-from core.prepare import prepare_experiment
-from core.preprocessing import SequencePreprocessor
-from core.sequences import TRAIN, gather_batch
-from core.stream_passes import StreamOptions, fit_streaming, prepare_chunk
-from core.streaming import hash_entity_parts
+from core.examples.prepare import prepare_experiment
+from core.examples.sequences import TRAIN, gather_batch
+from core.examples.stream_passes import StreamOptions, fit_streaming, prepare_chunk
+from core.examples.streaming import hash_entity_parts
+from core.features.preprocessor import SequencePreprocessor
 
 COLUMNS = ["entity", "step", "color", "shape", "level", "temp", "load", "y"]
 
@@ -223,7 +223,7 @@ def test_windows_from_chunks_equal_in_memory_windows(table, source, split, part)
 
 
 def test_time_split_streaming_fit_equals_in_memory_fit(table, source):
-    from core.prepare import plan_experiment
+    from core.examples.prepare import plan_experiment
 
     config = config_of(normalize_by="color").replace(split=SPLITS["time"])
     streamed, _ = fit_streaming(source, config, TINY)
@@ -265,8 +265,8 @@ def test_source_reference_fingerprint_and_sample(source, tmp_path):
 
 @pytest.mark.slow
 def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, capsys):
-    from core.cli import main
-    from core.runs import RunStatus, RunStore
+    from core.cli.main import main
+    from core.runs.store import RunStatus, RunStore
 
     folder = _folder(source) / "shards"
     code = main(
@@ -294,7 +294,7 @@ def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, c
 
 def test_server_folders_follow_the_data_root_policy(tmp_path):
     from core.errors import DataValidationError
-    from core.server_paths import allowed_folder
+    from core.serve.server_paths import allowed_folder
 
     root = tmp_path / "root"
     (root / "events").mkdir(parents=True)
@@ -313,7 +313,7 @@ def test_server_folders_follow_the_data_root_policy(tmp_path):
 )
 def test_derived_inputs_are_refused_with_a_typed_error(field, value):
     from core.errors import ConfigError
-    from core.stream_passes import check_streamable
+    from core.examples.stream_passes import check_streamable
 
     data = DataConfig(
         target_column="y", id_column="entity", numeric_columns=("x",), task="regression"

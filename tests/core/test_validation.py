@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from core.config import ColumnSpec, DataConfig
+from core.data.validation import coerce_numeric, validate_against
 from core.errors import DataValidationError
-from core.validation import coerce_numeric, validate_against
 
 
 def _config(**changes) -> DataConfig:

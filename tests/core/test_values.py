@@ -1,4 +1,4 @@
-"""Value parsing shared by the pipeline and the suggestions (core.values)."""
+"""Value parsing shared by the pipeline and the suggestions (core.data.values)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.errors import DataValidationError
-from core.values import (
+from core.data.values import (
     date_part_columns,
     natural_order,
     parse_numbers,
     timestamp_from_parts,
 )
+from core.errors import DataValidationError
 
 
 def _parts(**extra) -> pd.DataFrame:

@@ -87,8 +87,8 @@ def _ready(issuer: str) -> bool:
 @pytest.fixture(scope="module")
 def alices_run(tmp_path_factory):
     """A finished run of Alice's (trained by the executor) in a fresh store."""
-    from core.executor import LocalExecutor
-    from core.runs import RunStatus, RunStore
+    from core.runs.executors.local import LocalExecutor
+    from core.runs.store import RunStatus, RunStore
     from tests.app.test_pages import _small_config
     from ui.data import dataset_from_bundled
 

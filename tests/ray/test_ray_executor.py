@@ -18,13 +18,13 @@ from tests.ray.conftest import SKIP_REASON
 
 pytest.importorskip("ray", reason=SKIP_REASON, exc_type=ImportError)
 
-from core.comparison import ComparisonSpec, comparison_runs, start_comparison
+from core.analysis.comparison import ComparisonSpec, comparison_runs, start_comparison
 from core.config import (
     ExperimentConfig,
 )
-from core.executor import LocalExecutor
-from core.ray_executor import RayExecutor
-from core.runs import RunStatus, RunStore
+from core.runs.executors.local import LocalExecutor
+from core.runs.executors.ray_cluster import RayExecutor
+from core.runs.store import RunStatus, RunStore
 from tests.conftest import make_long_table, tiny_run_config, wait_for
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

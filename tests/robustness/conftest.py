@@ -63,8 +63,8 @@ def tiny_config(**data: object) -> ExperimentConfig:
 @pytest.fixture(scope="session")
 def trained_bundle():
     """A bundle trained for one epoch on :func:`tiny_table` (built once)."""
-    from core.bundle import bundle_from_result
-    from core.experiment import run_experiment
+    from core.model.bundle import bundle_from_result
+    from core.model.experiment import run_experiment
 
     return bundle_from_result(run_experiment(tiny_table(), tiny_config()))
 
@@ -72,6 +72,6 @@ def trained_bundle():
 @pytest.fixture(scope="session")
 def bundle_dir(trained_bundle, tmp_path_factory):
     """The trained bundle saved to disk (read-only for tests: copy to damage it)."""
-    from core.bundle import save_bundle
+    from core.model.bundle import save_bundle
 
     return save_bundle(trained_bundle, tmp_path_factory.mktemp("robust") / "bundle")

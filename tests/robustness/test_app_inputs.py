@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.bundle import load_bundle
 from core.config import TrainConfig
-from core.executor import LocalExecutor
-from core.runs import RunStatus, RunStore
+from core.model.bundle import load_bundle
+from core.runs.executors.local import LocalExecutor
+from core.runs.store import RunStatus, RunStore
 from tests.app.conftest import errors_of, infos_of, open_page
 from tests.robustness.conftest import tiny_config, tiny_csv, tiny_table
 from ui import state

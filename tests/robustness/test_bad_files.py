@@ -1,4 +1,4 @@
-"""Bad upload files through core.io and the command line: a message or a noted fix.
+"""Bad upload files through core.data.io and the command line: a message or a noted fix.
 
 Each case states the exact outcome: the error class and the words that say what
 was expected and received, or the note that reports an automatic repair.
@@ -12,10 +12,10 @@ import re
 import pandas as pd
 import pytest
 
-from core.cli import main
+from core.cli.main import main
+from core.data.io import load_table
+from core.data.schema import infer_schema
 from core.errors import DataValidationError
-from core.io import load_table
-from core.schema import infer_schema
 from tests.robustness.conftest import CSV_HEADER, tiny_csv, tiny_table
 
 LATIN1 = "entity,step,kind,shift,reading,label\n1,0,café,0,1.5,0\n2,0,naïve,1,2.5,1\n"

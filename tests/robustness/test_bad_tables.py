@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.data.schema import infer_schema
+from core.data.validation import validate_against
 from core.errors import DataValidationError
-from core.prepare import prepare_experiment
-from core.schema import infer_schema
-from core.validation import validate_against
-from core.vocabulary import UNKNOWN_INDEX, build_vocabulary, key_counts, lookup
+from core.examples.prepare import prepare_experiment
+from core.features.vocabulary import UNKNOWN_INDEX, build_vocabulary, key_counts, lookup
 from tests.robustness.conftest import tiny_config, tiny_table
 
 

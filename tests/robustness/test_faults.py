@@ -15,20 +15,24 @@ import zipfile
 import numpy as np
 import pytest
 
-import core.bundle as bundle_module
-import core.bundle_files as bundle_files_module
-from core.bundle import (
+import core.model.bundle as bundle_module
+import core.model.bundle_files as bundle_files_module
+from core.errors import BundleError, DataValidationError
+from core.examples.prepare import (
+    check_memory,
+    estimate_memory_bytes,
+    prepare_experiment,
+)
+from core.features.preprocessor import SequencePreprocessor
+from core.model.bundle import (
     bundle_from_result,
     extract_bundle_zip,
     load_bundle,
     predict,
     save_bundle,
 )
-from core.errors import BundleError, DataValidationError
-from core.experiment import run_comparison, run_experiment
-from core.prepare import check_memory, estimate_memory_bytes, prepare_experiment
-from core.preprocessing import SequencePreprocessor
-from core.training import CancelToken
+from core.model.experiment import run_comparison, run_experiment
+from core.model.training import CancelToken
 from tests.robustness.conftest import tiny_config, tiny_table
 
 # --- cancel ------------------------------------------------------------------------
@@ -146,7 +150,7 @@ def test_saving_never_replaces_what_is_not_a_bundle(
 
 
 def test_cli_train_with_out_pointing_at_the_data_keeps_the_data(tmp_path, capsys):
-    from core.cli import main
+    from core.cli.main import main
 
     data = tmp_path / "data.csv"
     tiny_table().to_csv(data, index=False)

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.advisor import preflight
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, SplitConfig
+from core.data.io import load_table
+from core.data.schema import infer_schema
+from core.data.validation import validate_against
 from core.errors import CoreError
-from core.io import load_table
-from core.prepare import prepare_experiment
-from core.preprocessing import SequencePreprocessor
-from core.schema import infer_schema
-from core.sequences import order_rows
-from core.validation import validate_against
+from core.examples.advisor import preflight
+from core.examples.prepare import prepare_experiment
+from core.examples.sequences import order_rows
+from core.features.preprocessor import SequencePreprocessor
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")),

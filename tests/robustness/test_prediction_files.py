@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.bundle import predict
-from core.cli import main
+from core.cli.main import main
 from core.errors import DataValidationError
+from core.model.bundle import predict
 from tests.robustness.conftest import tiny_table
 
 

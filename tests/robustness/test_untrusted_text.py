@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import plots
-from core.embeddings import EmbeddingTable, embedding_frame, projector_bytes
-from core.io import FORMULA_PREFIXES, write_csv_safely
+from core.analysis.embeddings import EmbeddingTable, embedding_frame, projector_bytes
+from core.data.io import FORMULA_PREFIXES, write_csv_safely
+from core.plots import figures as plots
 from tests.app.conftest import open_page, shown
 from ui.text import literal
 
@@ -111,10 +111,10 @@ def test_projector_metadata_is_one_safe_line_per_label():
 
 @pytest.mark.slow
 def test_hostile_names_survive_training_and_export(tmp_path):
-    from core.bundle import bundle_from_result, load_bundle, save_bundle
+    from core.analysis.embeddings import extract_embedding
     from core.config import ColumnSpec
-    from core.embeddings import extract_embedding
-    from core.experiment import run_experiment
+    from core.model.bundle import bundle_from_result, load_bundle, save_bundle
+    from core.model.experiment import run_experiment
     from tests.robustness.conftest import tiny_config, tiny_table
 
     table = tiny_table().rename(columns={"kind": FORMULA, "reading": HTML})

@@ -1,0 +1,390 @@
+"""Is the difference real? Repeated-seed comparisons of the encodings.
+
+A comparison is a set of runs in the store, one per seed. Every run trains all
+arms (the embedding LSTM, its one-hot twin and optionally the gradient-boosting
+arm) on one prepared split, so for each seed the arms are paired: same split,
+same examples, same preprocessing. A seed moves the weights and, with
+``vary_split``, the entity split too.
+
+The comparison's id is a hash of the data, the settings (seed aside), the arms
+and the seeds, so running the same comparison again reuses every finished run:
+that is how a cancelled comparison is resumed.
+
+The difference embedding − one-hot is reported with a 95% **t-interval over the
+paired per-seed differences** (Student's t with k − 1 degrees of freedom).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.config import ExperimentConfig
+from core.errors import ConfigError
+from core.model.gbm_arm import GBM_ENCODING
+from core.runs.store import RunRecord, RunStatus, RunStore
+
+#: Metrics for which a smaller value is better; every other one: larger is better.
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "smape", "log_loss", "phm08_score"})
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "macro_f1", "regression": "rmse"}
+LSTM_ARMS = ("embedding", "onehot")
+MAX_SEEDS = 20
+INTERVAL_METHOD = "paired t-interval over seeds (95%, Student's t, k-1 df)"
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """What to compare.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+        The experiment; its ``train.seed`` is replaced by each seed.
+    seeds : tuple of int
+        One run per seed (1 to 20).
+    vary_split : bool
+        Also move the entity split with the seed (every arm of a seed still
+        shares it).
+    baseline_arm : bool
+        Add the gradient-boosting arm on window summaries.
+    """
+
+    config: ExperimentConfig
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    vary_split: bool = False
+    baseline_arm: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.seeds) <= MAX_SEEDS:
+            raise ConfigError(
+                "seeds", f"expected 1 to {MAX_SEEDS} seeds, received {len(self.seeds)}"
+            )
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(
+                "seeds", f"expected distinct seeds, received {self.seeds}"
+            )
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        """The encodings every run trains."""
+        return (*LSTM_ARMS, GBM_ENCODING) if self.baseline_arm else LSTM_ARMS
+
+    def seeded(self, seed: int) -> ExperimentConfig:
+        """The config of one seed's run."""
+        config = self.config.replace(train=replace(self.config.train, seed=seed))
+        if self.vary_split:
+            config = config.replace(split=replace(config.split, seed=seed))
+        return config
+
+    def identity(self, data_fingerprint: str) -> str:
+        """The comparison's id: the same data and settings give the same id."""
+        settings = self.config.identity_dict()
+        settings["train"].pop("seed")
+        if self.vary_split:
+            settings["split"].pop("seed")
+        payload = json.dumps(
+            [data_fingerprint, settings, self.arms, self.vary_split, self.seeds],
+            sort_keys=True,
+        )
+        return "cmp-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def seed_label(seed: int) -> str:
+    """The label a comparison's run carries."""
+    return f"seed {seed}"
+
+
+def comparison_runs(store: RunStore, comparison: str) -> dict[int, RunRecord]:
+    """The best run per seed of a comparison: a finished one, else the newest."""
+    chosen: dict[int, RunRecord] = {}
+    for record in reversed(store.records()):  # oldest first: newer ones win ties
+        if record.comparison != comparison:
+            continue
+        seed = record.config.train.seed
+        previous = chosen.get(seed)
+        if previous is None or previous.status is not RunStatus.DONE:
+            chosen[seed] = record
+    return dict(sorted(chosen.items()))
+
+
+def start_comparison(
+    executor: Any,
+    frame: pd.DataFrame,
+    spec: ComparisonSpec,
+    data_name: str,
+    owner: str | None = None,
+) -> str:
+    """Submit every seed that has no finished or running run yet; returns the id.
+
+    The id covers the owner too (through the data's owner-scoped fingerprint),
+    so two users' comparisons of the same table never share runs.
+    """
+    from core.runs.store import data_fingerprint
+
+    comparison = spec.identity(data_fingerprint(frame, owner))
+    existing = comparison_runs(executor.store, comparison)
+    for seed in spec.seeds:
+        record = existing.get(seed)
+        if record is not None:
+            record = executor.refresh(record)
+            if record.status in (RunStatus.DONE, RunStatus.QUEUED, RunStatus.RUNNING):
+                continue
+        executor.submit(
+            frame,
+            spec.seeded(seed),
+            spec.arms,
+            data_name,
+            owner=owner,
+            label=seed_label(seed),
+            comparison=comparison,
+        )
+    return comparison
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """One arm's metric over the seeds, and what it cost."""
+
+    per_seed: dict[int, float]
+    mean: float
+    std: float
+    parameters: float | None
+    seconds: float | None
+    peak_memory_bytes: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (seed keys as text)."""
+        return {
+            "per_seed": {str(seed): value for seed, value in self.per_seed.items()},
+            "mean": self.mean,
+            "std": self.std,
+            "parameters": self.parameters,
+            "seconds": self.seconds,
+            "peak_memory_bytes": self.peak_memory_bytes,
+        }
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The paired difference of two arms with its interval."""
+
+    mean: float
+    low: float | None
+    high: float | None
+    method: str
+    seeds: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "mean": self.mean,
+            "low": self.low,
+            "high": self.high,
+            "method": self.method,
+            "seeds": self.seeds,
+        }
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """A comparison's report for one metric."""
+
+    comparison: str
+    metric: str
+    arms: dict[str, ArmSummary]
+    difference: Difference | None
+    verdict: str
+    baseline: float | None
+    runs: dict[int, str] = field(default_factory=dict)
+    pending: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the CLI writes: metric, arms, difference, verdict, ..."""
+        return {
+            "comparison": self.comparison,
+            "metric": self.metric,
+            "arms": {name: arm.to_dict() for name, arm in self.arms.items()},
+            "difference": None
+            if self.difference is None
+            else self.difference.to_dict(),
+            "verdict": self.verdict,
+            "baseline": self.baseline,
+            "runs": {str(seed): run_id for seed, run_id in self.runs.items()},
+            "pending": self.pending,
+        }
+
+
+def paired_difference(
+    first: list[float], second: list[float], confidence: float = 0.95
+) -> Difference:
+    """Mean of ``first - second`` (paired by seed) with a t-interval.
+
+    With one seed there is no interval (``low`` and ``high`` are ``None``).
+    """
+    from scipy import stats
+
+    differences = np.asarray(first, dtype=float) - np.asarray(second, dtype=float)
+    count = len(differences)
+    mean = float(differences.mean())
+    if count < 2:
+        return Difference(mean, None, None, INTERVAL_METHOD, count)
+    spread = float(differences.std(ddof=1)) / math.sqrt(count)
+    margin = float(stats.t.ppf(0.5 + confidence / 2, count - 1)) * spread
+    return Difference(mean, mean - margin, mean + margin, INTERVAL_METHOD, count)
+
+
+def verdict(
+    difference: Difference | None,
+    metric: str,
+    first: str = "embeddings",
+    second: str = "one-hot",
+) -> str:
+    """A plain sentence: who is better, by how much, or that nothing was detected."""
+    if difference is None:
+        return "no finished seeds yet"
+    if difference.low is None or difference.high is None:
+        return (
+            f"one seed is not evidence: {first} − {second} = {difference.mean:+.4f} "
+            f"{metric} on a single run; compare over several seeds"
+        )
+    interval = f"(95% interval {difference.low:+.4f} to {difference.high:+.4f})"
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    low, high = sorted((sign * difference.low, sign * difference.high))
+    if low > 0:
+        winner = first
+    elif high < 0:
+        winner = second
+    else:
+        return (
+            f"no difference detected at {difference.seeds} seeds: {first} − "
+            f"{second} = {difference.mean:+.4f} {metric} {interval}"
+        )
+    return (
+        f"{winner} better by {abs(difference.mean):.4f} {metric} {interval}, "
+        f"{difference.seeds} seeds"
+    )
+
+
+def _arm_summary(
+    store: RunStore, runs: dict[int, RunRecord], arm: str, metric: str
+) -> ArmSummary | None:
+    values, parameters, seconds, memory = {}, [], [], []
+    for seed, record in runs.items():
+        results = store.results(record.id).get(arm)
+        if record.status is not RunStatus.DONE or results is None:
+            continue
+        value = results["test"].get(metric)
+        if value is None:
+            continue
+        values[seed] = float(value)
+        parameters.append(results.get("parameters", {}).get("total"))
+        seconds.append(results.get("training", {}).get("seconds"))
+        memory.append(record.peak_memory_bytes)
+    if not values:
+        return None
+    array = np.asarray(list(values.values()))
+    return ArmSummary(
+        values,
+        float(array.mean()),
+        float(array.std(ddof=1)) if len(array) > 1 else 0.0,
+        _mean_or_none(parameters),
+        _mean_or_none(seconds),
+        _mean_or_none(memory),
+    )
+
+
+def _mean_or_none(values: list[Any]) -> float | None:
+    known = [float(v) for v in values if v is not None]
+    return float(np.mean(known)) if known else None
+
+
+def summarize(
+    store: RunStore, comparison: str, metric: str | None = None
+) -> ComparisonResult:
+    """The report of a comparison from its runs (finished seeds only).
+
+    Raises
+    ------
+    ConfigError
+        If the comparison has no runs, or the metric is not one the task reports.
+    """
+    runs = comparison_runs(store, comparison)
+    if not runs:
+        raise ConfigError(
+            "comparison", f"expected a comparison id, received {comparison!r}"
+        )
+    task = next(iter(runs.values())).config.data.task
+    metric = metric or DEFAULT_METRIC[task]
+    arms = {}
+    for arm in next(iter(runs.values())).encodings:
+        summary = _arm_summary(store, runs, arm, metric)
+        if summary is not None:
+            arms[arm] = summary
+    difference = None
+    if "embedding" in arms and "onehot" in arms:
+        paired = sorted(set(arms["embedding"].per_seed) & set(arms["onehot"].per_seed))
+        if paired:
+            difference = paired_difference(
+                [arms["embedding"].per_seed[s] for s in paired],
+                [arms["onehot"].per_seed[s] for s in paired],
+            )
+    return ComparisonResult(
+        comparison,
+        metric,
+        arms,
+        difference,
+        verdict(difference, metric),
+        _baseline(store, runs, metric),
+        {seed: record.id for seed, record in runs.items()},
+        sum(1 for record in runs.values() if not record.status.final),
+    )
+
+
+def _baseline(store: RunStore, runs: dict[int, RunRecord], metric: str) -> float | None:
+    """The naive baseline's mean test metric over the finished seeds."""
+    values = []
+    for record in runs.values():
+        for results in store.results(record.id).values():
+            value = results.get("baseline", {}).get("test", {}).get(metric)
+            if value is not None:
+                values.append(float(value))
+                break
+    return float(np.mean(values)) if values else None
+
+
+def per_seed_table(result: ComparisonResult) -> pd.DataFrame:
+    """Long table: one row per arm and seed (for the dot plot)."""
+    rows = [
+        {"arm": arm, "seed": seed, result.metric: value}
+        for arm, summary in result.arms.items()
+        for seed, value in summary.per_seed.items()
+    ]
+    return pd.DataFrame(rows, columns=["arm", "seed", result.metric])
+
+
+def cost_table(result: ComparisonResult) -> pd.DataFrame:
+    """Per arm: mean ± std of the metric, parameters, training time, peak memory."""
+    rows = []
+    for arm, summary in result.arms.items():
+        rows.append(
+            {
+                "arm": arm,
+                f"mean {result.metric}": summary.mean,
+                "std": summary.std,
+                "seeds": len(summary.per_seed),
+                "parameters": summary.parameters,
+                "training seconds": summary.seconds,
+                "peak memory (MiB)": None
+                if summary.peak_memory_bytes is None
+                else summary.peak_memory_bytes / 1024**2,
+            }
+        )
+    if result.baseline is not None:
+        rows.append({"arm": "naive baseline", f"mean {result.metric}": result.baseline})
+    return pd.DataFrame(rows)

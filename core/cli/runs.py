@@ -1,0 +1,128 @@
+"""``python -m core runs list|show|compare|delete``: the run store from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from core.runs.store import DamagedRun, RunStore
+
+
+def add_runs_commands(commands: Any, store: argparse.ArgumentParser) -> None:
+    """Register ``runs`` and its subcommands on the main parser."""
+    runs = commands.add_parser("runs", help="list, show, compare or delete runs")
+    actions = runs.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser(
+        "list", parents=[store], help="every run, newest first"
+    )
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=command_list)
+    show = actions.add_parser("show", parents=[store], help="one run in full")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=command_show)
+    compare = actions.add_parser("compare", parents=[store], help="two runs")
+    compare.add_argument("ids", nargs=2, metavar="ID")
+    compare.set_defaults(handler=command_compare)
+    delete = actions.add_parser("delete", parents=[store], help="delete a run")
+    delete.add_argument("id")
+    delete.set_defaults(handler=command_delete)
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from core.runs.executors.local import LocalExecutor
+
+    return LocalExecutor(RunStore(args.runs_dir))
+
+
+def _damaged_summary(item: DamagedRun) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "status": "damaged",
+        "created": None,
+        "encodings": [],
+        "metrics": {},
+        "error": item.reason,
+    }
+
+
+def command_list(args: argparse.Namespace) -> int:
+    """Print every run (a table, or JSON objects with ``--json``)."""
+    from core.runs.views import run_summary, runs_table
+
+    executor = _executor(args)
+    items = executor.list()
+    summaries = [
+        _damaged_summary(item)
+        if isinstance(item, DamagedRun)
+        else run_summary(executor.store, item)
+        for item in items
+    ]
+    if args.json:
+        print(json.dumps(summaries, indent=2, default=str))
+        return 0
+    healthy = [summary for summary in summaries if summary["status"] != "damaged"]
+    if healthy:
+        print(runs_table(healthy).to_string(index=False))
+    for summary in summaries:
+        if summary["status"] == "damaged":
+            print(f"damaged {summary['id']}: {summary['error']}")
+    if not summaries:
+        print(f"no runs in {executor.store.root}", file=sys.stderr)
+    return 0
+
+
+def command_show(args: argparse.Namespace) -> int:
+    """Print one run: its record, summary and metrics."""
+    from core.runs.views import run_summary
+
+    executor = _executor(args)
+    record = executor.get(args.id)
+    summary = run_summary(executor.store, record)
+    summary["config"] = record.config.to_dict()
+    summary["results"] = executor.store.results(record.id)
+    summary["path"] = str(record.path)
+    summary["traceback"] = record.traceback
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    for key in ("id", "status", "created", "data", "rows", "target", "task", "path"):
+        print(f"{key:>10}: {summary[key]}")
+    if summary["error"]:
+        print(f"{'error':>10}: {summary['error']}")
+    for encoding, metrics in summary["metrics"].items():
+        shown = ", ".join(
+            f"{name} {value:.4f}"
+            for name, value in metrics.items()
+            if isinstance(value, float)
+        )
+        print(f"{encoding:>10}: {shown}")
+    return 0
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    """Print the settings that differ and the metrics of two runs."""
+    from core.runs.views import config_difference, metrics_side_by_side
+
+    executor = _executor(args)
+    first, second = (executor.get(run_id) for run_id in args.ids)
+    difference = config_difference(first, second)
+    print("settings that differ:")
+    print(difference.to_string(index=False) if len(difference) else "  (none)")
+    print("\ntest metrics:")
+    print(metrics_side_by_side(executor.store, [first, second]).to_string(index=False))
+    return 0
+
+
+def command_delete(args: argparse.Namespace) -> int:
+    """Delete a run (cancelling it first if it still trains)."""
+    executor = _executor(args)
+    record = executor.get(args.id)
+    if not record.status.final:
+        executor.cancel(record.id)
+        executor.wait(record.id, timeout=executor.cancel_grace_seconds + 10)
+    executor.store.delete(record.id)
+    print(f"deleted run {record.id}", file=sys.stderr)
+    return 0

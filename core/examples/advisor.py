@@ -1,0 +1,301 @@
+"""Advice before training: embedding sizes, a value audit and a pre-flight estimate.
+
+Everything here is cheap (no TensorFlow import, no model built), so the
+configure page can show it on every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.config import DataConfig, ExperimentConfig, ModelConfig
+from core.data.validation import validate_against
+from core.examples.prepare import (
+    DEFAULT_MEMORY_LIMIT_BYTES,
+    estimate_memory_bytes,
+    plan_examples,
+    plan_experiment,
+)
+from core.features.embedding_sizes import (
+    RULE_DESCRIPTIONS,
+    RULES,
+    embedding_parameters,
+    suggest_embedding_dim,
+)
+from core.features.numeric import to_numeric_values
+from core.features.target import TargetEncoder
+from core.features.vocabulary import (
+    FIRST_CATEGORY_INDEX,
+    MISSING_KEY,
+    UNKNOWN_INDEX,
+    build_vocabulary,
+    key_counts,
+)
+
+#: Rough sustained floating-point rate of LSTM training on one small CPU, used
+#: only to give an order of magnitude for the epoch time (see bench/ for real
+#: measurements).
+ASSUMED_FLOPS_PER_SECOND = 2e9
+
+
+def advise_embedding_sizes(cardinality: int) -> pd.DataFrame:
+    """Width and parameter count each known rule suggests for one column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rule``, ``formula``, ``dimension``, ``parameters``.
+    """
+    rows = []
+    for rule in RULES:
+        dimension = suggest_embedding_dim(cardinality, rule)
+        rows.append(
+            {
+                "rule": rule,
+                "formula": RULE_DESCRIPTIONS[rule],
+                "dimension": dimension,
+                "parameters": embedding_parameters(cardinality, dimension),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def audit_column(
+    train_values: pd.Series,
+    min_count: int = 1,
+    max_categories: int | None = None,
+    new_values: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Where each value of a categorical column will go, with its index.
+
+    Parameters
+    ----------
+    train_values : pandas.Series
+        The column in the data the vocabulary is built from.
+    min_count, max_categories : int
+        The vocabulary settings.
+    new_values : pandas.Series or None
+        The same column in a prediction file; values never seen are listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``rows``, ``status`` (``category``, ``missing``,
+        ``rare`` or ``never seen``) and ``index`` the model will receive,
+        most frequent first.
+    """
+    counts = key_counts(train_values)
+    vocabulary = build_vocabulary(counts, min_count, max_categories)
+    index = {key: FIRST_CATEGORY_INDEX + i for i, key in enumerate(vocabulary)}
+    rows = []
+    for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        status = "missing" if key == MISSING_KEY else "category"
+        if key not in index:
+            status = "rare"
+        rows.append(
+            {
+                "value": key,
+                "rows": count,
+                "status": status,
+                "index": index.get(key, UNKNOWN_INDEX),
+            }
+        )
+    if new_values is not None:
+        for key, count in key_counts(new_values).items():
+            if key not in counts:
+                rows.append(
+                    {"value": key, "rows": count, "status": "never seen", "index": 1}
+                )
+    return pd.DataFrame(rows, columns=["value", "rows", "status", "index"])
+
+
+#: Fewer training examples than this cannot teach an LSTM anything meaningful.
+MIN_TRAINING_EXAMPLES = 50
+#: Fewer held-out examples than this give metrics that are mostly noise.
+MIN_HELD_OUT_EXAMPLES = 20
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """Size of a run before any tensor is built.
+
+    Attributes
+    ----------
+    examples : dict of str to int
+        Labelled examples per part (train, validation, test), as training will
+        see them.
+    memory_bytes : int
+        Encoded rows plus a few padded batches (the estimate the memory limit
+        is checked against).
+    embedding_parameters : dict of str to int
+        Trainable weights per embedding table.
+    other_parameters : int
+        LSTM and head weights.
+    rough_epoch_seconds : float
+        Order-of-magnitude epoch time on a small CPU.
+    warnings : tuple of str
+        What :func:`core.data.validation.validate_against` will repair or ignore, and
+        parts with too few examples to train or evaluate.
+    """
+
+    examples: dict[str, int]
+    memory_bytes: int
+    embedding_parameters: dict[str, int]
+    other_parameters: int
+    rough_epoch_seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+def _lstm_parameters(
+    input_width: int, units: tuple[int, ...], bidirectional: bool
+) -> int:
+    total = 0
+    width = input_width
+    for layer_units in units:
+        per_direction = 4 * (layer_units * (width + layer_units) + layer_units)
+        directions = 2 if bidirectional else 1
+        total += per_direction * directions
+        width = layer_units * directions
+    return total
+
+
+def _head_parameters(model: ModelConfig, outputs: int) -> int:
+    """Optional hidden layer, then one output unit per class (multiclass) or one."""
+    top = model.lstm_units[-1] * (2 if model.bidirectional else 1)
+    hidden = (top + 1) * model.dense_units
+    return hidden + ((model.dense_units or top) + 1) * outputs
+
+
+def _indicator_count(train_rows: pd.DataFrame, data: DataConfig) -> int:
+    """Numeric columns that get a missing-value flag: those missing in training."""
+    if not data.missing_indicators:
+        return 0
+    return sum(
+        bool(np.isnan(to_numeric_values(train_rows[column], column)).any())
+        for column in data.numeric_columns
+    )
+
+
+def _embedding_widths(
+    train_rows: pd.DataFrame, config: ExperimentConfig
+) -> tuple[dict[str, int], int]:
+    """Trainable weights per embedding table and their total input width."""
+    data = config.data
+    embedding: dict[str, int] = {}
+    width = 0
+    for spec in data.categorical_columns:
+        cardinality = len(
+            build_vocabulary(
+                key_counts(train_rows[spec.name]),
+                data.min_category_count,
+                data.max_categories,
+            )
+        )
+        if config.model.encoding == "onehot":
+            dimension, trainable = cardinality + 2, 0
+        else:
+            dimension = spec.embedding_dim or suggest_embedding_dim(cardinality)
+            trainable = embedding_parameters(cardinality, dimension)
+        embedding[spec.name] = trainable
+        width += dimension
+    return embedding, width
+
+
+def size_warnings(examples: dict[str, int], config: ExperimentConfig) -> list[str]:
+    """Parts with too few examples to train or evaluate, and what to change.
+
+    Parameters
+    ----------
+    examples : dict of str to int
+        Labelled examples per part.
+    config : ExperimentConfig
+        The experiment (its framing and split decide the advice).
+
+    Returns
+    -------
+    list of str
+        One warning per part that is too small; empty when all are fine.
+    """
+    data, split = config.data, config.split
+    advice = []
+    if data.framing == "sequence":
+        advice.append(
+            "use sliding windows (framing 'window') to cut many examples from "
+            "each entity"
+        )
+    if split.method == "entity":
+        advice.append(
+            "split by time, so every entity contributes to training, validation "
+            "and test"
+        )
+    if not advice:
+        advice.append("use a smaller stride, a shorter window or more data")
+    remedy = "; ".join(advice)
+    warnings = []
+    if examples["train"] < MIN_TRAINING_EXAMPLES:
+        warnings.append(
+            f"only {examples['train']} training example(s): too few to train "
+            f"anything meaningful (at least {MIN_TRAINING_EXAMPLES} advised); " + remedy
+        )
+    wanted = {
+        "validation": split.validation_fraction,
+        "test": split.test_fraction,
+    }
+    for part, fraction in wanted.items():
+        if fraction > 0 and examples[part] < MIN_HELD_OUT_EXAMPLES:
+            warnings.append(
+                f"only {examples[part]} {part} example(s): too few for "
+                f"meaningful {part} metrics (at least {MIN_HELD_OUT_EXAMPLES} "
+                "advised); " + remedy
+            )
+    return warnings
+
+
+def preflight(
+    df: pd.DataFrame,
+    config: ExperimentConfig,
+    memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+) -> Preflight:
+    """Count examples and estimate memory, parameters and epoch time.
+
+    The rows are ordered, split and labelled by the same plan training uses
+    (:func:`core.examples.prepare.plan_experiment`), so the counts are the ones training
+    will see.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, if the data cannot be trained on (as
+        :func:`core.data.validation.validate_against`), or when the run would exceed
+        ``memory_limit_bytes``.
+    """
+    data, model = config.data, config.model
+    # Refuse unusable data here, on the configure step, not after training starts.
+    warnings = validate_against(data, df)
+    plan = plan_experiment(df, config, memory_limit_bytes)
+    train_rows = plan.train_rows
+    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
+    encoder.fit(train_rows[data.target_column])
+    parts, _ = plan_examples(
+        plan, config, encoder.transform(plan.frame[data.target_column])
+    )
+    examples = {name: len(part) for name, part in parts.items()}
+    embedding, embedding_width = _embedding_widths(train_rows, config)
+    input_width = (
+        len(data.numeric_columns) + _indicator_count(train_rows, data) + embedding_width
+    )
+    recurrent = _lstm_parameters(input_width, model.lstm_units, model.bidirectional)
+    outputs = encoder.n_classes if data.task == "multiclass" else 1
+    # Forward plus backward is about three times the forward multiply-adds.
+    flops = 6 * recurrent * data.sequence_width * max(examples["train"], 1)
+    return Preflight(
+        examples=examples,
+        memory_bytes=estimate_memory_bytes(len(df), config),
+        embedding_parameters=embedding,
+        other_parameters=recurrent + _head_parameters(model, outputs),
+        rough_epoch_seconds=float(np.round(flops / ASSUMED_FLOPS_PER_SECOND, 2)),
+        warnings=tuple(warnings + size_warnings(examples, config)),
+    )

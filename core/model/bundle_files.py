@@ -1,0 +1,77 @@
+"""A bundle as files: its required names, atomic replacement and copying.
+
+Kept apart from :mod:`core.model.bundle` because nothing here needs Keras: the command
+line copies a finished run's bundle without importing TensorFlow (seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from core.errors import BundleError
+
+REQUIRED_FILES = (
+    "bundle.json",
+    "model.keras",
+    "preprocessor.json",
+    "config.json",
+    "metrics.json",
+    "history.json",
+)
+
+
+def copy_bundle(source: str | Path, directory: str | Path) -> Path:
+    """Copy a saved bundle to ``directory`` atomically (same rules as saving).
+
+    Raises
+    ------
+    BundleError
+        If ``directory`` is a file or a non-empty folder that is not a bundle.
+    """
+    target = Path(directory).resolve()
+    require_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name in REQUIRED_FILES:
+            shutil.copy2(Path(source) / name, staging / name)
+        replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def require_replaceable(target: Path) -> None:
+    """Refuse to overwrite anything but a bundle or an empty folder."""
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_dir() and not target.is_symlink():
+        if (target / "bundle.json").is_file() or not any(target.iterdir()):
+            return
+        received = "a folder with other files"
+    else:
+        received = "a file"
+    raise BundleError(
+        f"expected a new folder or an existing model bundle at {str(target)!r}, "
+        f"received {received}; choose another output folder"
+    )
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``; an old bundle is moved aside first."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            os.replace(old, target)  # never lose the bundle the user already has
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
