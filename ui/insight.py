@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import analysis, examples, features, plots
+from core import runs as core_runs
 from core.errors import CoreError
 from core.runs.store import RunRecord, RunStatus
 from ui import runs, state
@@ -41,9 +43,7 @@ def _finished_embedding_runs() -> list[RunRecord]:
 
 def stability_run_ids() -> list[str] | None:
     """A comparison, or hand-picked runs, to compare over seeds; None if none."""
-    from core.analysis.stability_runs import comparison_choices
-
-    choices = comparison_choices(runs.store())
+    choices = analysis.comparison_choices(runs.store())
     mode = st.radio(
         "Compare", ("a comparison", "chosen runs"), horizontal=True,
         index=0 if choices else 1, key="ins_stab_mode",
@@ -74,10 +74,7 @@ def stability_run_ids() -> list[str] | None:
 
 @st.cache_data(show_spinner="Aligning the seeds...", max_entries=8)
 def _stability(root: str, run_ids: tuple[str, ...], k: int) -> dict[str, Any]:
-    from core.analysis.stability_runs import stability_of_runs
-    from core.runs.store import RunStore
-
-    return stability_of_runs(RunStore(root), run_ids, k)
+    return analysis.stability_of_runs(core_runs.RunStore(root), run_ids, k)
 
 
 def stability_results(run_ids: list[str], k: int) -> dict[str, Any] | None:
@@ -109,19 +106,15 @@ def importance_data(source: ModelSource) -> tuple[str, Any] | None:
 
 
 def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
-    from core.examples.prepare import prepare_experiment, prepare_prediction
-
     if dataset is not None:
-        return prepare_prediction(dataset.frame, source.preprocessor), "all"
+        return examples.prepare_prediction(dataset.frame, source.preprocessor), "all"
     store = runs.store()
     record = store.get(source.run_id)
-    return prepare_experiment(store.load_data(record), record.config), "test"
+    return examples.prepare_experiment(store.load_data(record), record.config), "test"
 
 
 def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
     """Computed on the button; kept in the session for this model, data and repeats."""
-    from core.analysis.importance import permutation_importance
-
     # id(): a bundle loaded later under the same label is another model.
     key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
            repeats)  # fmt: skip
@@ -129,7 +122,7 @@ def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
         try:
             with st.spinner("Shuffling each column and predicting again..."):
                 prepared, part = _prepared(source, dataset)
-                result = permutation_importance(
+                result = analysis.permutation_importance(
                     source.model, prepared, part, repeats=repeats
                 )
         except CoreError as error:
@@ -146,18 +139,13 @@ def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
 @st.cache_data(show_spinner=False, max_entries=32)
 def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFrame:
     """The per-epoch map of one column of a run (see core.analysis.evolution)."""
-    from core.analysis.evolution import run_evolution
-    from core.runs.store import RunStore
-
-    store = RunStore(root)
-    return run_evolution(store, store.get(run_id), column, encoding)
+    store = core_runs.RunStore(root)
+    return analysis.run_evolution(store, store.get(run_id), column, encoding)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _stored_table(root: str, run_id: str) -> pd.DataFrame:
-    from core.runs.store import RunStore
-
-    store = RunStore(root)
+    store = core_runs.RunStore(root)
     return store.load_data(store.get(run_id))
 
 
@@ -172,12 +160,10 @@ def history_table(source: ModelSource) -> pd.DataFrame | None:
 @st.cache_data(show_spinner="Running t-SNE...", max_entries=16)
 def tsne(labels: tuple[str, ...], vectors: Any, counts: tuple[int, ...]) -> Any:
     """The t-SNE figure of a table (keyed by its content)."""
-    from core.analysis.embeddings import EmbeddingTable
-    from core.analysis.tsne import project_tsne
-    from core.plots.insight import tsne_scatter
-
-    table = EmbeddingTable("column", labels, vectors, counts, (None,) * len(labels))
-    return tsne_scatter(project_tsne(table), list(counts))
+    table = analysis.EmbeddingTable(
+        "column", labels, vectors, counts, (None,) * len(labels)
+    )
+    return plots.tsne_scatter(analysis.project_tsne(table), list(counts))
 
 
 def stability_caption(result: Any) -> str:
@@ -197,27 +183,28 @@ def what_if_view(
     source: ModelSource, table: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[str], str]:
     """Entity and replacement pickers; the step table, its lines and x axis."""
-    from core.analysis.whatif import entity_history, entity_ids, timeline, what_if
-    from core.features.vocabulary import UNKNOWN_LABEL
-
     data = source.preprocessor.config
     left, middle, right = st.columns(3)
-    entity = left.selectbox("Entity", entity_ids(table, data), key="ins_wi_entity")
+    entity = left.selectbox(
+        "Entity", analysis.entity_ids(table, data), key="ins_wi_entity"
+    )
     column = middle.selectbox(
         "Replace on every step", [NO_CHANGE, *data.categorical_names],
         key="ins_wi_column",
     )  # fmt: skip
-    history = entity_history(table, data, entity)
+    history = analysis.entity_history(table, data, entity)
     if column == NO_CHANGE:
-        frame = timeline(source.model, source.preprocessor, history)
+        frame = analysis.timeline(source.model, source.preprocessor, history)
         lines = [c for c in frame.columns if c.startswith("probability")]
         lines = lines or ["predicted"]
     else:
         vocabulary = source.preprocessor.vocabularies_[column]
         replacement = right.selectbox(
-            "by", [UNKNOWN_LABEL, *vocabulary], key="ins_wi_value"
+            "by", [features.UNKNOWN_LABEL, *vocabulary], key="ins_wi_value"
         )
-        frame = what_if(source.model, source.preprocessor, history, column, replacement)
+        frame = analysis.what_if(
+            source.model, source.preprocessor, history, column, replacement
+        )
         lines = ["original", "changed"]
     x = data.time_column if data.time_column in frame.columns else "step"
     return frame, lines, x

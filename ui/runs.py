@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from core import runs as core_runs
+from core.runs import executors
 from core.serve.access import not_found_message, require_visible, visible_items
 from ui import auth, state
 from ui.text import literal
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from core.runs.executors.local import LocalExecutor
     from core.runs.store import DamagedRun, RunRecord, RunStore
 
-# core.runs.executors.local and core.runs.store (with pandas) are imported where used:
+# core.runs and its executors load lazily (pandas comes with the first name used):
 # sync_with_url runs on every page, and on the landing page it has no run to open.
 
 QUERY_KEY = "run"
@@ -35,18 +37,12 @@ QUERY_KEY = "run"
 
 @st.cache_resource(show_spinner=False)
 def _executor(root: str, concurrency: int) -> LocalExecutor:
-    from core.runs.executors.local import LocalExecutor
-    from core.runs.store import RunStore
-
-    return LocalExecutor(RunStore(root), max_concurrent=concurrency)
+    return executors.LocalExecutor(core_runs.RunStore(root), max_concurrent=concurrency)
 
 
 def executor() -> LocalExecutor:
     """The server's executor over the configured run store and slot count."""
-    from core.runs.executors.local import default_concurrency
-    from core.runs.store import default_runs_dir
-
-    return _executor(str(default_runs_dir()), default_concurrency())
+    return _executor(str(core_runs.default_runs_dir()), executors.default_concurrency())
 
 
 def store() -> RunStore:
@@ -70,21 +66,17 @@ def record(run_id: str | None) -> RunRecord | None:
     """A run's up-to-date record, or None when there is no such run (for you)."""
     if not run_id:
         return None
-    from core.runs.store import RunNotFoundError
-
     try:
         return find(run_id)
-    except RunNotFoundError:
+    except core_runs.RunNotFoundError:
         return None
 
 
 def visible_runs() -> list[RunRecord | DamagedRun]:
     """The runs this session's viewer may see, newest first, liveness checked."""
-    from core.runs.store import DamagedRun
-
     server = executor()
     return [
-        item if isinstance(item, DamagedRun) else server.refresh(item)
+        item if isinstance(item, core_runs.DamagedRun) else server.refresh(item)
         for item in visible_items(server.store.list(), auth.viewer())
     ]
 
@@ -168,8 +160,6 @@ def sync_with_url() -> None:
     if current:
         st.query_params[QUERY_KEY] = current
     if current and state.get(state.ADOPTED_RUN) != current:
-        from core.runs.store import RunStatus
-
         followed = record(current)
-        if followed is not None and followed.status is RunStatus.DONE:
+        if followed is not None and followed.status is core_runs.RunStatus.DONE:
             open_run(current)

@@ -1,0 +1,48 @@
+"""Reading and checking user tables: files, schema guesses, values, validation,
+repairs, the bundled sample sets and Parquet datasets. Imports without Keras.
+
+The public names below load their module on first use (see
+:mod:`core._exports`).
+"""
+
+from core._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "bundled": [
+            "BundledDataset",
+            "SAMPLE_DATA",
+            "get_bundled",
+            "list_bundled",
+            "load_bundled",
+        ],
+        "columns": ["require_columns"],
+        "io": [
+            "FORMULA_PREFIXES",
+            "LoadedTable",
+            "load_table",
+            "read_table",
+            "write_csv_safely",
+        ],
+        "parquet": [
+            "DatasetSource",
+            "EntityOrderError",
+            "GLOB_CHARACTERS",
+            "chunk_rows_for",
+            "estimate_row_bytes",
+            "is_dataset_path",
+            "iter_entity_chunks",
+        ],
+        "repairs": ["add_timestamp", "numbers_or_missing"],
+        "schema": ["ColumnProfile", "SchemaSuggestion", "infer_schema", "infer_task"],
+        "validation": ["coerce_numeric", "validate_against"],
+        "values": [
+            "date_part_columns",
+            "natural_order",
+            "parse_numbers",
+            "parse_time",
+            "timestamp_from_parts",
+        ],
+    },
+)

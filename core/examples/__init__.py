@@ -1,0 +1,51 @@
+"""From encoded rows to examples: ordering, splits, windows and labels, the
+prepared data a model trains on, the pre-flight advice and the streamed passes.
+Imports without Keras.
+
+The public names below load their module on first use (see
+:mod:`core._exports`).
+"""
+
+from core._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "advisor": ["advise_embedding_sizes", "audit_column", "preflight"],
+        "prepare": [
+            "DEFAULT_MEMORY_LIMIT_BYTES",
+            "MIN_SCORED_EXAMPLES",
+            "PreparedData",
+            "check_memory",
+            "estimate_memory_bytes",
+            "plan_experiment",
+            "prepare_experiment",
+            "prepare_prediction",
+        ],
+        "sequences": [
+            "Examples",
+            "TEST",
+            "TRAIN",
+            "VALIDATION",
+            "entity_layout",
+            "example_labels",
+            "example_positions",
+            "gather_batch",
+            "order_rows",
+            "ordering_keys",
+            "split_rows",
+        ],
+        "stream_passes": [
+            "DEFAULT_MAX_EVAL_ROWS",
+            "DEFAULT_MEMORY_BUDGET_MB",
+            "FitReport",
+            "StreamOptions",
+            "check_streamable",
+            "chunks",
+            "fit_streaming",
+            "held_out_sample",
+            "prepare_chunk",
+        ],
+        "streaming": ["hash_entity_parts"],
+    },
+)

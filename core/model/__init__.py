@@ -1,0 +1,75 @@
+"""The networks and everything that trains, evaluates, saves and loads them: the
+embedding/one-hot LSTM, batches, training, metrics, bundles, the
+gradient-boosting arm. Names that need Keras load it on first use.
+
+The public names below load their module on first use (see
+:mod:`core._exports`).
+"""
+
+from core._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "batches": ["ExampleBatches"],
+        "bundle": [
+            "Bundle",
+            "PredictionResult",
+            "bundle_from_result",
+            "bundle_zip_bytes",
+            "extract_bundle_zip",
+            "load_bundle",
+            "predict",
+            "save_bundle",
+        ],
+        "bundle_files": ["copy_bundle"],
+        "evaluation": [
+            "held_out_scores",
+            "part_metrics",
+            "persistence_scores",
+            "predict_scores",
+            "prediction_table",
+        ],
+        "experiment": [
+            "fit_prepared",
+            "result_of",
+            "run_comparison",
+            "run_experiment",
+            "train_prepared",
+            "with_encoding",
+        ],
+        "gbm_arm": ["GBM_ENCODING", "part_features", "train_gbm_arm"],
+        "metrics": [
+            "MAX_CURVE_POINTS",
+            "baseline_name",
+            "baseline_predictions",
+            "best_f1_threshold",
+            "compute_metrics",
+            "curve_points",
+            "metrics_at_threshold",
+            "ordered_metrics",
+            "phm08_score",
+        ],
+        "network": ["build_model", "count_parameters", "unmasked_view"],
+        "run_logging": [
+            "EmbeddingSnapshots",
+            "TensorBoardScalars",
+            "read_snapshots",
+            "write_projector",
+        ],
+        "strategy": ["choose_strategy", "cudnn_notes"],
+        "stream_training": [
+            "batch_generator",
+            "batches_estimate",
+            "fit_stream",
+            "keep_fraction",
+            "training_dataset",
+        ],
+        "training": [
+            "CancelToken",
+            "cosine_learning_rate",
+            "lr_schedule_callbacks",
+            "make_batches",
+        ],
+    },
+)

@@ -42,7 +42,7 @@ def escape_label(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
-def _empty(title: str, message: str) -> go.Figure:
+def empty_figure(title: str, message: str) -> go.Figure:
     """A blank figure that says why it is blank."""
     figure = go.Figure()
     figure.add_annotation(
@@ -93,7 +93,7 @@ def training_curves(
     """
     groups = _metric_groups(history)
     if not groups:
-        return _empty(escape_label(title), "No epochs finished yet.")
+        return empty_figure(escape_label(title), "No epochs finished yet.")
     figure = make_subplots(
         rows=len(groups),
         cols=1,
@@ -140,7 +140,7 @@ def confusion_matrix_figure(
     """
     counts = np.asarray(matrix if matrix is not None else [], dtype=np.float64)
     if counts.size == 0 or counts.ndim != 2:
-        return _empty("Confusion matrix", "No labelled predictions to count.")
+        return empty_figure("Confusion matrix", "No labelled predictions to count.")
     size = counts.shape[0]
     names = list(labels) if labels is not None and len(labels) == size else None
     ticks = [escape_label(name) for name in (names or range(size))]
@@ -177,7 +177,7 @@ def _score_text(value: float | None) -> str:
 def roc_figure(points: Mapping[str, Any]) -> go.Figure:
     """ROC curve with the chance diagonal, from ``core.model.metrics.curve_points``."""
     if not points.get("fpr"):
-        return _empty("ROC curve", "Needs both classes among the labels.")
+        return empty_figure("ROC curve", "Needs both classes among the labels.")
     figure = _curve(
         f"ROC curve (AUC {_score_text(points.get('roc_auc'))})",
         points["fpr"],
@@ -194,7 +194,9 @@ def roc_figure(points: Mapping[str, Any]) -> go.Figure:
 def precision_recall_figure(points: Mapping[str, Any]) -> go.Figure:
     """Precision-recall curve with the positive-rate (chance) line."""
     if not points.get("recall"):
-        return _empty("Precision-recall curve", "Needs both classes among the labels.")
+        return empty_figure(
+            "Precision-recall curve", "Needs both classes among the labels."
+        )
     figure = _curve(
         f"Precision-recall curve (AP {_score_text(points.get('pr_auc'))})",
         points["recall"],
@@ -236,7 +238,7 @@ def predicted_vs_actual(y_true: Any, y_pred: Any) -> go.Figure:
     """Scatter of predicted against actual values, with the identity line."""
     truth, predicted = _finite_pairs(y_true, y_pred)
     if len(truth) == 0:
-        return _empty("Predicted vs actual", "No labelled predictions to plot.")
+        return empty_figure("Predicted vs actual", "No labelled predictions to plot.")
     low = float(min(truth.min(), predicted.min()))
     high = float(max(truth.max(), predicted.max()))
     titles = {"x": "actual", "y": "predicted", "title": "Predicted vs actual"}
@@ -249,7 +251,7 @@ def residuals_figure(y_true: Any, y_pred: Any) -> go.Figure:
     """Residuals (predicted - actual) against predicted values, with a zero line."""
     truth, predicted = _finite_pairs(y_true, y_pred)
     if len(truth) == 0:
-        return _empty("Residuals", "No labelled predictions to plot.")
+        return empty_figure("Residuals", "No labelled predictions to plot.")
     span = [float(predicted.min()), float(predicted.max())]
     titles = {
         "x": "predicted",
@@ -310,7 +312,7 @@ def pca_scatter(
         )
     axes = [f"pca_{i}" for i in range(1, dimensions + 1)]
     if len(frame) == 0:
-        return _empty("Embedding map (PCA)", "No learned categories to show.")
+        return empty_figure("Embedding map (PCA)", "No learned categories to show.")
     missing = [name for name in axes if name not in frame.columns]
     if missing:
         raise DataValidationError(
@@ -401,7 +403,7 @@ def _pca_trace(frame: pd.DataFrame, axes: list[str], marker: dict) -> Any:
 def similarity_heatmap(similarity: pd.DataFrame) -> go.Figure:
     """Heatmap of a cosine-similarity frame (labels on both axes, range [-1, 1])."""
     if similarity.empty:
-        return _empty("Cosine similarity", "No learned categories to compare.")
+        return empty_figure("Cosine similarity", "No learned categories to compare.")
     figure = go.Figure(
         go.Heatmap(
             z=similarity.to_numpy(dtype=np.float64),
@@ -441,7 +443,7 @@ def frequency_histogram(counts: Sequence[int]) -> go.Figure:
     values = np.asarray([c for c in counts if c is not None], dtype=np.float64)
     values = values[np.isfinite(values) & (values >= 1)]
     if len(values) == 0:
-        return _empty("Category frequencies", "No categories to count.")
+        return empty_figure("Category frequencies", "No categories to count.")
     names, sizes = _count_bins(values)
     figure = go.Figure(go.Bar(x=names, y=sizes, name="categories"))
     singletons = int((values == 1).sum())
@@ -475,7 +477,7 @@ def metric_comparison(
             and pd.to_numeric(rows[name], errors="coerce").notna().any()
         ]
     if rows.empty or not metrics:
-        return _empty("Model comparison", "No metrics to compare.")
+        return empty_figure("Model comparison", "No metrics to compare.")
     names = rows["model"] if "model" in rows.columns else rows.index
     figure = go.Figure()
     for name, (_, row) in zip(names, rows.iterrows(), strict=True):

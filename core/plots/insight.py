@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from core.analysis.embeddings import Projection
-from core.plots.figures import MAX_TEXT_LABELS, _empty, escape_label, pca_scatter
+from core.plots.figures import MAX_TEXT_LABELS, empty_figure, escape_label, pca_scatter
 
 CONSENSUS_SEED = -1
 
@@ -30,7 +30,7 @@ def stability_map(points: pd.DataFrame, categories: pd.DataFrame) -> go.Figure:
         ``spread``, ``unstable``).
     """
     if points.empty:
-        return _empty("Aligned map over seeds", "No shared categories to show.")
+        return empty_figure("Aligned map over seeds", "No shared categories to show.")
     consensus = points[points["seed"] == CONSENSUS_SEED].set_index("label")
     seeds = points[points["seed"] != CONSENSUS_SEED]
     figure = go.Figure()
@@ -100,7 +100,7 @@ def importance_figure(table: pd.DataFrame, metric: str) -> go.Figure:
         The metric the drops are in.
     """
     if table.empty:
-        return _empty("Permutation importance", "No feature columns.")
+        return empty_figure("Permutation importance", "No feature columns.")
     ordered = table.iloc[::-1]
     colours = {"categorical": qualitative.D3[0], "numeric": qualitative.D3[1]}
     figure = go.Figure()
@@ -164,7 +164,7 @@ def evolution_figure(frame: pd.DataFrame) -> go.Figure:
         From :func:`core.analysis.evolution.evolution_frame`.
     """
     if frame.empty:
-        return _empty("Embedding map per epoch", "No snapshots to show.")
+        return empty_figure("Embedding map per epoch", "No snapshots to show.")
     epochs = sorted(frame["epoch"].unique())
     by_epoch = {epoch: frame[frame["epoch"] == epoch] for epoch in epochs}
     frames = [
@@ -213,7 +213,7 @@ def timeline_figure(table: pd.DataFrame, columns: list[str], x: str) -> go.Figur
         The column on the horizontal axis (time or ``step``).
     """
     if table.empty:
-        return _empty("Prediction over the history", "No steps to show.")
+        return empty_figure("Prediction over the history", "No steps to show.")
     figure = go.Figure()
     for column in columns:
         figure.add_trace(

@@ -1,0 +1,46 @@
+"""The run store and its processes: run records, progress, the worker, the
+streamed runner and read-only views. Imports without Keras.
+
+The public names below load their module on first use (see
+:mod:`core._exports`).
+"""
+
+from core._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "dataset_run": ["create_dataset_run"],
+        "progress": [
+            "BATCH_LINE_SECONDS",
+            "CancelToken",
+            "FileCancelToken",
+            "ProgressEvent",
+            "ProgressKind",
+            "ProgressWriter",
+        ],
+        "store": [
+            "DamagedRun",
+            "RUNS_DIR_VARIABLE",
+            "RUN_FORMAT_VERSION",
+            "RunNotFoundError",
+            "RunRecord",
+            "RunStatus",
+            "RunStore",
+            "data_fingerprint",
+            "default_runs_dir",
+            "frame_fingerprint",
+        ],
+        "views": [
+            "HEADLINE_METRICS",
+            "config_difference",
+            "flatten",
+            "live_progress",
+            "metrics_side_by_side",
+            "run_summary",
+            "runs_table",
+            "validation_curves",
+        ],
+        "worker": ["wait_for_run"],
+    },
+)

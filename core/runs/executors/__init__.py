@@ -1,0 +1,29 @@
+"""Who trains a run: child processes on this machine (local, with a spare worker
+started ahead) or tasks on a Ray cluster.
+
+The public names below load their module on first use (see
+:mod:`core._exports`).
+"""
+
+from core._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "local": [
+            "LocalExecutor",
+            "default_concurrency",
+            "make_executor",
+            "process_alive",
+            "process_start_ticks",
+        ],
+        "ray_cluster": ["RayExecutor", "RayUnavailableError", "receive_files"],
+        "spare": [
+            "NICENESS_VARIABLE",
+            "PREPARED_HEADER",
+            "SPARE_RUN_ID",
+            "SpareWorker",
+            "start_spare_worker",
+        ],
+    },
+)
