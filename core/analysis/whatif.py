@@ -22,6 +22,7 @@ from core.examples.prepare import PreparedData, prepare_prediction
 from core.examples.sequences import Examples, order_rows
 from core.features.preprocessor import SequencePreprocessor
 from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
+from core.model.evaluation import predict_scores
 
 
 def entity_ids(frame: pd.DataFrame, data: DataConfig) -> list[Any]:
@@ -71,8 +72,6 @@ def _one_entity(
 
 
 def _scores(model: Any, prepared: PreparedData) -> np.ndarray:
-    from core.model.evaluation import predict_scores
-
     return predict_scores(model, prepared, "steps")
 
 

@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from core.errors import DataValidationError
 
@@ -132,8 +135,6 @@ class DatasetSource:
 
     def dataset(self) -> Any:
         """The ``pyarrow.dataset.Dataset`` of the shards, in order."""
-        import pyarrow.dataset as ds
-
         return ds.dataset(list(self.files), format="parquet")
 
     @property
@@ -189,8 +190,6 @@ def chunk_rows_for(budget_bytes: int, bytes_per_row: int) -> int:
 
 def estimate_row_bytes(source: DatasetSource, columns: Sequence[str]) -> int:
     """Bytes of one row of ``columns`` in pandas (text counted at 64 bytes)."""
-    import pyarrow as pa
-
     schema = source.dataset().schema
     total = 0
     for column in columns:
@@ -219,9 +218,6 @@ def iter_entity_chunks(
     DataValidationError
         If an id is missing or a column is absent.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     dataset = source.dataset()
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:

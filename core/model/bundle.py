@@ -17,6 +17,7 @@ so a crash never leaves half a bundle, and it is loaded with Keras's
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import tempfile
@@ -218,8 +219,6 @@ def extract_bundle_zip(archive: str | Path | bytes, directory: str | Path) -> Pa
     Entries that would land outside ``directory`` (absolute paths, ``..``),
     links and archives larger than :data:`MAX_UNZIPPED_BYTES` are refused.
     """
-    import io
-
     target = Path(directory).resolve()
     source = io.BytesIO(archive) if isinstance(archive, bytes) else archive
     try:
@@ -252,8 +251,6 @@ def extract_bundle_zip(archive: str | Path | bytes, directory: str | Path) -> Pa
 
 def bundle_zip_bytes(directory: str | Path) -> bytes:
     """The bundle directory as zip bytes (for a download button)."""
-    import io
-
     path = Path(directory)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.examples.prepare import PreparedData
+from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 
 #: Name of this arm wherever encodings are listed.
 GBM_ENCODING = "gbm"
@@ -31,8 +32,6 @@ def window_features(
     lags: Sequence[int] = (),
 ) -> np.ndarray:
     """Feature matrix of one batch of model inputs (categorical codes last)."""
-    from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
-
     mask = inputs[MASK_INPUT].astype(np.float64)
     rows = np.arange(len(mask))
     lengths = np.maximum(mask.sum(axis=1), 1.0)

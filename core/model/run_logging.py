@@ -18,6 +18,8 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
+from tensorboard.plugins import projector
 
 from core.features.naming import embedding_layer_name
 from core.features.preprocessor import SequencePreprocessor
@@ -102,13 +104,9 @@ class TensorBoardScalars(keras.callbacks.Callback):
         self._writer: Any = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        import tensorflow as tf
-
         self._writer = tf.summary.create_file_writer(str(self.log_dir))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        import tensorflow as tf
-
         values = {key: float(value) for key, value in (logs or {}).items()}
         rate = getattr(self.model.optimizer, "learning_rate", None)
         if rate is not None:
@@ -136,9 +134,6 @@ def write_projector(
     Reserved rows 0 and 1 stay in the matrix (named ``<padding>`` and
     ``<unknown>`` in the metadata), so row numbers match the model's indices.
     """
-    import tensorflow as tf
-    from tensorboard.plugins import projector
-
     matrices = embedding_matrices(model, preprocessor)
     if not matrices:
         return

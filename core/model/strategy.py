@@ -26,6 +26,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import tensorflow as tf
+
 from core.errors import ConfigError
 
 STRATEGY_VARIABLE = "SEQ_EMBED_STRATEGY"
@@ -78,8 +80,6 @@ def cudnn_notes(recurrent_dropout: float, visible_gpus: int) -> list[str]:
 
 def visible_gpu_count() -> int:
     """GPUs TensorFlow sees, without initialising its runtime."""
-    import tensorflow as tf
-
     return len(tf.config.list_physical_devices("GPU"))
 
 
@@ -96,8 +96,6 @@ def strategy_scope(setting: str | None = None) -> Iterator[str]:
     if name == "default":
         yield name
         return
-    import tensorflow as tf
-
     if _mirrored is None:  # one per process: it claims the GPUs once
         _mirrored = tf.distribute.MirroredStrategy()
     with _mirrored.scope():

@@ -24,6 +24,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+# The run store's names load on first use (with pandas): ui.runs imports this
+# module on every page, the landing page included.
+from core import runs as run_store
 from core.errors import CoreError
 
 if TYPE_CHECKING:
@@ -132,11 +135,9 @@ def visible(item: RunRecord | DamagedRun, viewer: Viewer) -> bool:
     """Whether ``viewer`` may see this run (damaged folders: only local/admins)."""
     # core.runs.store is imported where used: it brings pandas, which the sign-in
     # check of every page (the landing page first) does not need.
-    from core.runs.store import RunRecord
-
     if viewer.sees_everything:
         return True
-    return isinstance(item, RunRecord) and item.owner == viewer.owner
+    return isinstance(item, run_store.RunRecord) and item.owner == viewer.owner
 
 
 def visible_items(
@@ -165,14 +166,12 @@ def require_visible(store: RunStore, run_id: str, viewer: Viewer) -> RunRecord:
         With the same message whether the id is malformed, unknown, damaged or
         someone else's.
     """
-    from core.runs.store import RunNotFoundError
-
     try:
         record = store.get(run_id)
-    except RunNotFoundError:
-        raise RunNotFoundError(not_found_message(run_id)) from None
+    except run_store.RunNotFoundError:
+        raise run_store.RunNotFoundError(not_found_message(run_id)) from None
     if not visible(record, viewer):
-        raise RunNotFoundError(not_found_message(run_id))
+        raise run_store.RunNotFoundError(not_found_message(run_id))
     return record
 
 
