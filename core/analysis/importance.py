@@ -130,7 +130,8 @@ def scored_batches(
     DataValidationError
         If the part has no example with a known label.
     """
-    from core.model.batches import ExampleBatches
+    # Keras: the command line reads this module's defaults when it starts.
+    from core.model.batches import input_batches
 
     data = prepared.preprocessor.config
     examples = prepared.parts[part]
@@ -145,14 +146,7 @@ def scored_batches(
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(keep, max_examples, replace=False))
     chosen = examples.subset(np.isin(np.arange(len(examples)), keep))
-    batches = ExampleBatches(
-        prepared.encoded,
-        chosen,
-        data.categorical_names,
-        data.window if data.framing == "window" else None,
-        BATCH_SIZE,
-        include_labels=False,
-    )
+    batches = input_batches(prepared, chosen, BATCH_SIZE)
     return [batches[i][0] for i in range(len(batches))], chosen.labels
 
 

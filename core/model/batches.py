@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from core.config import DataConfig
+from core.examples.prepare import PreparedData
 from core.examples.sequences import Examples, gather_batch
 from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from core.features.preprocessor import EncodedTable
@@ -124,3 +126,23 @@ class ExampleBatches(keras.utils.PyDataset):
         if self.sample_weights is None:
             return inputs, labels
         return inputs, labels, self.sample_weights[selection].astype(np.float32)
+
+
+def example_width(data: DataConfig) -> int | None:
+    """Steps per example: the window in window framing, else padded per dataset."""
+    return data.window if data.framing == "window" else None
+
+
+def input_batches(
+    prepared: PreparedData, examples: Examples, batch_size: int
+) -> ExampleBatches:
+    """Forward-only batches of model inputs (no labels) of some prepared examples."""
+    data = prepared.preprocessor.config
+    return ExampleBatches(
+        prepared.encoded,
+        examples,
+        data.categorical_names,
+        example_width(data),
+        batch_size,
+        include_labels=False,
+    )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.examples.prepare import PreparedData
 from core.features.preprocessor import SequencePreprocessor
-from core.model.batches import ExampleBatches
+from core.model.batches import input_batches
 from core.model.metrics import baseline_name, baseline_predictions, compute_metrics
 
 #: Forward passes only, so much larger than training batches: fewer recurrent
@@ -33,18 +33,10 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
         Regression: scaled predictions, shape (n,).
     """
     examples = prepared.parts[part]
-    data = prepared.preprocessor.config
     n_outputs = model.output_shape[-1]
     if len(examples) == 0:
         return np.zeros((0,) if n_outputs == 1 else (0, n_outputs), dtype=np.float64)
-    batches = ExampleBatches(
-        prepared.encoded,
-        examples,
-        data.categorical_names,
-        data.window if data.framing == "window" else None,
-        PREDICTION_BATCH_SIZE,
-        include_labels=False,
-    )
+    batches = input_batches(prepared, examples, PREDICTION_BATCH_SIZE)
     # predict_on_batch on large chunks: half the CPU time of model.predict over
     # the same batches (measured), which adds a tf.data pipeline per call.
     outputs = [
@@ -107,7 +99,6 @@ def evaluate(
     scores = scores if scores is not None else held_out_scores(model, prepared)
     preprocessor = prepared.preprocessor
     task = preprocessor.config.task
-    encoder = preprocessor.target_encoder_
     train_labels = prepared.parts["train"].labels
     report: dict[str, Any] = {
         "task": task,
@@ -117,18 +108,30 @@ def evaluate(
     for part in HELD_OUT_PARTS:
         labels = prepared.parts[part].labels
         report[part] = part_metrics(preprocessor, labels, scores[part])
-        baseline = baseline_predictions(
-            task,
-            _natural_units(preprocessor, train_labels, train_labels)[0],
-            len(labels),
-            n_classes=encoder.n_classes,
-        )
-        if task == "regression":
-            baseline = (baseline - encoder.mean_) / encoder.std_
+        baseline = naive_scores(preprocessor, train_labels, len(labels))
         report["baseline"][part] = part_metrics(preprocessor, labels, baseline)
     if preprocessor.config.target_as_input and prepared.target_of_row is not None:
         report["persistence"] = _persistence_report(prepared, train_labels)
     return report
+
+
+def naive_scores(
+    preprocessor: SequencePreprocessor, train_labels: np.ndarray, count: int
+) -> np.ndarray:
+    """Scores of the naive baseline (majority class or training mean) for
+    ``count`` examples, shaped like :func:`predict_scores`."""
+    task = preprocessor.config.task
+    encoder = preprocessor.target_encoder_
+    scores = baseline_predictions(
+        task,
+        _natural_units(preprocessor, train_labels, train_labels)[0],
+        count,
+        n_classes=encoder.n_classes,
+    )
+    if task == "regression":
+        # Model scores of a regression are in the target's scaled units.
+        scores = (scores - encoder.mean_) / encoder.std_
+    return scores
 
 
 def persistence_scores(
@@ -144,14 +147,7 @@ def persistence_scores(
     encoder = preprocessor.target_encoder_
     last = prepared.target_of_row[prepared.parts[part].end_rows]
     known = ~np.isnan(last)
-    fallback = baseline_predictions(
-        task,
-        _natural_units(preprocessor, train_labels, train_labels)[0],
-        len(last),
-        n_classes=encoder.n_classes,
-    )
-    if task == "regression":
-        fallback = (fallback - encoder.mean_) / encoder.std_
+    fallback = naive_scores(preprocessor, train_labels, len(last))
     if task == "multiclass":
         one_hot = np.eye(encoder.n_classes)[np.nan_to_num(last).astype(np.int64)]
         return np.where(known[:, None], one_hot, fallback)

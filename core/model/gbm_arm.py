@@ -59,18 +59,12 @@ def part_features(
     prepared: PreparedData, part: str, lags: Sequence[int] = ()
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Features, encoded labels and the number of numeric feature columns of a part."""
-    from core.model.batches import ExampleBatches
+    # Keras, only when this arm trains: the Compare page reads this module.
+    from core.model.batches import input_batches
 
     data = prepared.preprocessor.config
     categorical = data.categorical_names
-    batches = ExampleBatches(
-        prepared.encoded,
-        prepared.parts[part],
-        categorical,
-        data.window if data.framing == "window" else None,
-        CHUNK,
-        include_labels=False,
-    )
+    batches = input_batches(prepared, prepared.parts[part], CHUNK)
     count = len(batches.examples)
     blocks = [
         window_features(

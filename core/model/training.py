@@ -21,7 +21,7 @@ import numpy as np
 from core.config import ExperimentConfig
 from core.errors import TrainingError
 from core.examples.prepare import PreparedData
-from core.model.batches import ExampleBatches
+from core.model.batches import ExampleBatches, example_width
 from core.model.evaluation import PREDICTION_BATCH_SIZE
 from core.model.network import DROPPED_MASK_WARNING, unmasked_view
 from core.runs.progress import CancelToken, ProgressEvent, ProgressKind
@@ -161,7 +161,7 @@ def make_batches(
         prepared.encoded,
         examples,
         data.categorical_names,
-        data.window if data.framing == "window" else None,
+        example_width(data),
         config.train.batch_size if training else evaluation_batch_size(config),
         shuffle=training,
         seed=config.train.seed,
