@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.examples.prepare import PreparedData
+from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 
 #: Name of this arm wherever encodings are listed.
 GBM_ENCODING = "gbm"
@@ -31,8 +32,6 @@ def window_features(
     lags: Sequence[int] = (),
 ) -> np.ndarray:
     """Feature matrix of one batch of model inputs (categorical codes last)."""
-    from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
-
     mask = inputs[MASK_INPUT].astype(np.float64)
     rows = np.arange(len(mask))
     lengths = np.maximum(mask.sum(axis=1), 1.0)
@@ -60,6 +59,8 @@ def part_features(
     prepared: PreparedData, part: str, lags: Sequence[int] = ()
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Features, encoded labels and the number of numeric feature columns of a part."""
+    # Start-up cost: core.model.batches imports Keras, and this module must not
+    # (core.analysis.comparison reads GBM_ENCODING for the app's pages).
     from core.model.batches import ExampleBatches
 
     data = prepared.preprocessor.config
@@ -105,6 +106,7 @@ def _native_categoricals(prepared: PreparedData, n_numeric: int) -> list[int] | 
 
 def fit_gbm(prepared: PreparedData, seed: int, balanced: bool = False) -> Any:
     """A HistGradientBoosting model fitted on the training windows' summaries."""
+    # Start-up cost: scikit-learn's ensembles take seconds to import.
     from sklearn.ensemble import (
         HistGradientBoostingClassifier,
         HistGradientBoostingRegressor,
@@ -141,6 +143,7 @@ def train_gbm_arm(
     prepared: PreparedData, seed: int, balanced: bool = False
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Fit and evaluate the arm; returns (metrics like an LSTM's, held-out scores)."""
+    # Start-up cost: core.model.evaluation imports Keras (see part_features).
     from core.model.evaluation import HELD_OUT_PARTS, evaluate
 
     started = time.perf_counter()
