@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core.features.preprocessor import SequencePreprocessor
+from core.runs.outputs import read_predictions
+from core.runs.store import RunStore
 from ui import runs, state
 
 if TYPE_CHECKING:
@@ -125,15 +127,7 @@ def part_predictions(
 def _stored_predictions(
     root: str, run_id: str, encoding: str, part: str
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
-    import numpy as np
-
-    folder = Path(root) / run_id / "predictions"
-    table_path = folder / f"{encoding}_{part}.parquet"
-    if not table_path.is_file():
-        return None
-    with np.load(folder / f"{encoding}_{part}.npz") as arrays:
-        labels, scores = arrays["labels"], arrays["scores"]
-    return pd.read_parquet(table_path), labels, scores
+    return read_predictions(RunStore(root), run_id, encoding, part)
 
 
 def suggested_threshold(source: ModelSource) -> float | None:

@@ -119,8 +119,10 @@ def run_evolution(
     store: RunStore, record: RunRecord, column: str, encoding: str = "embedding"
 ) -> pd.DataFrame:
     """:func:`evolution_frame` of a run's stored snapshots (see there)."""
+    # Start-up cost: core.model.run_logging imports Keras; the rest of this
+    # module (and the pages that list runs) needs none.
     from core.model.run_logging import read_snapshots
 
     labels, counts = run_vocabulary(store, record, column, encoding)
-    snapshots = read_snapshots(record.path / "snapshots" / encoding)
+    snapshots = read_snapshots(store.snapshots_dir(record.id, encoding))
     return evolution_frame(snapshots, column, labels, counts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.analysis.comparison import comparison_runs
 from core.analysis.stability import (
     DEFAULT_NEIGHBOURS,
     ColumnStability,
@@ -30,6 +31,8 @@ def run_seed_vectors(
     ConfigError
         If the run has no saved bundle of that encoding.
     """
+    # Start-up cost: these load scikit-learn and Keras (seconds), which the
+    # comparison picker (comparison_choices) must not wait for.
     from core.analysis.embeddings import extract_embedding
     from core.model.bundle import load_bundle
     from core.model.run_logging import read_snapshots
@@ -42,7 +45,7 @@ def run_seed_vectors(
             "none (is it finished?)",
         )
     bundle = load_bundle(path)
-    initial = read_snapshots(record.path / "snapshots" / encoding).get(0, {})
+    initial = read_snapshots(store.snapshots_dir(record.id, encoding)).get(0, {})
     return {
         column: seed_vectors(
             extract_embedding(bundle.model, bundle.preprocessor, column),
@@ -115,8 +118,6 @@ def stability_of_runs(
 
 def comparison_choices(store: RunStore) -> dict[str, list[RunRecord]]:
     """Comparisons with at least two finished seeds (one run each), for a picker."""
-    from core.analysis.comparison import comparison_runs
-
     identities = dict.fromkeys(
         record.comparison
         for record in store.records()

@@ -271,7 +271,7 @@ def add_executor_flags(parser: argparse.ArgumentParser) -> None:
 
 def executor_from_args(args: argparse.Namespace) -> Any:
     """The executor the flags ask for, over ``--runs-dir``."""
-    from core.runs.executors.local import make_executor
+    from core.runs.executors.factory import make_executor
 
     return make_executor(
         args.executor,

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from core._fs import staged_directory
 from core.config import ExperimentConfig
 from core.errors import BundleError, CoreError
 from core.examples.prepare import prepare_prediction
@@ -39,7 +38,6 @@ from core.features.preprocessor import SequencePreprocessor
 from core.model.bundle_files import (  # noqa: F401 (copy_bundle: re-exported)
     REQUIRED_FILES,
     copy_bundle,
-    replace_directory,
     require_replaceable,
 )
 from core.model.evaluation import part_metrics, predict_scores, prediction_table
@@ -95,9 +93,7 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
     """
     target = Path(directory).resolve()
     require_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_directory(target) as staging:
         bundle.model.save(staging / "model.keras")
         _write_json(staging / "preprocessor.json", bundle.preprocessor.to_dict())
         _write_json(staging / "config.json", bundle.config.to_dict())
@@ -112,10 +108,6 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
                 "encoding": bundle.config.model.encoding,
             },
         )
-        replace_directory(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 

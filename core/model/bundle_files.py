@@ -6,11 +6,10 @@ line copies a finished run's bundle without importing TensorFlow (seconds).
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from core._fs import staged_directory
 from core.errors import BundleError
 
 REQUIRED_FILES = (
@@ -33,15 +32,9 @@ def copy_bundle(source: str | Path, directory: str | Path) -> Path:
     """
     target = Path(directory).resolve()
     require_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_directory(target) as staging:
         for name in REQUIRED_FILES:
             shutil.copy2(Path(source) / name, staging / name)
-        replace_directory(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
@@ -59,19 +52,3 @@ def require_replaceable(target: Path) -> None:
         f"expected a new folder or an existing model bundle at {str(target)!r}, "
         f"received {received}; choose another output folder"
     )
-
-
-def replace_directory(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``; an old bundle is moved aside first."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        try:
-            os.replace(staging, target)
-        except BaseException:
-            os.replace(old, target)  # never lose the bundle the user already has
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)

@@ -59,7 +59,8 @@ def part_features(
     prepared: PreparedData, part: str, lags: Sequence[int] = ()
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Features, encoded labels and the number of numeric feature columns of a part."""
-    # Keras, only when this arm trains: the Compare page reads this module.
+    # Start-up cost: core.model.batches imports Keras, and this module must not
+    # (core.analysis.comparison reads GBM_ENCODING for the app's pages).
     from core.model.batches import input_batches
 
     data = prepared.preprocessor.config
@@ -98,6 +99,7 @@ def _native_categoricals(prepared: PreparedData, n_numeric: int) -> list[int] | 
 
 def fit_gbm(prepared: PreparedData, seed: int, balanced: bool = False) -> Any:
     """A HistGradientBoosting model fitted on the training windows' summaries."""
+    # Start-up cost: scikit-learn's ensembles take seconds to import.
     from sklearn.ensemble import (
         HistGradientBoostingClassifier,
         HistGradientBoostingRegressor,
@@ -134,6 +136,7 @@ def train_gbm_arm(
     prepared: PreparedData, seed: int, balanced: bool = False
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Fit and evaluate the arm; returns (metrics like an LSTM's, held-out scores)."""
+    # Start-up cost: core.model.evaluation imports Keras (see part_features).
     from core.model.evaluation import HELD_OUT_PARTS, evaluate
 
     started = time.perf_counter()

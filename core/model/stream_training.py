@@ -11,11 +11,11 @@ buffer are in memory at a time, so memory follows the budget, not the table.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from core.config import ExperimentConfig
 from core.data.parquet import DatasetSource
@@ -26,11 +26,11 @@ from core.features.preprocessor import SequencePreprocessor
 from core.model.batches import ExampleBatches
 from core.model.training import (
     CancelToken,
+    FitHooks,
     ProgressEvent,
     TrainingResult,
-    fit_callbacks,
+    fit_and_collect,
     make_batches,
-    training_result,
 )
 
 #: Batches held in the shuffle buffer that mixes neighbouring chunks.
@@ -92,8 +92,6 @@ def training_dataset(
     config: ExperimentConfig,
 ):
     """``tf.data.Dataset`` of ``(inputs, labels)`` batches with a shuffle buffer."""
-    import tensorflow as tf
-
     width = config.data.sequence_width
     inputs = {
         categorical_input_name(name): tf.TensorSpec((None, width), tf.int32)
@@ -128,23 +126,11 @@ def fit_stream(
     TrainingError
         If the loss became NaN or infinite.
     """
-    train_config = config.train
-    keras.utils.set_random_seed(train_config.seed)
+    keras.utils.set_random_seed(config.train.seed)
     has_validation = len(sample.parts["validation"]) > 0
     validation = make_batches(sample, "validation", config) if has_validation else None
-    guard, all_callbacks = fit_callbacks(
-        config, has_validation, cancel, callbacks, progress, batches_per_epoch
-    )
-    started = time.perf_counter()
-    history = model.fit(
-        dataset,
-        validation_data=validation,
-        epochs=train_config.epochs,
-        callbacks=all_callbacks,
-        verbose=0,
-    )
-    seconds = time.perf_counter() - started
-    return training_result(model, history, guard, config, seconds)
+    hooks = FitHooks(callbacks, cancel, progress, batches_per_epoch)
+    return fit_and_collect(model, dataset, validation, config, hooks)
 
 
 def batches_estimate(

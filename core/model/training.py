@@ -134,11 +134,13 @@ class TrainingResult:
 def class_weights(labels: np.ndarray) -> np.ndarray:
     """Per-example weights inversely proportional to class frequency.
 
-    scikit-learn's "balanced" rule: ``n_examples / (n_classes * count)``.
+    scikit-learn's "balanced" rule (``compute_sample_weight("balanced", ...)``,
+    the same arithmetic): ``n_examples / (n_classes * count)``.
     """
-    from sklearn.utils.class_weight import compute_sample_weight
-
-    return compute_sample_weight("balanced", np.rint(labels).astype(np.int64))
+    codes = np.rint(labels).astype(np.int64)
+    _, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    per_class = len(codes) / (len(counts) * counts.astype(np.float64))
+    return per_class[inverse]
 
 
 def make_batches(
@@ -276,18 +278,79 @@ def train_model(
     validation = (
         make_batches(prepared, "validation", config) if has_validation else None
     )
+    fitted = _fitted_model(model, prepared, [train_batches, validation])
+    return fit_and_collect(
+        model,
+        train_batches,
+        validation,
+        config,
+        FitHooks(callbacks, cancel, progress, len(train_batches)),
+        fitted=fitted,
+    )
+
+
+@dataclass(frozen=True)
+class FitHooks:
+    """What a caller hooks into a fit: its callbacks, a cancel token, a progress
+    handler, and the batches per epoch the progress counts."""
+
+    callbacks: Sequence[keras.callbacks.Callback]
+    cancel: CancelToken | None
+    progress: Callable[[ProgressEvent], None] | None
+    batches_per_epoch: int
+
+
+def fit_and_collect(
+    model: keras.Model,
+    training_data: object,
+    validation: ExampleBatches | None,
+    config: ExperimentConfig,
+    hooks: FitHooks,
+    fitted: keras.Model | None = None,
+) -> TrainingResult:
+    """The fit tail shared by in-memory and streamed training.
+
+    Runs ``fit`` with early stopping, the LR schedule, the caller's callbacks,
+    progress and the cancel/NaN guard (:func:`fit_callbacks`), times it and
+    builds the :class:`TrainingResult` (:func:`training_result`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model whose weights are trained (and returned).
+    training_data : object
+        Training batches (``ExampleBatches`` or a ``tf.data.Dataset``).
+    validation : ExampleBatches or None
+        Validation batches; None fits on the training loss alone.
+    config : ExperimentConfig
+        Epochs, patience and schedule.
+    hooks : FitHooks
+        The caller's callbacks, cancel token and progress handler.
+    fitted : keras.Model or None
+        The model ``fit`` is called on when it is a view sharing ``model``'s
+        weights (:func:`core.model.network.unmasked_view`).
+
+    Raises
+    ------
+    TrainingError
+        If the loss became NaN or infinite.
+    """
     guard, all_callbacks = fit_callbacks(
-        config, has_validation, cancel, callbacks, progress, len(train_batches)
+        config,
+        validation is not None,
+        hooks.cancel,
+        hooks.callbacks,
+        hooks.progress,
+        hooks.batches_per_epoch,
     )
     started = time.perf_counter()
-    fitted = _fitted_model(model, prepared, [train_batches, validation])
     with warnings.catch_warnings():
         # The unmasked view drops the embeddings' masks on purpose.
         warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
-        history = fitted.fit(
-            train_batches,
+        history = (fitted or model).fit(
+            training_data,
             validation_data=validation,
-            epochs=train_config.epochs,
+            epochs=config.train.epochs,
             callbacks=all_callbacks,
             verbose=0,
         )

@@ -17,34 +17,38 @@ Layout of a store (default ``runs/`` in the working directory)::
         snapshots/<encoding>/epoch_<n>.npz   embedding matrices per epoch
         tensorboard/<encoding>/       scalars and the Embedding Projector
         worker.log                    the training process's own output
+        dataset.json                  a streamed run's dataset reference
 
 Every change of ``run.json`` is written to a temporary file and moved into
-place with :func:`os.replace` under a lock, so a reader never sees half a record
+place (:mod:`core._fs`) under a lock, so a reader never sees half a record
 and two writers (the training process and the server) never lose each other's
-update. Nothing here imports TensorFlow or Streamlit.
+update. Everyone who reads or writes a run folder asks the store for the paths
+(:meth:`RunStore.bundle_path`, :meth:`RunStore.predictions_dir`, ...). Nothing
+here imports TensorFlow or Streamlit.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
-import shutil
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
+from platform import python_version
 from typing import Any
 
 import pandas as pd
 
+from core._fs import atomic_write, atomic_write_json, file_lock, remove_directory
 from core.config import ExperimentConfig
 from core.errors import CoreError
 
@@ -56,6 +60,16 @@ DATA_FOLDER = "_data"
 RUN_FILE = "run.json"
 PROGRESS_FILE = "progress.jsonl"
 CANCEL_FILE = "cancel.request"
+LOCK_FILE = ".lock"
+LOG_FILE = "worker.log"
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.json"
+#: A streamed run's dataset reference (:mod:`core.runs.dataset_run`).
+DATASET_FILE = "dataset.json"
+MODELS_FOLDER = "models"
+PREDICTIONS_FOLDER = "predictions"
+SNAPSHOTS_FOLDER = "snapshots"
+TENSORBOARD_FOLDER = "tensorboard"
 _RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
@@ -107,8 +121,14 @@ class RunRecord:
         The training process's peak resident memory.
     owner : str or None
         Who started it (``None`` in local mode).
-    versions, host, pid, pid_start
+    versions, host, pid
         Library versions, machine and process of the training child.
+    pid_started : float or None
+        When that process started (Unix time), so a reused pid is not taken
+        for it (:func:`core.runs.processes.process_alive`).
+    pid_start : int or None
+        The same in clock ticks since boot, as records written before
+        ``pid_started`` existed hold it; read, never written for new runs.
     label : str or None
         A short name (a comparison's "seed 3", a sweep's "size 8").
     comparison : str or None
@@ -119,6 +139,10 @@ class RunRecord:
     node, remote_pid
         Ray only: the address of the node and the pid of the Ray worker
         process that trains it.
+    streamed : bool
+        Whether the run streams a Parquet dataset by reference
+        (``dataset.json``) instead of training on a stored table. Records
+        written before the field existed are judged by that file.
     path : pathlib.Path
         The run folder.
     """
@@ -143,11 +167,13 @@ class RunRecord:
     host: str | None = None
     pid: int | None = None
     pid_start: int | None = None
+    pid_started: float | None = None
     label: str | None = None
     comparison: str | None = None
     executor: str | None = None
     node: str | None = None
     remote_pid: int | None = None
+    streamed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object written to ``run.json``."""
@@ -174,11 +200,13 @@ class RunRecord:
             "host": self.host,
             "pid": self.pid,
             "pid_start": self.pid_start,
+            "pid_started": self.pid_started,
             "label": self.label,
             "comparison": self.comparison,
             "executor": self.executor,
             "node": self.node,
             "remote_pid": self.remote_pid,
+            "streamed": self.streamed,
         }
 
     @classmethod
@@ -206,11 +234,13 @@ class RunRecord:
             host=payload.get("host"),
             pid=payload.get("pid"),
             pid_start=payload.get("pid_start"),
+            pid_started=payload.get("pid_started"),
             label=payload.get("label"),
             comparison=payload.get("comparison"),
             executor=payload.get("executor"),
             node=payload.get("node"),
             remote_pid=payload.get("remote_pid"),
+            streamed=_streamed(payload, path),
         )
 
     @property
@@ -219,6 +249,16 @@ class RunRecord:
         if self.started is None:
             return None
         return (self.finished or time.time()) - self.started
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What a new run trains on: the data's fingerprint, name and size."""
+
+    fingerprint: str
+    name: str
+    rows: int
+    entities: int
 
 
 @dataclass(frozen=True)
@@ -260,21 +300,11 @@ def data_fingerprint(frame: pd.DataFrame, owner: str | None = None) -> str:
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a result depends on (without importing them)."""
-    from importlib import metadata
-    from platform import python_version
-
     versions = {"python": python_version()}
     for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[name] = metadata.version(name)
     return versions
-
-
-def write_json_atomically(path: Path, payload: Any) -> None:
-    """Write JSON to a temporary sibling, then move it over ``path``."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(3)}")
-    temporary.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 class RunStore:
@@ -315,19 +345,62 @@ class RunStore:
             if config.data.id_column in frame.columns
             else 1
         )
+        return self.add_run(
+            config,
+            encodings,
+            DataSummary(fingerprint, data_name, len(frame), entities),
+            owner=owner,
+            label=label,
+            comparison=comparison,
+        )
+
+    def add_run(
+        self,
+        config: ExperimentConfig,
+        encodings: tuple[str, ...],
+        data: DataSummary,
+        owner: str | None = None,
+        label: str | None = None,
+        comparison: str | None = None,
+        reference: dict[str, Any] | None = None,
+    ) -> RunRecord:
+        """Write a new ``queued`` run's folder and record (the data is elsewhere).
+
+        Parameters
+        ----------
+        config : ExperimentConfig
+            The experiment.
+        encodings : tuple of str
+            The arms to train, in order.
+        data : DataSummary
+            What the run trains on (stored with :meth:`store_data`, or a
+            dataset by reference).
+        owner, label, comparison : str or None
+            As in :class:`RunRecord`.
+        reference : dict or None
+            A streamed run's dataset reference, written to ``dataset.json``
+            before the record (the run is then ``streamed``).
+
+        Returns
+        -------
+        RunRecord
+            The new run.
+        """
         now = time.time()
         run_id = new_run_id(now)
         path = self.root / run_id
         path.mkdir(parents=True)
+        if reference is not None:
+            atomic_write_json(path / DATASET_FILE, reference)
         record = RunRecord(
             id=run_id,
             status=RunStatus.QUEUED,
             config=config,
             encodings=tuple(encodings),
-            data_fingerprint=fingerprint,
-            data_name=data_name,
-            rows=len(frame),
-            entities=entities,
+            data_fingerprint=data.fingerprint,
+            data_name=data.name,
+            rows=data.rows,
+            entities=data.entities,
             created=now,
             path=path,
             owner=owner,
@@ -335,8 +408,9 @@ class RunStore:
             host=socket.gethostname(),
             label=label,
             comparison=comparison,
+            streamed=reference is not None,
         )
-        write_json_atomically(path / RUN_FILE, record.to_dict())
+        atomic_write_json(path / RUN_FILE, record.to_dict())
         return record
 
     def store_data(self, frame: pd.DataFrame, owner: str | None = None) -> str:
@@ -350,9 +424,9 @@ class RunStore:
         target = self.data_path(fingerprint)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(3)}")
-            frame.to_parquet(temporary, index=False)
-            os.replace(temporary, target)
+            atomic_write(
+                target, lambda temporary: frame.to_parquet(temporary, index=False)
+            )
         return fingerprint
 
     def data_path(self, fingerprint: str) -> Path:
@@ -417,7 +491,7 @@ class RunStore:
             if "status" in changes:
                 changes["status"] = RunStatus(changes["status"])
             updated = replace(record, **changes)
-            write_json_atomically(updated.path / RUN_FILE, updated.to_dict())
+            atomic_write_json(updated.path / RUN_FILE, updated.to_dict())
         return updated
 
     def finish(
@@ -435,7 +509,7 @@ class RunStore:
                 finished=changes.pop("finished", time.time()),
                 **changes,
             )
-            write_json_atomically(updated.path / RUN_FILE, updated.to_dict())
+            atomic_write_json(updated.path / RUN_FILE, updated.to_dict())
         return updated
 
     @contextlib.contextmanager
@@ -443,12 +517,8 @@ class RunStore:
         path = self.run_path(run_id)
         if not path.is_dir():
             raise RunNotFoundError(f"expected a run in the store, received {run_id!r}")
-        with (path / ".lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(path / LOCK_FILE):
+            yield
 
     def delete(self, run_id: str) -> None:
         """Remove a run, and its stored data when no other run uses that data."""
@@ -458,10 +528,8 @@ class RunStore:
         fingerprint = None
         with contextlib.suppress(RunNotFoundError):
             fingerprint = self.get(run_id).data_fingerprint
-        # Move aside first, so a listing never sees a half-deleted run.
-        trash = self.root / f".deleted-{run_id}-{secrets.token_hex(3)}"
-        os.replace(path, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        # Moved aside first, so a listing never sees a half-deleted run.
+        remove_directory(path)
         if fingerprint is None:
             return
         still_used = any(
@@ -476,12 +544,12 @@ class RunStore:
     def append_progress(self, run_id: str, event: dict[str, Any]) -> None:
         """Add one line to the run's ``progress.jsonl`` (a single write call)."""
         line = json.dumps({"time": time.time(), **event}, default=float) + "\n"
-        with (self.run_path(run_id) / PROGRESS_FILE).open("a", encoding="utf-8") as f:
+        with self.progress_path(run_id).open("a", encoding="utf-8") as f:
             f.write(line)
 
     def progress(self, run_id: str) -> list[dict[str, Any]]:
         """Every progress line so far; a line still being written is skipped."""
-        path = self.run_path(run_id) / PROGRESS_FILE
+        path = self.progress_path(run_id)
         if not path.is_file():
             return []
         events = []
@@ -501,30 +569,76 @@ class RunStore:
         """Whether a cancel was asked for."""
         return (self.run_path(run_id) / CANCEL_FILE).exists()
 
-    # -- results ---------------------------------------------------------------
+    # -- paths inside a run folder ---------------------------------------------
+
+    def progress_path(self, run_id: str) -> Path:
+        """The run's ``progress.jsonl``."""
+        return self.run_path(run_id) / PROGRESS_FILE
+
+    def log_path(self, run_id: str) -> Path:
+        """The training process's own output, ``worker.log``."""
+        return self.run_path(run_id) / LOG_FILE
+
+    def dataset_reference_path(self, run_id: str) -> Path:
+        """A streamed run's ``dataset.json``."""
+        return self.run_path(run_id) / DATASET_FILE
+
+    def models_dir(self, run_id: str) -> Path:
+        """The folder of the run's bundles, one per encoding."""
+        return self.run_path(run_id) / MODELS_FOLDER
 
     def bundle_path(self, run_id: str, encoding: str) -> Path:
         """Folder of the bundle of one encoding of a run."""
-        return self.run_path(run_id) / "models" / encoding
+        return self.models_dir(run_id) / encoding
+
+    def predictions_dir(self, run_id: str) -> Path:
+        """The folder of the run's held-out predictions."""
+        return self.run_path(run_id) / PREDICTIONS_FOLDER
+
+    def prediction_paths(
+        self, run_id: str, encoding: str, part: str
+    ) -> tuple[Path, Path]:
+        """One encoding's predictions on one part: the table (Parquet) and the
+        encoded labels and raw scores (``.npz``)."""
+        stem = self.predictions_dir(run_id) / f"{encoding}_{part}"
+        return stem.with_suffix(".parquet"), stem.with_suffix(".npz")
+
+    def snapshots_dir(self, run_id: str, encoding: str) -> Path:
+        """One encoding's embedding matrices per epoch."""
+        return self.run_path(run_id) / SNAPSHOTS_FOLDER / encoding
+
+    def tensorboard_dir(self, run_id: str, encoding: str) -> Path:
+        """One encoding's TensorBoard logs (scalars and the Embedding Projector)."""
+        return self.run_path(run_id) / TENSORBOARD_FOLDER / encoding
+
+    def metrics_path(self, run_id: str) -> Path:
+        """``metrics.json``: encoding to metrics."""
+        return self.run_path(run_id) / METRICS_FILE
+
+    def history_path(self, run_id: str) -> Path:
+        """``history.json``: encoding to per-epoch curves."""
+        return self.run_path(run_id) / HISTORY_FILE
+
+    # -- results ---------------------------------------------------------------
 
     def results(self, run_id: str) -> dict[str, Any]:
         """``metrics.json`` of a run: encoding to metrics (empty before any)."""
-        return _read_optional_json(self.run_path(run_id) / "metrics.json")
+        return _read_optional_json(self.metrics_path(run_id))
 
     def histories(self, run_id: str) -> dict[str, Any]:
         """``history.json`` of a run: encoding to per-epoch curves."""
-        return _read_optional_json(self.run_path(run_id) / "history.json")
+        return _read_optional_json(self.history_path(run_id))
 
     def save_result(
         self, run_id: str, encoding: str, metrics: dict, history: dict
     ) -> None:
         """Add one encoding's metrics and history to the run's JSON files."""
-        path = self.run_path(run_id)
+        paths = (self.metrics_path(run_id), self.history_path(run_id))
         with self._locked(run_id):
-            for name, payload in (("metrics.json", metrics), ("history.json", history)):
-                merged = _read_optional_json(path / name)
+            for path, payload in zip(paths, (metrics, history), strict=True):
+                merged = _read_optional_json(path)
                 merged[encoding] = payload
-                write_json_atomically(path / name, merged)
+                atomic_write_json(path, merged)
 
 
 def _creation_order(item: RunRecord | DamagedRun) -> tuple[float, str]:
@@ -536,6 +650,14 @@ def _creation_order(item: RunRecord | DamagedRun) -> tuple[float, str]:
     except ValueError:
         return (0.0, item.id)
     return (stamp.timestamp(), item.id)
+
+
+def _streamed(payload: dict[str, Any], path: Path) -> bool:
+    """``streamed``; older records streamed if they have ``dataset.json``."""
+    streamed = payload.get("streamed")
+    if streamed is None:
+        return (path / DATASET_FILE).is_file()
+    return bool(streamed)
 
 
 def _read_optional_json(path: Path) -> dict[str, Any]:

@@ -10,15 +10,14 @@ here imports Streamlit.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from core._fs import atomic_write_json, file_lock
 from core.serve.access import AccessError
 
 #: Hours a sign-in stays valid, counted from the identity token's issue time.
@@ -55,12 +54,11 @@ class SignOuts:
 
     def record(self, owner: str, when: float) -> None:
         """Note that ``owner`` signed out at ``when`` (Unix time)."""
-        with self._locked():
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.path.with_name(".lock")):
             times = self._read()
             times[owner] = max(when, float(times.get(owner, 0.0)))
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-            temporary.write_text(json.dumps(times, indent=2), encoding="utf-8")
-            os.replace(temporary, self.path)
+            atomic_write_json(self.path, times)
 
     def signed_out_at(self, owner: str) -> float | None:
         """The last sign-out of ``owner``, or ``None``."""
@@ -73,16 +71,6 @@ class SignOuts:
         except (OSError, ValueError):
             return {}
         return payload if isinstance(payload, dict) else {}
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_name(".lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def check_session(

@@ -6,9 +6,10 @@ import os
 
 import pytest
 
-from core.runs.executors.local import LocalExecutor, process_start_ticks
+from core.runs.executors.local import LocalExecutor
+from core.runs.processes import process_started
+from core.runs.slots import waiting_ahead
 from core.runs.store import DamagedRun, RunNotFoundError, RunStatus, RunStore
-from core.runs.worker import _waiting_ahead
 from core.serve.access import (
     LOCAL,
     AccessError,
@@ -171,13 +172,13 @@ def test_submit_refuses_a_run_past_the_users_limit(store, monkeypatch):
 def _running(store, record):
     pid = os.getpid()
     return store.update(
-        record.id, status="running", pid=pid, pid_start=process_start_ticks(pid)
+        record.id, status="running", pid=pid, pid_started=process_started(pid)
     )
 
 
 def _queued_alive(store, record):
     pid = os.getpid()
-    return store.update(record.id, pid=pid, pid_start=process_start_ticks(pid))
+    return store.update(record.id, pid=pid, pid_started=process_started(pid))
 
 
 def test_a_user_at_the_training_limit_waits_and_does_not_block_others(store):
@@ -193,11 +194,11 @@ def test_a_user_at_the_training_limit_waits_and_does_not_block_others(store):
     _running(store, runs["alice_1"])
     alice_2 = _queued_alive(store, runs["alice_2"])
     bob_1 = _queued_alive(store, runs["bob_1"])
-    assert _waiting_ahead(store, alice_2, per_user=1)
-    assert not _waiting_ahead(store, bob_1, per_user=1)
+    assert waiting_ahead(store, alice_2, per_user=1)
+    assert not waiting_ahead(store, bob_1, per_user=1)
     # Without a per-user limit the queue is plain FIFO: bob waits for alice.
-    assert _waiting_ahead(store, bob_1, per_user=None)
-    assert not _waiting_ahead(store, alice_2, per_user=2)
+    assert waiting_ahead(store, bob_1, per_user=None)
+    assert not waiting_ahead(store, alice_2, per_user=2)
 
 
 # -- sessions ------------------------------------------------------------------

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from core.errors import ConfigError
-from core.runs.executors.local import LocalExecutor, make_executor
+from core.runs.executors.factory import make_executor
+from core.runs.executors.local import LocalExecutor
 from core.runs.executors.ray_cluster import RayUnavailableError, receive_files
 from core.runs.store import RunStore
 from tests.conftest import make_long_table

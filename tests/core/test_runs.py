@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig
-from core.runs.executors.local import LocalExecutor, process_alive, process_start_ticks
+from core.runs.executors.local import LocalExecutor
+from core.runs.processes import process_alive, process_started
 from core.runs.store import (
     RUN_FORMAT_VERSION,
     DamagedRun,
@@ -176,31 +177,31 @@ def test_fingerprint_follows_content_and_types():
     assert frame_fingerprint(table) != frame_fingerprint(changed)
 
 
-def _dead_process() -> tuple[int, int | None]:
+def _dead_process() -> tuple[int, float | None]:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    ticks = process_start_ticks(child.pid)
+    started = process_started(child.pid)
     child.kill()
     child.wait()
-    return child.pid, ticks
+    return child.pid, started
 
 
 def test_liveness_sees_live_dead_and_reused_pids():
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        ticks = process_start_ticks(child.pid)
-        assert process_alive(child.pid, ticks)
-        assert not process_alive(child.pid, (ticks or 0) + 1), "a reused pid"
+        started = process_started(child.pid)
+        assert process_alive(child.pid, started)
+        assert not process_alive(child.pid, (started or 0) + 10), "a reused pid"
     finally:
         child.kill()
         child.wait()
-    assert not process_alive(child.pid, ticks)
+    assert not process_alive(child.pid, started)
     assert not process_alive(None, None)
 
 
 def test_a_run_whose_process_died_is_interrupted(store):
     record = _create(store)
-    pid, ticks = _dead_process()
-    store.update(record.id, status="running", pid=pid, pid_start=ticks)
+    pid, started = _dead_process()
+    store.update(record.id, status="running", pid=pid, pid_started=started)
     refreshed = LocalExecutor(store).get(record.id)
     assert refreshed.status is RunStatus.INTERRUPTED
     assert "ended without finishing" in refreshed.error
@@ -208,8 +209,8 @@ def test_a_run_whose_process_died_is_interrupted(store):
 
 def test_a_cancelled_run_whose_process_was_terminated_is_cancelled(store):
     record = _create(store)
-    pid, ticks = _dead_process()
-    store.update(record.id, status="running", pid=pid, pid_start=ticks)
+    pid, started = _dead_process()
+    store.update(record.id, status="running", pid=pid, pid_started=started)
     store.request_cancel(record.id)
     assert LocalExecutor(store).get(record.id).status is RunStatus.CANCELLED
 

@@ -22,8 +22,9 @@ How a run travels (the worker never sees the driver's filesystem):
    keeps its best weights, exactly as locally).
 4. The task returns every file of its temporary run folder (bundles,
    predictions, metrics, history, snapshots, TensorBoard logs) as bytes; the
-   driver's pump thread writes them into the real run folder (a temporary
-   sibling, then renamed into place) and sets the final status.
+   driver's pump thread writes them into the real run folder (a hidden
+   folder first, then each item renamed into place, :func:`receive_files`)
+   and sets the final status.
 
 Cancel: cooperative through the hub; a task still waiting for resources is
 cancelled by ``ray.cancel``; one that has not stopped after the grace period
@@ -39,26 +40,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import socket
 import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+from core._fs import atomic_write_json, move_into_place
 from core.errors import CoreError
-from core.runs.executors.local import LocalExecutor, process_start_ticks
+from core.runs.executors.base import DEFAULT_CANCEL_GRACE_SECONDS, Executor
 from core.runs.executors.spare import PROJECT_ROOT
+from core.runs.processes import process_started
 from core.runs.store import (
     CANCEL_FILE,
+    LOCK_FILE,
     PROGRESS_FILE,
     RUN_FILE,
     RunStatus,
     RunStore,
-    write_json_atomically,
 )
+from core.runs.worker import run as train_run
 
 #: Environment variable with the cluster's address (Ray reads it too).
 ADDRESS_VARIABLE = "RAY_ADDRESS"
@@ -73,7 +77,7 @@ RAY_INTERRUPTED_MESSAGE = (
     "of memory) before it finished; start it again"
 )
 #: Files of a run folder that travel by other means (or not at all).
-_NOT_RETURNED = frozenset({RUN_FILE, PROGRESS_FILE, CANCEL_FILE, ".lock"})
+_NOT_RETURNED = frozenset({RUN_FILE, PROGRESS_FILE, CANCEL_FILE, LOCK_FILE})
 
 
 class RayUnavailableError(CoreError):
@@ -83,7 +87,7 @@ class RayUnavailableError(CoreError):
 def import_ray() -> Any:
     """``import ray``, or a :class:`RayUnavailableError` saying how to install it."""
     try:
-        import ray
+        import ray  # optional dependency: only this executor needs Ray
     except ImportError as error:
         raise RayUnavailableError(
             f"{INSTALL_HINT}; received ImportError: {error}"
@@ -140,7 +144,7 @@ class _Reporter(threading.Thread):
 
     def flush(self) -> None:
         ray = import_ray()
-        path = self.store.run_path(self.run_id) / PROGRESS_FILE
+        path = self.store.progress_path(self.run_id)
         lines: list[str] = []
         if path.is_file():
             with path.open("rb") as handle:
@@ -173,8 +177,6 @@ def train_in_task(run: dict[str, Any], data: bytes, hub: Any) -> dict[str, Any]:
         run folder (relative path to bytes) except those sent otherwise.
     """
     ray = import_ray()
-    from core.runs.worker import run as train_run
-
     node = ray.util.get_node_ip_address()
     run_id = run["id"]
     with tempfile.TemporaryDirectory(prefix="seq-embed-ray-") as root:
@@ -184,9 +186,7 @@ def train_in_task(run: dict[str, Any], data: bytes, hub: Any) -> dict[str, Any]:
         data_path = store.data_path(run["data"]["fingerprint"])
         data_path.parent.mkdir(parents=True)
         data_path.write_bytes(data)
-        write_json_atomically(
-            folder / RUN_FILE, {**run, "status": RunStatus.QUEUED.value}
-        )
+        atomic_write_json(folder / RUN_FILE, {**run, "status": RunStatus.QUEUED.value})
         reporter = _Reporter(store, run_id, hub, node)
         reporter.flush()  # a cancel asked while queued is seen before training
         reporter.start()
@@ -214,29 +214,28 @@ def train_in_task(run: dict[str, Any], data: bytes, hub: Any) -> dict[str, Any]:
 def receive_files(store: RunStore, run_id: str, files: dict[str, bytes]) -> None:
     """Write a task's files into the run folder; each top-level item appears whole.
 
-    Everything is written under a hidden temporary folder first and then moved
-    into place, result JSON last, so a reader never sees half a bundle.
+    Everything is written under a hidden folder first, then each top-level
+    item is renamed into place, result JSON last: a reader sees every file
+    and folder either as it was or complete, never half written or missing
+    (:func:`core._fs.move_into_place`).
     """
     folder = store.run_path(run_id)
-    incoming = folder / f".incoming-{secrets.token_hex(3)}"
-    for name, content in files.items():
-        target = (incoming / name).resolve()
-        if not target.is_relative_to(incoming.resolve()):
-            continue  # never write outside the run folder
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    if not incoming.is_dir():
-        return
-    items = sorted(incoming.iterdir(), key=lambda item: item.suffix == ".json")
-    for item in items:
-        destination = folder / item.name
-        if destination.is_dir():
-            shutil.rmtree(destination)
-        os.replace(item, destination)
-    shutil.rmtree(incoming, ignore_errors=True)
+    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder)).resolve()
+    try:
+        for name, content in files.items():
+            target = (incoming / name).resolve()
+            if not target.is_relative_to(incoming):
+                continue  # never write outside the run folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        items = sorted(incoming.iterdir(), key=lambda item: item.suffix == ".json")
+        for item in items:
+            move_into_place(item, folder / item.name)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
 
 
-class RayExecutor(LocalExecutor):
+class RayExecutor(Executor):
     """Sends each run to a Ray cluster as a task; same interface as the local one.
 
     Parameters
@@ -262,15 +261,16 @@ class RayExecutor(LocalExecutor):
         address: str | None = None,
         num_cpus: float = 1.0,
         num_gpus: float = 0.0,
-        cancel_grace_seconds: float = 10.0,
+        cancel_grace_seconds: float = DEFAULT_CANCEL_GRACE_SECONDS,
         runtime_env: dict[str, Any] | None = None,
         limits: Any = None,
     ) -> None:
         super().__init__(
-            store, max_concurrent=1, cancel_grace_seconds=cancel_grace_seconds
+            store,
+            max_concurrent=1,
+            cancel_grace_seconds=cancel_grace_seconds,
+            limits=limits,
         )
-        if limits is not None:
-            self.limits = limits
         self.address = address or os.environ.get(ADDRESS_VARIABLE) or None
         self.num_cpus = num_cpus
         self.num_gpus = num_gpus
@@ -306,6 +306,7 @@ class RayExecutor(LocalExecutor):
                         f"expected a Ray cluster at {self.address or '$RAY_ADDRESS'}"
                         f", received: {error}"
                     ) from error
+            # Optional dependency: Ray, imported with the executor's connection.
             from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
             here = ray.get_runtime_context().get_node_id()
@@ -343,7 +344,7 @@ class RayExecutor(LocalExecutor):
         self.store.update(
             run_id,
             pid=os.getpid(),
-            pid_start=process_start_ticks(os.getpid()),
+            pid_started=process_started(os.getpid()),
             host=socket.gethostname(),
             executor="ray",
         )
@@ -430,7 +431,7 @@ class RayExecutor(LocalExecutor):
     def _settle(self, run_id: str, task: Any) -> None:
         """Record a finished task's outcome (files, then the final status)."""
         ray = self._ray
-        from ray import exceptions
+        from ray import exceptions  # optional dependency: Ray, connected by now
 
         try:
             outcome = ray.get(task)
