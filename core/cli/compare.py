@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from core.analysis.comparison import (
+    ComparisonSpec,
+    comparison_runs,
+    start_comparison,
+    summarize,
+)
+from core.analysis.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
+from core.cli.experiment import build_config
+from core.cli.follow import wait_for_runs
+from core.cli.options import (
+    add_executor_flags,
+    add_experiment_flags,
+    executor_from_args,
+    print_report,
+    read_data,
+)
+from core.config import ExperimentConfig
 from core.errors import ConfigError
+from core.runs.executors.local import LocalExecutor
 
 
 def add_comparison_commands(commands: Any, store: argparse.ArgumentParser) -> None:
     """Register ``compare`` and ``sweep`` on the main parser."""
-    from core.cli.main import add_executor_flags, add_experiment_flags
-
     compare = commands.add_parser(
         "compare", parents=[store], help="embedding vs one-hot over several seeds"
     )
@@ -28,7 +44,7 @@ def add_comparison_commands(commands: Any, store: argparse.ArgumentParser) -> No
         action="store_true",
         help="also gradient boosting on window summaries of the same examples",
     )
-    compare.set_defaults(handler=command_compare)
+    compare.set_defaults(handler=command_compare_seeds)
     sweep = commands.add_parser(
         "sweep", parents=[store], help="embedding sizes of one column over seeds"
     )
@@ -41,60 +57,24 @@ def add_comparison_commands(commands: Any, store: argparse.ArgumentParser) -> No
 
 
 def _add_seed_flags(parser: argparse.ArgumentParser) -> None:
+    """How many seeds, the metric to compare on, where to write the report."""
     parser.add_argument("--seeds", type=int, default=5, help="how many seeds (1-20)")
     parser.add_argument("--metric", help="default: ROC AUC, macro F1 or RMSE")
     parser.add_argument("--json", help="write the report to this file")
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, int]:
-    from core.cli.main import build_config, executor_from_args, read_data
-
+def _prepare(
+    args: argparse.Namespace,
+) -> tuple[pd.DataFrame, ExperimentConfig, LocalExecutor, int]:
+    """The data, the config, the executor and the first seed the flags name."""
     df = read_data(args.data)
     config = build_config(args, df)
     first = config.train.seed
     return df, config, executor_from_args(args), first
 
 
-def wait_for_runs(executor: Any, run_ids: list[str], poll: float = 1.0) -> None:
-    """Wait for every run; print each as it ends; Ctrl-C cancels those left."""
-    left = set(run_ids)
-    try:
-        while left:
-            for run_id in sorted(left):
-                record = executor.get(run_id)
-                if record.status.final:
-                    left.discard(run_id)
-                    print(
-                        f"{record.label or run_id}: {record.status.value} "
-                        f"({len(run_ids) - len(left)}/{len(run_ids)})",
-                        file=sys.stderr,
-                    )
-            time.sleep(poll)
-    except KeyboardInterrupt:
-        print("cancelling the runs still going; run again to resume", file=sys.stderr)
-        for run_id in left:
-            executor.cancel(run_id)
-        for run_id in left:
-            executor.wait(run_id, timeout=executor.cancel_grace_seconds + 10)
-        raise
-
-
-def _write(report: dict[str, Any], path: str | None) -> None:
-    text = json.dumps(report, indent=2, default=str)
-    if path:
-        Path(path).write_text(text)
-    print(text)
-
-
-def command_compare(args: argparse.Namespace) -> int:
+def command_compare_seeds(args: argparse.Namespace) -> int:
     """Train k seeds of every arm, then print (and write) the paired comparison."""
-    from core.analysis.comparison import (
-        ComparisonSpec,
-        comparison_runs,
-        start_comparison,
-        summarize,
-    )
-
     df, config, executor, first = _prepare(args)
     spec = ComparisonSpec(
         config,
@@ -108,14 +88,12 @@ def command_compare(args: argparse.Namespace) -> int:
     wait_for_runs(executor, [record.id for record in runs.values()])
     result = summarize(executor.store, comparison, args.metric)
     print(f"verdict: {result.verdict}", file=sys.stderr)
-    _write(result.to_dict(), args.json)
+    print_report(result.to_dict(), args.json)
     return 0
 
 
 def command_sweep(args: argparse.Namespace) -> int:
     """Train the column's candidate sizes (and one-hot) over seeds; report each."""
-    from core.analysis.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
-
     df, config, executor, first = _prepare(args)
     sizes = None
     if args.sizes:
@@ -133,5 +111,5 @@ def command_sweep(args: argparse.Namespace) -> int:
     wait_for_runs(executor, [record.id for record in sweep_runs(executor.store, sweep)])
     result = summarize_sweep(executor.store, sweep, args.metric)
     print(f"recommended size: {result.recommended} ({result.reason})", file=sys.stderr)
-    _write(result.to_dict(), args.json)
+    print_report(result.to_dict(), args.json)
     return 0

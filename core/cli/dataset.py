@@ -11,7 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.examples.stream_passes import DEFAULT_MAX_EVAL_ROWS, DEFAULT_MEMORY_BUDGET_MB
+from core.cli.experiment import build_config, run_encodings
+from core.cli.follow import follow_run, report_training
+from core.cli.options import print_notes, store_from_args
+from core.data.parquet import DatasetSource
+from core.data.validation import validate_against
+from core.examples.stream_passes import (
+    DEFAULT_MAX_EVAL_ROWS,
+    DEFAULT_MEMORY_BUDGET_MB,
+    StreamOptions,
+)
+from core.runs.dataset_run import create_dataset_run
+from core.runs.executors.local import LocalExecutor
 
 #: Rows read from the first shards to infer roles and the task.
 SAMPLE_ROWS = 5_000
@@ -41,30 +52,16 @@ def add_streaming_flags(parser: argparse.ArgumentParser) -> None:
 
 def command_train_dataset(args: argparse.Namespace) -> int:
     """Submit a streamed run on a dataset, follow it and report like ``train``."""
-    from core.cli.main import (
-        _print_notes,
-        _report_training,
-        _store,
-        build_config,
-        follow_run,
-        run_encodings,
-    )
-    from core.data.parquet import DatasetSource
-    from core.data.validation import validate_against
-    from core.examples.stream_passes import StreamOptions
-    from core.runs.dataset_run import create_dataset_run
-    from core.runs.executors.local import LocalExecutor
-
     source = DatasetSource.open(args.data)
     sample = source.sample(SAMPLE_ROWS)
     config = build_config(args, sample)
-    _print_notes(validate_against(config.data, sample))
+    print_notes(validate_against(config.data, sample))
     options = StreamOptions(
         memory_budget_mb=args.memory_budget_mb,
         max_train_windows=args.max_train_windows,
         max_eval_rows=args.max_eval_rows,
     )
-    executor = LocalExecutor(_store(args))
+    executor = LocalExecutor(store_from_args(args))
     record = create_dataset_run(
         executor.store, source, config, run_encodings(args, config), options
     )
@@ -75,4 +72,4 @@ def command_train_dataset(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     record = follow_run(executor, record.id)
-    return _report_training(executor.store, record, args.out)
+    return report_training(executor.store, record, args.out)

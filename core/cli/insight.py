@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from core.analysis.comparison import comparison_runs
+from core.analysis.importance import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_REPEATS,
+    importance_on_frame,
+)
+from core.analysis.stability import DEFAULT_NEIGHBOURS
+from core.analysis.stability_runs import stability_of_runs
+from core.cli.options import (
+    ENCODINGS,
+    add_model_flags,
+    print_report,
+    read_data,
+    resolve_model,
+    store_from_args,
+)
 from core.errors import ConfigError
+from core.runs.store import RunStore
 
 
 def add_insight_commands(commands: Any, store: argparse.ArgumentParser) -> None:
     """Register ``importance`` and ``stability`` on the main parser."""
-    from core.analysis.importance import DEFAULT_MAX_EXAMPLES, DEFAULT_REPEATS
-    from core.analysis.stability import DEFAULT_NEIGHBOURS
-    from core.cli.main import ENCODINGS
-
     importance = commands.add_parser(
         "importance",
         parents=[store],
         help="mask-aware permutation importance of every feature column",
     )
-    importance.add_argument("--model", required=True, help="a bundle folder or run id")
-    importance.add_argument("--encoding", choices=ENCODINGS, help="of a run's models")
+    add_model_flags(importance, model_help="a bundle folder or run id")
     importance.add_argument("--data", required=True, help="labelled CSV/Parquet file")
     importance.add_argument("--json", help="write the report to this file")
     importance.add_argument("--repeats", type=int, default=DEFAULT_REPEATS)
@@ -50,18 +60,9 @@ def add_insight_commands(commands: Any, store: argparse.ArgumentParser) -> None:
     stability.set_defaults(handler=command_stability)
 
 
-def _write(report: dict[str, Any], path: str | None) -> None:
-    text = json.dumps(report, indent=2, default=str)
-    if path:
-        Path(path).write_text(text, encoding="utf-8")
-    print(text)
-
-
 def command_importance(args: argparse.Namespace) -> int:
     """Shuffle each column at valid steps; print (and write) the metric drops."""
-    from core.analysis.importance import importance_on_frame
-    from core.cli.main import read_data, resolve_model
-    from core.model.bundle import load_bundle
+    from core.model.bundle import load_bundle  # start-up cost: Keras
 
     bundle = load_bundle(resolve_model(args))
     result = importance_on_frame(
@@ -79,15 +80,14 @@ def command_importance(args: argparse.Namespace) -> int:
             f"{item.drop_mean:+.4f} ± {item.drop_std:.4f}",
             file=sys.stderr,
         )
-    _write(result.to_dict(), args.json)
+    print_report(result.to_dict(), args.json)
     return 0
 
 
-def _run_ids(args: argparse.Namespace, store: Any) -> list[str]:
+def _run_ids(args: argparse.Namespace, store: RunStore) -> list[str]:
+    """``--runs`` as a list, or the runs of the comparison ``--comparison`` names."""
     if args.runs:
         return [part.strip() for part in args.runs.split(",") if part.strip()]
-    from core.analysis.comparison import comparison_runs
-
     runs = comparison_runs(store, args.comparison)
     if not runs:
         raise ConfigError(
@@ -100,10 +100,7 @@ def _run_ids(args: argparse.Namespace, store: Any) -> list[str]:
 
 def command_stability(args: argparse.Namespace) -> int:
     """Align every seed's embedding; print (and write) per-category stability."""
-    from core.analysis.stability_runs import stability_of_runs
-    from core.runs.store import RunStore
-
-    store = RunStore(args.runs_dir)
+    store = store_from_args(args)
     results = stability_of_runs(store, _run_ids(args, store), args.k, args.encoding)
     if args.column is not None:
         if args.column not in results:
@@ -120,5 +117,5 @@ def command_stability(args: argparse.Namespace) -> int:
             f"{result.median_spread:.2f}, {result.unstable_share:.0%} unstable",
             file=sys.stderr,
         )
-    _write({"columns": [r.to_dict() for r in results.values()]}, args.json)
+    print_report({"columns": [r.to_dict() for r in results.values()]}, args.json)
     return 0

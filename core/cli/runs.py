@@ -7,7 +7,15 @@ import json
 import sys
 from typing import Any
 
-from core.runs.store import DamagedRun, RunStore
+from core.cli.options import store_from_args
+from core.runs.executors.local import LocalExecutor
+from core.runs.store import DamagedRun
+from core.runs.views import (
+    config_difference,
+    metrics_side_by_side,
+    run_summary,
+    runs_table,
+)
 
 
 def add_runs_commands(commands: Any, store: argparse.ArgumentParser) -> None:
@@ -18,26 +26,26 @@ def add_runs_commands(commands: Any, store: argparse.ArgumentParser) -> None:
         "list", parents=[store], help="every run, newest first"
     )
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=command_list)
+    listing.set_defaults(handler=command_runs_list)
     show = actions.add_parser("show", parents=[store], help="one run in full")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=command_show)
+    show.set_defaults(handler=command_runs_show)
     compare = actions.add_parser("compare", parents=[store], help="two runs")
     compare.add_argument("ids", nargs=2, metavar="ID")
-    compare.set_defaults(handler=command_compare)
+    compare.set_defaults(handler=command_runs_compare)
     delete = actions.add_parser("delete", parents=[store], help="delete a run")
     delete.add_argument("id")
-    delete.set_defaults(handler=command_delete)
+    delete.set_defaults(handler=command_runs_delete)
 
 
-def _executor(args: argparse.Namespace) -> Any:
-    from core.runs.executors.local import LocalExecutor
-
-    return LocalExecutor(RunStore(args.runs_dir))
+def _executor(args: argparse.Namespace) -> LocalExecutor:
+    """A local executor over ``--runs-dir``: it knows which runs still train."""
+    return LocalExecutor(store_from_args(args))
 
 
 def _damaged_summary(item: DamagedRun) -> dict[str, Any]:
+    """A summary row for a run folder that cannot be read, with the reason."""
     return {
         "id": item.id,
         "status": "damaged",
@@ -48,10 +56,8 @@ def _damaged_summary(item: DamagedRun) -> dict[str, Any]:
     }
 
 
-def command_list(args: argparse.Namespace) -> int:
+def command_runs_list(args: argparse.Namespace) -> int:
     """Print every run (a table, or JSON objects with ``--json``)."""
-    from core.runs.views import run_summary, runs_table
-
     executor = _executor(args)
     items = executor.list()
     summaries = [
@@ -74,10 +80,8 @@ def command_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_show(args: argparse.Namespace) -> int:
+def command_runs_show(args: argparse.Namespace) -> int:
     """Print one run: its record, summary and metrics."""
-    from core.runs.views import run_summary
-
     executor = _executor(args)
     record = executor.get(args.id)
     summary = run_summary(executor.store, record)
@@ -102,10 +106,8 @@ def command_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_compare(args: argparse.Namespace) -> int:
+def command_runs_compare(args: argparse.Namespace) -> int:
     """Print the settings that differ and the metrics of two runs."""
-    from core.runs.views import config_difference, metrics_side_by_side
-
     executor = _executor(args)
     first, second = (executor.get(run_id) for run_id in args.ids)
     difference = config_difference(first, second)
@@ -116,7 +118,7 @@ def command_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_delete(args: argparse.Namespace) -> int:
+def command_runs_delete(args: argparse.Namespace) -> int:
     """Delete a run (cancelling it first if it still trains)."""
     executor = _executor(args)
     record = executor.get(args.id)

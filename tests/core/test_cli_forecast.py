@@ -7,7 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from core.cli.main import build_config, build_parser, main, read_data
+from core.cli.experiment import build_config
+from core.cli.main import build_parser, main
+from core.cli.options import read_data
 from tests.core.test_forecast import _config, forecast_table
 
 
