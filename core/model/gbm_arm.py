@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from core.examples.prepare import PreparedData
+from core.model.arms import Arm
 
-#: Name of this arm wherever encodings are listed.
-GBM_ENCODING = "gbm"
+#: Name of this arm wherever encodings are listed (kept for its importers).
+GBM_ENCODING = Arm.GBM
 CHUNK = 4096
 #: HistGradientBoosting's largest number of bins for a native categorical.
 MAX_CATEGORICAL_BINS = 255
