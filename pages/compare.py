@@ -8,13 +8,13 @@ otherwise; every number here is over seeds, paired by seed.
 import streamlit as st
 
 from core.analysis.comparison import (
-    INTERVAL_METHOD,
     comparison_runs,
     cost_table,
     per_seed_table,
     summarize,
 )
 from core.analysis.sweep import summarize_sweep, sweep_runs
+from core.analysis.verdict import INTERVAL_METHOD, VerdictKind
 from core.plots.runs import difference_figure, seed_dot_plot, sweep_figure
 from ui import runs, state
 from ui.compare import (
@@ -70,8 +70,8 @@ def comparison_panel(comparison_id: str) -> None:
                 runs.cancel(record.id)
     elif comparison_running:
         st.rerun(scope="app")  # the last seed finished: stop polling
-    verdict = f"**Verdict:** {literal(result.verdict)}"
-    (st.success if "better by" in result.verdict else st.info)(verdict)
+    found = result.verdict.kind is VerdictKind.BETTER
+    (st.success if found else st.info)(f"**Verdict:** {literal(result.verdict.text)}")
     if result.arms:
         left, right = st.columns([3, 2])
         left.plotly_chart(

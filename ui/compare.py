@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from core.analysis.comparison import DEFAULT_METRIC, ComparisonSpec, start_comparison
+from core.analysis.comparison import ComparisonSpec, start_comparison
 from core.analysis.sweep import SweepSpec, start_sweep
-from core.config import ExperimentConfig
+from core.config import ColumnSpec, ExperimentConfig
 from core.errors import CoreError
+from core.model.metric_registry import headline_metric, summary_metrics
 from core.runs.store import RunRecord, data_fingerprint
-from core.runs.views import HEADLINE_METRICS
+from core.runs.views import live_progress
 from ui import auth, runs, state
 from ui.state import Dataset
 from ui.text import literal
@@ -85,16 +88,14 @@ def sweep_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
 
 def metric_choice(task: str, key: str) -> str:
     """A picker over the task's headline metrics, starting at the default one."""
-    options = list(HEADLINE_METRICS[task])
+    options = list(summary_metrics(task))
     return st.selectbox(
-        "Metric", options, index=options.index(DEFAULT_METRIC[task]), key=key
+        "Metric", options, index=options.index(headline_metric(task)), key=key
     )
 
 
 def runs_status(records: list[RunRecord]) -> pd.DataFrame:
     """One row per run of a comparison or sweep: label, status, progress."""
-    from core.runs.views import live_progress
-
     executor = runs.executor()
     rows = []
     for record in records:
@@ -116,10 +117,6 @@ def runs_status(records: list[RunRecord]) -> pd.DataFrame:
 
 def apply_size(column: str, size: int) -> None:
     """Give ``column`` this embedding size in the session's configuration."""
-    from dataclasses import replace
-
-    from core.config import ColumnSpec
-
     config: ExperimentConfig = state.get(state.CONFIG)
     specs = tuple(
         ColumnSpec(spec.name, size) if spec.name == column else spec

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
 from core.config import ExperimentConfig
 from core.data.bundled import get_bundled, list_bundled, load_bundled
 from core.data.io import load_table
+from core.data.provenance import Provenance
 from core.data.repairs import add_timestamp, numbers_or_missing
 from core.data.schema import SchemaSuggestion, infer_schema
 from ui import state
 from ui.state import Dataset
-
-#: Fingerprint prefix of an unchanged bundled data set (followed by its name).
-BUNDLED_PREFIX = "bundled:"
-#: Joins a data set's fingerprint and the repairs applied to it.
-DERIVED_SEPARATOR = "|"
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
@@ -35,27 +29,18 @@ def _read_bundled(name: str) -> pd.DataFrame:
 def dataset_from_upload(content: bytes, name: str) -> Dataset:
     """Parse uploaded bytes (raises CoreError for unreadable files)."""
     frame, notes = _read_upload(content, name)
-    digest = hashlib.sha256(content).hexdigest()[:16]
     # A copy: cached return values must never be mutated by callers.
-    return Dataset(frame.copy(), name, f"upload:{name}:{len(content)}:{digest}", notes)
+    return Dataset(frame.copy(), name, Provenance.upload(name, content), notes)
 
 
 def dataset_from_bundled(name: str) -> Dataset:
     """One of the bundled data sets."""
-    return Dataset(_read_bundled(name).copy(), name, f"{BUNDLED_PREFIX}{name}")
-
-
-def _bundled_name(dataset: Dataset) -> str | None:
-    """Registry name when the data is an unchanged bundled set."""
-    unchanged = DERIVED_SEPARATOR not in dataset.fingerprint
-    if unchanged and dataset.fingerprint.startswith(BUNDLED_PREFIX):
-        return dataset.fingerprint[len(BUNDLED_PREFIX) :]
-    return None
+    return Dataset(_read_bundled(name).copy(), name, Provenance.bundled(name))
 
 
 def description_of(dataset: Dataset) -> str | None:
     """A bundled set's description from the registry; ``None`` for uploads."""
-    name = _bundled_name(dataset)
+    name = dataset.provenance.bundled_name
     return get_bundled(name).description if name else None
 
 
@@ -65,7 +50,7 @@ def suggested_config(dataset: Dataset) -> ExperimentConfig | None:
     Schema inference alone would guess (for the sample data it picks ``rul`` and
     would treat ``failure`` as a feature); the registry knows the intended roles.
     """
-    name = _bundled_name(dataset)
+    name = dataset.provenance.bundled_name
     if name is None:
         return None
     return ExperimentConfig(data=get_bundled(name).data_config())
@@ -123,7 +108,7 @@ def _derive(dataset: Dataset, frame: pd.DataFrame, repair: str, notes) -> None:
     derived = Dataset(
         frame,
         dataset.name,
-        f"{dataset.fingerprint}{DERIVED_SEPARATOR}{repair}",
+        dataset.provenance.with_repair(repair),
         (*dataset.notes, *notes),
     )
     state.set_dataset(derived)

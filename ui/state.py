@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from core.data.provenance import Provenance
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -73,8 +75,13 @@ class Dataset:
 
     frame: pd.DataFrame
     name: str
-    fingerprint: str
+    provenance: Provenance
     notes: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """The provenance as the string caches and data checks are keyed on."""
+        return self.provenance.fingerprint
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -117,6 +124,6 @@ def dataset() -> Dataset | None:
     frame = get(DATA)
     if frame is None:
         return None
-    return Dataset(
-        frame, get(DATA_NAME, ""), get(DATA_FINGERPRINT, ""), tuple(get(DATA_NOTES, ()))
-    )
+    # The session keeps the fingerprint string (tests and older sessions seed it).
+    provenance = Provenance.parse(get(DATA_FINGERPRINT, ""))
+    return Dataset(frame, get(DATA_NAME, ""), provenance, tuple(get(DATA_NOTES, ())))

@@ -11,31 +11,28 @@ and the seeds, so running the same comparison again reuses every finished run:
 that is how a cancelled comparison is resumed.
 
 The difference embedding − one-hot is reported with a 95% **t-interval over the
-paired per-seed differences** (Student's t with k − 1 degrees of freedom).
+paired per-seed differences** (Student's t with k − 1 degrees of freedom), and
+read by a :class:`core.analysis.verdict.Verdict`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from core.analysis.verdict import Difference, Verdict, judge, paired_difference
 from core.config import ExperimentConfig
 from core.errors import ConfigError
-from core.model.gbm_arm import GBM_ENCODING
-from core.runs.store import RunRecord, RunStatus, RunStore
+from core.model.arms import LSTM_ARMS, Arm
+from core.model.metric_registry import headline_metric
+from core.runs.store import RunRecord, RunStatus, RunStore, data_fingerprint
 
-#: Metrics for which a smaller value is better; every other one: larger is better.
-LOWER_IS_BETTER = frozenset({"rmse", "mae", "smape", "log_loss", "phm08_score"})
-DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "macro_f1", "regression": "rmse"}
-LSTM_ARMS = ("embedding", "onehot")
 MAX_SEEDS = 20
-INTERVAL_METHOD = "paired t-interval over seeds (95%, Student's t, k-1 df)"
 
 
 @dataclass(frozen=True)
@@ -71,9 +68,9 @@ class ComparisonSpec:
             )
 
     @property
-    def arms(self) -> tuple[str, ...]:
+    def arms(self) -> tuple[Arm, ...]:
         """The encodings every run trains."""
-        return (*LSTM_ARMS, GBM_ENCODING) if self.baseline_arm else LSTM_ARMS
+        return (*LSTM_ARMS, Arm.GBM) if self.baseline_arm else LSTM_ARMS
 
     def seeded(self, seed: int) -> ExperimentConfig:
         """The config of one seed's run."""
@@ -125,8 +122,6 @@ def start_comparison(
     The id covers the owner too (through the data's owner-scoped fingerprint),
     so two users' comparisons of the same table never share runs.
     """
-    from core.runs.store import data_fingerprint
-
     comparison = spec.identity(data_fingerprint(frame, owner))
     existing = comparison_runs(executor.store, comparison)
     for seed in spec.seeds:
@@ -171,27 +166,6 @@ class ArmSummary:
 
 
 @dataclass(frozen=True)
-class Difference:
-    """The paired difference of two arms with its interval."""
-
-    mean: float
-    low: float | None
-    high: float | None
-    method: str
-    seeds: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "mean": self.mean,
-            "low": self.low,
-            "high": self.high,
-            "method": self.method,
-            "seeds": self.seeds,
-        }
-
-
-@dataclass(frozen=True)
 class ComparisonResult:
     """A comparison's report for one metric."""
 
@@ -199,7 +173,7 @@ class ComparisonResult:
     metric: str
     arms: dict[str, ArmSummary]
     difference: Difference | None
-    verdict: str
+    verdict: Verdict
     baseline: float | None
     runs: dict[int, str] = field(default_factory=dict)
     pending: int = 0
@@ -213,62 +187,11 @@ class ComparisonResult:
             "difference": None
             if self.difference is None
             else self.difference.to_dict(),
-            "verdict": self.verdict,
+            "verdict": self.verdict.text,
             "baseline": self.baseline,
             "runs": {str(seed): run_id for seed, run_id in self.runs.items()},
             "pending": self.pending,
         }
-
-
-def paired_difference(
-    first: list[float], second: list[float], confidence: float = 0.95
-) -> Difference:
-    """Mean of ``first - second`` (paired by seed) with a t-interval.
-
-    With one seed there is no interval (``low`` and ``high`` are ``None``).
-    """
-    from scipy import stats
-
-    differences = np.asarray(first, dtype=float) - np.asarray(second, dtype=float)
-    count = len(differences)
-    mean = float(differences.mean())
-    if count < 2:
-        return Difference(mean, None, None, INTERVAL_METHOD, count)
-    spread = float(differences.std(ddof=1)) / math.sqrt(count)
-    margin = float(stats.t.ppf(0.5 + confidence / 2, count - 1)) * spread
-    return Difference(mean, mean - margin, mean + margin, INTERVAL_METHOD, count)
-
-
-def verdict(
-    difference: Difference | None,
-    metric: str,
-    first: str = "embeddings",
-    second: str = "one-hot",
-) -> str:
-    """A plain sentence: who is better, by how much, or that nothing was detected."""
-    if difference is None:
-        return "no finished seeds yet"
-    if difference.low is None or difference.high is None:
-        return (
-            f"one seed is not evidence: {first} − {second} = {difference.mean:+.4f} "
-            f"{metric} on a single run; compare over several seeds"
-        )
-    interval = f"(95% interval {difference.low:+.4f} to {difference.high:+.4f})"
-    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    low, high = sorted((sign * difference.low, sign * difference.high))
-    if low > 0:
-        winner = first
-    elif high < 0:
-        winner = second
-    else:
-        return (
-            f"no difference detected at {difference.seeds} seeds: {first} − "
-            f"{second} = {difference.mean:+.4f} {metric} {interval}"
-        )
-    return (
-        f"{winner} better by {abs(difference.mean):.4f} {metric} {interval}, "
-        f"{difference.seeds} seeds"
-    )
 
 
 def _arm_summary(
@@ -320,26 +243,27 @@ def summarize(
             "comparison", f"expected a comparison id, received {comparison!r}"
         )
     task = next(iter(runs.values())).config.data.task
-    metric = metric or DEFAULT_METRIC[task]
+    metric = metric or headline_metric(task)
     arms = {}
     for arm in next(iter(runs.values())).encodings:
         summary = _arm_summary(store, runs, arm, metric)
         if summary is not None:
             arms[arm] = summary
     difference = None
-    if "embedding" in arms and "onehot" in arms:
-        paired = sorted(set(arms["embedding"].per_seed) & set(arms["onehot"].per_seed))
+    embedding, onehot = arms.get(Arm.EMBEDDING), arms.get(Arm.ONEHOT)
+    if embedding is not None and onehot is not None:
+        paired = sorted(set(embedding.per_seed) & set(onehot.per_seed))
         if paired:
             difference = paired_difference(
-                [arms["embedding"].per_seed[s] for s in paired],
-                [arms["onehot"].per_seed[s] for s in paired],
+                [embedding.per_seed[s] for s in paired],
+                [onehot.per_seed[s] for s in paired],
             )
     return ComparisonResult(
         comparison,
         metric,
         arms,
         difference,
-        verdict(difference, metric),
+        judge(difference, metric),
         _baseline(store, runs, metric),
         {seed: record.id for seed, record in runs.items()},
         sum(1 for record in runs.values() if not record.status.final),

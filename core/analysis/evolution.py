@@ -22,6 +22,7 @@ import pandas as pd
 from core.analysis.alignment import centred, rotate_onto, shared_pca
 from core.errors import ConfigError, DataValidationError
 from core.features.vocabulary import FIRST_CATEGORY_INDEX
+from core.model.arms import Arm
 from core.runs.store import RunRecord, RunStore
 
 
@@ -92,7 +93,7 @@ def evolution_frame(
 
 
 def run_vocabulary(
-    store: RunStore, record: RunRecord, column: str, encoding: str = "embedding"
+    store: RunStore, record: RunRecord, column: str, encoding: str = Arm.EMBEDDING
 ) -> tuple[list[str], list[int]]:
     """Vocabulary and counts of a column from the run's ``preprocessor.json``."""
     path = store.bundle_path(record.id, encoding) / "preprocessor.json"
@@ -116,7 +117,7 @@ def run_vocabulary(
 
 
 def run_evolution(
-    store: RunStore, record: RunRecord, column: str, encoding: str = "embedding"
+    store: RunStore, record: RunRecord, column: str, encoding: str = Arm.EMBEDDING
 ) -> pd.DataFrame:
     """:func:`evolution_frame` of a run's stored snapshots (see there)."""
     # Start-up cost: core.model.run_logging imports Keras; the rest of this

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis.comparison import DEFAULT_METRIC, LOWER_IS_BETTER
 from core.analysis.permutation import Inputs, permute_column
 from core.errors import ConfigError, DataValidationError
 from core.examples.prepare import PreparedData
 from core.features.preprocessor import SequencePreprocessor
+from core.model.metric_registry import headline_metric, lower_is_better
 
 DEFAULT_REPEATS = 5
 #: Examples scored at most (a seeded sample of a larger part).
@@ -186,7 +186,7 @@ def _metric_value(
 
 def _drop(metric: str, baseline: float, changed: float) -> float:
     """Signed so that a larger drop means a more important column."""
-    return changed - baseline if metric in LOWER_IS_BETTER else baseline - changed
+    return changed - baseline if lower_is_better(metric) else baseline - changed
 
 
 def feature_columns(preprocessor: SequencePreprocessor) -> list[tuple[str, str]]:
@@ -270,7 +270,7 @@ def permutation_importance(
     data = preprocessor.config
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise DataValidationError(None, f"expected repeats >= 1, received {repeats!r}")
-    metric = metric or DEFAULT_METRIC[data.task]
+    metric = metric or headline_metric(data.task)
     batches, labels = scored_batches(prepared, part, max_examples, seed)
     scores = _predict(model, batches, None)
     baseline = _metric_value(preprocessor, labels, scores, metric)

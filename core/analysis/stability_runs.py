@@ -18,11 +18,12 @@ from core.analysis.stability import (
     seed_vectors,
 )
 from core.errors import ConfigError
+from core.model.arms import Arm
 from core.runs.store import RunRecord, RunStatus, RunStore
 
 
 def run_seed_vectors(
-    store: RunStore, record: RunRecord, encoding: str = "embedding"
+    store: RunStore, record: RunRecord, encoding: str = Arm.EMBEDDING
 ) -> dict[str, SeedVectors]:
     """Every categorical column's vectors of one run (bundle plus epoch-0 snapshot).
 
@@ -60,7 +61,7 @@ def stability_of_runs(
     store: RunStore,
     run_ids: Sequence[str],
     k: int = DEFAULT_NEIGHBOURS,
-    encoding: str = "embedding",
+    encoding: str = Arm.EMBEDDING,
 ) -> dict[str, ColumnStability]:
     """Stability of every categorical column over runs that differ by seed.
 
@@ -128,7 +129,7 @@ def comparison_choices(store: RunStore) -> dict[str, list[RunRecord]]:
         finished = [
             record
             for record in comparison_runs(store, identity).values()
-            if record.status is RunStatus.DONE and "embedding" in record.encodings
+            if record.status is RunStatus.DONE and Arm.EMBEDDING in record.encodings
         ]
         if len(finished) >= 2:
             found[identity] = finished

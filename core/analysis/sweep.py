@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.analysis.comparison import DEFAULT_METRIC, LOWER_IS_BETTER, MAX_SEEDS
+from core.analysis.comparison import MAX_SEEDS
+from core.analysis.verdict import t_interval
 from core.config import ColumnSpec, ExperimentConfig
 from core.errors import ConfigError
 from core.features.embedding_sizes import RULES
 from core.features.naming import embedding_layer_name
-from core.runs.store import RunRecord, RunStatus, RunStore
+from core.model.arms import Arm
+from core.model.metric_registry import headline_metric, lower_is_better
+from core.runs.store import RunRecord, RunStatus, RunStore, data_fingerprint
 
 ONEHOT_ROW = "one-hot"
 
@@ -96,7 +99,7 @@ class SweepSpec:
 def _key(record: RunRecord, column: str) -> tuple[str, int]:
     """(row name, seed) of one of the sweep's runs."""
     seed = record.config.train.seed
-    if record.encodings == ("onehot",):
+    if record.encodings == (Arm.ONEHOT,):
         return ONEHOT_ROW, seed
     dims = {
         spec.name: spec.embedding_dim for spec in record.config.data.categorical_columns
@@ -125,8 +128,6 @@ def start_sweep(
     owner: str | None = None,
 ) -> str:
     """Submit each (size, seed) and one-hot seed lacking a usable run; returns id."""
-    from core.runs.store import data_fingerprint
-
     sweep = spec.identity(data_fingerprint(frame, owner))
     existing = {
         _key(record, spec.column): executor.refresh(record)
@@ -146,7 +147,7 @@ def start_sweep(
         executor.submit(
             frame,
             spec.sized(size, seed),
-            ("onehot",) if row == ONEHOT_ROW else ("embedding",),
+            (Arm.ONEHOT,) if row == ONEHOT_ROW else (Arm.EMBEDDING,),
             data_name,
             owner=owner,
             label=f"{spec.column} | {row} | seed {seed}",
@@ -182,18 +183,6 @@ class SweepResult:
         }
 
 
-def _interval(values: list[float]) -> tuple[float, float | None, float | None]:
-    from scipy import stats
-
-    array = np.asarray(values, dtype=float)
-    mean = float(array.mean())
-    if len(array) < 2:
-        return mean, None, None
-    margin = float(stats.t.ppf(0.975, len(array) - 1)) * float(array.std(ddof=1))
-    margin /= math.sqrt(len(array))
-    return mean, mean - margin, mean + margin
-
-
 def summarize_sweep(
     store: RunStore, sweep: str, metric: str | None = None
 ) -> SweepResult:
@@ -202,7 +191,7 @@ def summarize_sweep(
     if not runs:
         raise ConfigError("sweep", f"expected a sweep id, received {sweep!r}")
     column = runs[0].label.split(" | ")[0]
-    metric = metric or DEFAULT_METRIC[runs[0].config.data.task]
+    metric = metric or headline_metric(runs[0].config.data.task)
     groups: dict[str, list[tuple[float, dict]]] = {}
     for record in runs:
         row, _ = _key(record, column)
@@ -222,7 +211,7 @@ def summarize_sweep(
 
 
 def _row(row: str, items: list[tuple[float, dict]], column: str) -> dict[str, Any]:
-    mean, low, high = _interval([value for value, _ in items])
+    mean, low, high = t_interval([value for value, _ in items])
     parameters = items[0][1].get("parameters", {})
     return {
         "size": row,
@@ -240,7 +229,7 @@ def _recommend(table: pd.DataFrame, metric: str) -> tuple[int | None, int | None
     sized = table[table["size"] != ONEHOT_ROW] if not table.empty else table
     if sized.empty:
         return None, None, "no finished size yet"
-    lower = metric in LOWER_IS_BETTER
+    lower = lower_is_better(metric)
     best_row = sized.loc[sized["mean"].idxmin() if lower else sized["mean"].idxmax()]
     best = int(best_row["size"])
     if best_row["low"] is None or pd.isna(best_row["low"]):

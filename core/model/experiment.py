@@ -21,6 +21,7 @@ from core.examples.prepare import (
     PreparedData,
     prepare_experiment,
 )
+from core.model.arms import LSTM_ARMS
 from core.model.evaluation import evaluate
 from core.model.network import build_model, count_parameters
 from core.model.strategy import strategy_scope
@@ -144,7 +145,7 @@ def run_comparison(
     df: pd.DataFrame,
     config: ExperimentConfig,
     *,
-    encodings: Sequence[str] = ("embedding", "onehot"),
+    encodings: Sequence[str] = LSTM_ARMS,
     cancel: CancelToken | None = None,
     progress: Callable[[str, ProgressEvent], None] | None = None,
     memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,

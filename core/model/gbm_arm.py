@@ -18,9 +18,10 @@ import numpy as np
 
 from core.examples.prepare import PreparedData
 from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
+from core.model.arms import Arm
 
-#: Name of this arm wherever encodings are listed.
-GBM_ENCODING = "gbm"
+#: Name of this arm wherever encodings are listed (kept for its importers).
+GBM_ENCODING = Arm.GBM
 CHUNK = 4096
 #: HistGradientBoosting's largest number of bins for a native categorical.
 MAX_CATEGORICAL_BINS = 255

@@ -4,6 +4,8 @@ Keras's running metrics count padded time steps and average over batches, so
 every number shown to a user or written to ``metrics.json`` comes from here
 instead. Metric names are lower-case and every value is a plain Python ``int``,
 ``float``, ``list`` or ``None``, so a report always passes through ``json.dumps``.
+Which metrics a task reports, and in which order, is
+:mod:`core.model.metric_registry`'s table.
 """
 
 from __future__ import annotations
@@ -16,18 +18,12 @@ from sklearn import metrics as sk
 
 from core.config import TASKS
 from core.errors import ConfigError, DataValidationError
+from core.model.metric_registry import reported_metrics
 
 #: Probability floor (and ``1 - floor`` ceiling) used for log loss.
 PROBABILITY_FLOOR = 1e-7
 #: Most points kept per curve in :func:`curve_points`; enough for a smooth plot.
 MAX_CURVE_POINTS = 2000
-
-_BINARY_NAMES = "accuracy roc_auc pr_auc f1 precision recall log_loss"
-_METRIC_NAMES = {
-    "binary": (*_BINARY_NAMES.split(), "confusion_matrix", "positive_rate"),
-    "multiclass": ("accuracy", "macro_f1", "f1", "log_loss", "confusion_matrix"),
-    "regression": ("rmse", "mae", "r2"),
-}
 
 
 def ordered_metrics(metrics: dict[str, Any], task: str) -> dict[str, Any]:
@@ -56,8 +52,7 @@ def ordered_metrics(metrics: dict[str, Any], task: str) -> dict[str, Any]:
     >>> list(ordered_metrics(read_back, "regression"))
     ['rmse', 'mae', 'r2', 'n']
     """
-    _check_task(task)
-    first = [name for name in (*_METRIC_NAMES[task], "n") if name in metrics]
+    first = [name for name in (*reported_metrics(task), "n") if name in metrics]
     rest = [name for name in metrics if name not in first]
     return {
         name: metrics[name] for name in (*first, *rest) if name != "confusion_matrix"
@@ -141,7 +136,7 @@ def compute_metrics(task: str, y_true: Any, y_pred: Any) -> dict[str, Any]:
     _check_task(task)
     truth, predictions = _arrays(task, y_true, y_pred)
     if len(truth) == 0:
-        return {**dict.fromkeys(_METRIC_NAMES[task]), "n": 0}
+        return {**dict.fromkeys(reported_metrics(task)), "n": 0}
     if task == "binary":
         report = _binary(_class_indices(truth, 2), predictions)
     elif task == "multiclass":

@@ -33,6 +33,7 @@ from core.features.naming import (
     embedding_layer_name,
 )
 from core.features.preprocessor import SequencePreprocessor
+from core.model.arms import Arm
 
 #: What Keras says when :func:`unmasked_view` drops the masks (on purpose).
 DROPPED_MASK_WARNING = ".*will therefore destroy the mask information"
@@ -94,7 +95,7 @@ def build_model(
         plus ``numeric_features`` and ``step_mask``.
     """
     model_config = config.model
-    onehot = model_config.encoding == "onehot"
+    onehot = model_config.encoding == Arm.ONEHOT
     inputs: list[keras.KerasTensor] = []
     features: list[keras.KerasTensor] = []
     for column in preprocessor.config.categorical_names:

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from core.analysis.sweep import ONEHOT_ROW
 from core.plots.figures import escape_label
 
 
@@ -127,7 +128,7 @@ def difference_figure(
 
 def sweep_figure(table: pd.DataFrame, metric: str) -> go.Figure:
     """Metric against embedding size with 95% intervals; parameters on a second axis."""
-    sized = table[table["size"] != "one-hot"]
+    sized = table[table["size"] != ONEHOT_ROW]
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     low = sized["low"].astype(float)
     high = sized["high"].astype(float)
@@ -155,7 +156,7 @@ def sweep_figure(table: pd.DataFrame, metric: str) -> go.Figure:
         ),
         secondary_y=True,
     )
-    onehot = table[table["size"] == "one-hot"]
+    onehot = table[table["size"] == ONEHOT_ROW]
     if len(onehot):
         figure.add_hline(
             y=float(onehot["mean"].iloc[0]),

@@ -14,15 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from core.model.arms import LSTM_ARMS
+from core.model.metric_registry import headline_metric, summary_metrics
 from core.runs.store import RunRecord, RunStatus, RunStore
 
-#: The metric each task's run list shows, and whether higher is better.
-HEADLINE_METRIC = {"binary": "roc_auc", "multiclass": "macro_f1", "regression": "rmse"}
-HEADLINE_METRICS = {
-    "binary": ("accuracy", "roc_auc", "pr_auc", "f1"),
-    "multiclass": ("accuracy", "macro_f1"),
-    "regression": ("rmse", "mae", "r2"),
-}
 #: Share of the progress bar each phase ends at (training fills the middle).
 PREPARED_SHARE = 0.05
 TRAINING_SHARE = 0.95
@@ -62,7 +57,7 @@ def runs_table(summaries: list[dict[str, Any]]) -> pd.DataFrame:
     """The run list as a table: one headline test metric column per encoding."""
     rows = []
     for summary in summaries:
-        metric = HEADLINE_METRIC[summary["task"]]
+        metric = headline_metric(summary["task"])
         row = {
             "id": summary["id"],
             "status": summary["status"],
@@ -70,7 +65,7 @@ def runs_table(summaries: list[dict[str, Any]]) -> pd.DataFrame:
             "target": summary["target"],
             "encodings": ", ".join(summary["encodings"]),
         }
-        for encoding in ("embedding", "onehot"):
+        for encoding in LSTM_ARMS:
             value = summary["metrics"].get(encoding, {}).get(metric)
             row[f"{encoding} test {metric}"] = value
         row["seconds"] = summary["seconds"]
@@ -217,7 +212,7 @@ def metrics_side_by_side(store: RunStore, records: list[RunRecord]) -> pd.DataFr
     rows = []
     for record in records:
         results = store.results(record.id)
-        names = HEADLINE_METRICS[record.config.data.task]
+        names = summary_metrics(record.config.data.task)
         for encoding, metrics in results.items():
             row = {"run": record.id, "model": f"{encoding} LSTM"}
             row.update({name: metrics.get("test", {}).get(name) for name in names})

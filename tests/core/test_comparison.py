@@ -9,12 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.analysis.comparison import (
-    ComparisonSpec,
-    Difference,
-    paired_difference,
-    verdict,
-)
+from core.analysis.comparison import ComparisonSpec
+from core.analysis.verdict import Difference, paired_difference, verdict
 from core.config import (
     ColumnSpec,
     DataConfig,
