@@ -20,6 +20,11 @@ from ui.text import literal
 NONE = "(none)"
 CATEGORICAL_KEY = "cfg_categorical"
 NUMERIC_KEY = "cfg_numeric"
+TASK_KEY = "cfg_task"
+#: Set once the user picks a task themselves; from then on a new target keeps it.
+TASK_CHOSEN_KEY = "cfg_task_chosen"
+#: The target the task widget was last filled for.
+TASK_TARGET_KEY = "cfg_task_target"
 
 
 @dataclass(frozen=True)
@@ -103,21 +108,32 @@ def choose_roles(
 
 
 def _choose_task(frame: pd.DataFrame, target: str, data, column) -> Task:
-    """Task picker; says so when the chosen task differs from the values' own."""
+    """Task picker that follows the target until the user picks a task.
+
+    A new target sets the task its values imply (or the saved config's task
+    for that target); a task the user chose on this page stays. Says so when
+    the chosen task differs from the values' own.
+    """
     try:
         inferred = infer_task(frame[target])
     except CoreError as error:
         st.error(f"Target '{literal(target)}' cannot be used: {literal(error)}")
         st.stop()
-    task = column.selectbox(
-        "Task",
-        TASKS,
-        TASKS.index(data.task if data and data.target_column == target else inferred),
-        key="cfg_task",
-    )
+    follows = not st.session_state.get(TASK_CHOSEN_KEY, False)
+    new_target = st.session_state.get(TASK_TARGET_KEY) != target
+    if TASK_KEY not in st.session_state or (follows and new_target):
+        saved = data.task if data and data.target_column == target else None
+        st.session_state[TASK_KEY] = saved or inferred
+    st.session_state[TASK_TARGET_KEY] = target
+    task = column.selectbox("Task", TASKS, key=TASK_KEY, on_change=_task_chosen)
     if task != inferred:
         column.caption(f"The target's values suggest '{inferred}'.")
     return task
+
+
+def _task_chosen() -> None:
+    """Remember that the user picked the task, so a new target keeps it."""
+    st.session_state[TASK_CHOSEN_KEY] = True
 
 
 def _rejoin_freed_columns(schema: SchemaSuggestion, taken: set) -> None:

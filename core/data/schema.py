@@ -207,6 +207,21 @@ def infer_task(series: pd.Series) -> Task:
     return "multiclass" if integral and distinct <= MAX_CLASSES else "regression"
 
 
+def task_for_classes(keys: list[str]) -> Task:
+    """The task to name when a binary task meets more than two classes.
+
+    Many numbers (1,017 wages) mean regression; a few labels or small
+    integers mean multiclass.
+
+    >>> task_for_classes(["low", "mid", "high"]), task_for_classes(list("0123456789"))
+    ('multiclass', 'multiclass')
+    >>> task_for_classes([str(value / 10) for value in range(50)])
+    'regression'
+    """
+    task = infer_task(pd.Series(list(dict.fromkeys(keys)), dtype=object))
+    return "multiclass" if task == "binary" else task
+
+
 def _numbers_or_none(series: pd.Series) -> np.ndarray | None:
     """Float values when every value is a number (or numeric text), else None."""
     if pd.api.types.is_bool_dtype(series):
