@@ -27,6 +27,12 @@ from core.errors import DataValidationError
 MAX_TEXT_LABELS = 30
 PCA_2D_HEIGHT = 600
 PCA_3D_HEIGHT = 750
+#: The 3D map's starting camera: further out than plotly's (1.25, 1.25, 1.25),
+#: whose view cut off the outermost point and its label on the sample data.
+PCA_3D_EYE = {"x": 1.7, "y": 1.7, "z": 0.9}
+#: Room around the points on each map axis, as a share of the widest axis's
+#: span: labels above the outermost points must not be clipped.
+PCA_MARGIN = 0.25
 #: Columns of a comparison table that are not metrics.
 NON_METRIC_COLUMNS = ("model", "parameters", "epochs", "seconds")
 
@@ -277,6 +283,20 @@ def _hover_data(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
+def pca_dimensions(categories: int, width: int) -> tuple[int, ...]:
+    """The map dimensions worth offering for an embedding table.
+
+    :func:`core.analysis.embeddings.project_pca` fits at most
+    ``min(categories, width)`` components; a 3D map of fewer than three is an
+    empty third axis ("PC3 0.0 %"), so 3D is offered only when a third
+    component is fitted.
+
+    >>> pca_dimensions(10, 2), pca_dimensions(2, 8), pca_dimensions(3, 3)
+    ((2,), (2,), (2, 3))
+    """
+    return (2, 3) if min(categories, width) >= 3 else (2,)
+
+
 def pca_scatter(
     frame: pd.DataFrame,
     color_by: str | None = "count",
@@ -323,12 +343,19 @@ def pca_scatter(
     else:
         traces = _grouped_traces(frame, axes, groups, dimensions)
     figure = go.Figure(traces)
-    titles = {"title_text": "PC1"}, {"title_text": "PC2"}, {"title_text": "PC3"}
+    ranges = _padded_ranges(frame, axes)
+    titles = [
+        {"title_text": f"PC{i + 1}", "range": ranges[i]} for i in range(dimensions)
+    ]
     # One scale on every axis: a component with 3 % of the variance must look
     # 30 times shorter than one with 90 %, not as long.
     if dimensions == 3:
         figure.update_scenes(
-            xaxis=titles[0], yaxis=titles[1], zaxis=titles[2], aspectmode="data"
+            xaxis=titles[0],
+            yaxis=titles[1],
+            zaxis=titles[2],
+            aspectmode="data",
+            camera={"eye": PCA_3D_EYE},
         )
         figure.update_layout(height=PCA_3D_HEIGHT)
     else:
@@ -337,6 +364,30 @@ def pca_scatter(
         figure.update_layout(height=PCA_2D_HEIGHT)
     figure.update_layout(title="Embedding map (PCA)")
     return figure
+
+
+def _padded_ranges(frame: pd.DataFrame, axes: list[str]) -> list[list[float]]:
+    """Axis ranges that hold every point with room for its label.
+
+    Plotly's own ranges put two categories (``-a`` and ``a`` on PC1, 0 on
+    PC2) on the plot's edge with their labels cut; the same margin on every
+    axis keeps the scale of the axes equal.
+    """
+    lows = [float(np.nanmin(frame[axis])) for axis in axes]
+    highs = [float(np.nanmax(frame[axis])) for axis in axes]
+    widest = max(high - low for low, high in zip(lows, highs, strict=True))
+    margin = PCA_MARGIN * widest if widest > 0 else 1.0
+    return [
+        [low - margin, high + margin] for low, high in zip(lows, highs, strict=True)
+    ]
+
+
+def _whole_number_ticks(values: pd.Series) -> list[int]:
+    """Colour-bar ticks for counts: whole numbers only (never "1,458.5")."""
+    low, high = int(np.floor(values.min())), int(np.ceil(values.max()))
+    if high - low <= 10:
+        return list(range(low, high + 1))
+    return sorted({int(round(tick)) for tick in np.linspace(low, high, 6)})
 
 
 def _grouped_traces(
@@ -372,11 +423,13 @@ def _marker(frame: pd.DataFrame, color_by: str | None, dimensions: int) -> dict:
         return marker
     colour = pd.to_numeric(frame[color_by], errors="coerce")
     if colour.notna().any():
+        colorbar: dict[str, Any] = {"title": {"text": escape_label(color_by)}}
+        if color_by == "count":
+            colorbar.update(
+                tickvals=_whole_number_ticks(colour.dropna()), tickformat=",d"
+            )
         marker.update(
-            color=colour,
-            colorscale="Viridis",
-            showscale=True,
-            colorbar={"title": {"text": escape_label(color_by)}},
+            color=colour, colorscale="Viridis", showscale=True, colorbar=colorbar
         )
     return marker
 
