@@ -35,6 +35,8 @@ PCA_3D_EYE = {"x": 1.7, "y": 1.7, "z": 0.9}
 PCA_MARGIN = 0.25
 #: Columns of a comparison table that are not metrics.
 NON_METRIC_COLUMNS = ("model", "parameters", "epochs", "seconds")
+#: Metrics on their own scale, drawn in a panel beside the others.
+OWN_AXIS_METRICS = ("r2",)
 
 
 def escape_label(value: Any) -> str:
@@ -532,17 +534,41 @@ def metric_comparison(
     if rows.empty or not metrics:
         return empty_figure("Model comparison", "No metrics to compare.")
     names = rows["model"] if "model" in rows.columns else rows.index
-    figure = go.Figure()
-    for name, (_, row) in zip(names, rows.iterrows(), strict=True):
-        values = pd.to_numeric(row[list(metrics)], errors="coerce")
-        figure.add_trace(
-            go.Bar(
-                x=[escape_label(metric) for metric in metrics],
-                y=[None if math.isnan(v) else float(v) for v in values],
-                name=escape_label(name),
-                texttemplate="%{y:.3f}",
-            )
+    # R² lies at most at 1 while RMSE and MAE are in the target's units (often
+    # hundreds): on one axis R² is invisible, so it gets a panel of its own.
+    panels = [
+        group
+        for group in (
+            [m for m in metrics if m not in OWN_AXIS_METRICS],
+            [m for m in metrics if m in OWN_AXIS_METRICS],
         )
+        if group
+    ]
+    figure = make_subplots(
+        rows=1,
+        cols=len(panels),
+        column_widths=[len(group) for group in panels],
+        horizontal_spacing=0.12,
+    )
+    palette = qualitative.Plotly
+    for position, (name, (_, row)) in enumerate(
+        zip(names, rows.iterrows(), strict=True)
+    ):
+        for column, group in enumerate(panels, start=1):
+            values = pd.to_numeric(row[list(group)], errors="coerce")
+            figure.add_trace(
+                go.Bar(
+                    x=[escape_label(metric) for metric in group],
+                    y=[None if math.isnan(v) else float(v) for v in values],
+                    name=escape_label(name),
+                    legendgroup=str(position),
+                    showlegend=column == 1,
+                    marker_color=palette[position % len(palette)],
+                    texttemplate="%{y:.3f}",
+                ),
+                row=1,
+                col=column,
+            )
     figure.update_xaxes(type="category")
     figure.update_layout(title="Model comparison", barmode="group")
     return figure

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.plots.figures import pca_dimensions, pca_scatter
+from core.plots.figures import metric_comparison, pca_dimensions, pca_scatter
+from core.plots.insight import evolution_figure
 
 
 def _frame(coordinates: np.ndarray, counts: list[int]) -> pd.DataFrame:
@@ -63,3 +64,38 @@ def test_default_3d_view_holds_every_point():
         assert _inside(frame[column], axis.range, share=0.05)
     eye = scene.camera.eye
     assert np.linalg.norm([eye.x, eye.y, eye.z]) >= 2.4  # plotly default: 2.17
+
+
+def test_regression_chart_gives_r2_its_own_axis():
+    rows = pd.DataFrame(
+        {
+            "model": ["embedding LSTM", "baseline (mean)"],
+            "rmse": [310.0, 420.0],
+            "mae": [220.0, 300.0],
+            "r2": [0.42, 0.0],
+        }
+    )
+    figure = metric_comparison(rows)
+    axes_of = {}
+    for trace in figure.data:
+        for metric in trace.x:
+            axes_of.setdefault(metric, set()).add(trace.yaxis or "y")
+    assert axes_of["r2"].isdisjoint(axes_of["rmse"] | axes_of["mae"])
+    assert axes_of["rmse"] == axes_of["mae"]
+
+
+def test_evolution_play_button_sits_below_the_axes():
+    frame = pd.DataFrame(
+        {
+            "epoch": [0, 0, 1, 1],
+            "label": ["a", "b", "a", "b"],
+            "pc_1": [0.0, 1.0, 0.5, 1.5],
+            "pc_2": [0.0, 1.0, 0.2, 0.8],
+            "distance": [0.3, 0.3, 0.0, 0.0],
+            "count": [3, 4, 3, 4],
+        }
+    )
+    menu = evolution_figure(frame).layout.updatemenus[0]
+    assert menu.y is not None
+    assert menu.y < 0
+    assert menu.yanchor == "top"
