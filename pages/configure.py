@@ -12,6 +12,8 @@ from ui.configure import (
     cached_preflight,
     choose_roles,
     config_upload,
+    epoch_samples,
+    epoch_time_metric,
     saved_sizes,
     size_table,
 )
@@ -84,7 +86,9 @@ if config is None:
     st.stop()
 st.subheader("Pre-flight estimate")
 try:
-    estimate = cached_preflight(data_key(dataset), frame, config.to_json())
+    estimate = cached_preflight(
+        data_key(dataset), frame, config.to_json(), epoch_samples()
+    )
 except CoreError as error:
     saved = "Configuration saved, but it cannot be trained on: " if submitted else ""
     st.error(saved + literal(error))
@@ -100,7 +104,7 @@ b.metric(
     f"{estimate.examples['validation']:,} / {estimate.examples['test']:,}",
 )
 c.metric("Tensor memory", f"{estimate.memory_bytes / 1024**2:,.1f} MiB")
-d.metric("Rough epoch time", f"{estimate.rough_epoch_seconds:,.1f} s")
+epoch_time_metric(d, estimate)
 parameters = {
     **estimate.embedding_parameters,
     "LSTM and head": estimate.other_parameters,

@@ -14,7 +14,7 @@ from core.analysis.embeddings import (
 )
 from core.data.values import natural_order
 from core.errors import CoreError
-from core.plots.figures import pca_scatter, similarity_heatmap
+from core.plots.figures import pca_dimensions, pca_scatter, similarity_heatmap
 from ui import runs
 from ui.results import choose_source
 from ui.text import literal
@@ -41,8 +41,15 @@ if "onehot" in source.label:
 
 left, middle, right = st.columns(3)
 column = left.selectbox("Categorical column", columns, key="emb_column")
+try:
+    table = extract_embedding(source.model, source.preprocessor, column)
+except CoreError as error:
+    st.error(literal(error))
+    st.stop()
+# 3D only when a third component exists: otherwise an empty "PC3 0.0%" axis.
+choices = pca_dimensions(len(table.labels), table.vectors.shape[1])
 dimensions = middle.radio(
-    "PCA", (2, 3), horizontal=True, format_func=lambda d: f"{d}D", key="emb_dimensions"
+    "PCA", choices, horizontal=True, format_func=lambda d: f"{d}D", key="emb_dimensions"
 )
 colour = right.radio(
     "Colour by",
@@ -52,7 +59,6 @@ colour = right.radio(
     key="emb_colour",
 )
 try:
-    table = extract_embedding(source.model, source.preprocessor, column)
     projection = project_pca(table, n_components=dimensions)
     frame = embedding_frame(table, n_components=dimensions, projection=projection)
 except CoreError as error:

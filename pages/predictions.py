@@ -14,6 +14,7 @@ from core.plots.figures import (
 )
 from ui import new_predictions, runs, state
 from ui.results import (
+    bundle_file_name,
     bundle_of,
     bundle_zip,
     choose_source,
@@ -140,6 +141,6 @@ if st.button("Prepare bundle download", key="pred_bundle_prepare"):
     st.download_button(
         "Download bundle (.zip)",
         bundle_zip(source),
-        "model_bundle.zip",
+        bundle_file_name(source),
         key="pred_bundle_download",
     )

@@ -112,7 +112,7 @@ if current is not None:
         table = metrics_side_by_side(executor.store, [current]).drop(columns="run")
         st.subheader("Test metrics, side by side")
         st.dataframe(table, hide_index=True, key="train_comparison")
-        if current.config.data.task != "regression":
+        if current.config.data.task == "binary":  # no threshold or AUC otherwise
             st.caption(
                 "Accuracy, precision, recall and F1 use a 0.5 threshold; when one "
                 "class is rare they can equal the baseline's, and ROC AUC / PR AUC "

@@ -11,15 +11,20 @@ import streamlit as st
 from core.config import TASKS, ExperimentConfig, Task
 from core.data.schema import SchemaSuggestion, infer_task
 from core.errors import CoreError
-from core.examples.advisor import preflight
+from core.examples.advisor import EpochSample, Preflight, epoch_sample, preflight
 from core.features.embedding_sizes import default_embedding_dim
 from core.features.vocabulary import key_counts
-from ui import state
+from ui import runs, state
 from ui.text import literal
 
 NONE = "(none)"
 CATEGORICAL_KEY = "cfg_categorical"
 NUMERIC_KEY = "cfg_numeric"
+TASK_KEY = "cfg_task"
+#: Set once the user picks a task themselves; from then on a new target keeps it.
+TASK_CHOSEN_KEY = "cfg_task_chosen"
+#: The target the task widget was last filled for.
+TASK_TARGET_KEY = "cfg_task_target"
 
 
 @dataclass(frozen=True)
@@ -103,21 +108,32 @@ def choose_roles(
 
 
 def _choose_task(frame: pd.DataFrame, target: str, data, column) -> Task:
-    """Task picker; says so when the chosen task differs from the values' own."""
+    """Task picker that follows the target until the user picks a task.
+
+    A new target sets the task its values imply (or the saved config's task
+    for that target); a task the user chose on this page stays. Says so when
+    the chosen task differs from the values' own.
+    """
     try:
         inferred = infer_task(frame[target])
     except CoreError as error:
         st.error(f"Target '{literal(target)}' cannot be used: {literal(error)}")
         st.stop()
-    task = column.selectbox(
-        "Task",
-        TASKS,
-        TASKS.index(data.task if data and data.target_column == target else inferred),
-        key="cfg_task",
-    )
+    follows = not st.session_state.get(TASK_CHOSEN_KEY, False)
+    new_target = st.session_state.get(TASK_TARGET_KEY) != target
+    if TASK_KEY not in st.session_state or (follows and new_target):
+        saved = data.task if data and data.target_column == target else None
+        st.session_state[TASK_KEY] = saved or inferred
+    st.session_state[TASK_TARGET_KEY] = target
+    task = column.selectbox("Task", TASKS, key=TASK_KEY, on_change=_task_chosen)
     if task != inferred:
         column.caption(f"The target's values suggest '{inferred}'.")
     return task
+
+
+def _task_chosen() -> None:
+    """Remember that the user picked the task, so a new target keeps it."""
+    st.session_state[TASK_CHOSEN_KEY] = True
 
 
 def _rejoin_freed_columns(schema: SchemaSuggestion, taken: set) -> None:
@@ -170,14 +186,64 @@ def size_table(
     return pd.DataFrame(rows, columns=["column", "cardinality", "default size", "size"])
 
 
+#: Finished runs read to calibrate the epoch time (the newest first).
+CALIBRATION_RECORDS = 40
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def epoch_samples() -> tuple[EpochSample, ...]:
+    """Measured epoch times of this machine's newest finished runs.
+
+    Cached for a minute: reading every run's results on each rerun of the
+    configure page would cost more than the estimate is worth.
+    """
+    store = runs.store()
+    samples = []
+    done = [r for r in store.records() if r.status.value == "done"]
+    for record in done[:CALIBRATION_RECORDS]:
+        try:
+            results = store.results(record.id)
+        except (CoreError, OSError, ValueError):
+            continue  # a run folder being deleted or written: skip it
+        for metrics in results.values():
+            sample = epoch_sample(record.config, metrics)
+            if sample is not None:
+                samples.append(sample)
+    return tuple(samples)
+
+
 @st.cache_data(show_spinner="Estimating the run...", max_entries=8)
-def cached_preflight(data_key: str, _frame: pd.DataFrame, config_json: str):
+def cached_preflight(
+    data_key: str,
+    _frame: pd.DataFrame,
+    config_json: str,
+    samples: tuple[EpochSample, ...] = (),
+):
     """:func:`core.examples.advisor.preflight`, once per data set and config.
 
     ``_frame`` is not hashed: ``data_key`` (:func:`ui.data.data_key`) names the
     data, and hashing a 20,000-row table on every rerun cost seconds.
+    ``samples`` (:func:`epoch_samples`) calibrate the epoch time.
     """
-    return preflight(_frame, ExperimentConfig.from_json(config_json))
+    return preflight(_frame, ExperimentConfig.from_json(config_json), samples=samples)
+
+
+def epoch_time_text(low: float, high: float) -> str:
+    """An epoch-time range as the pre-flight panel shows it: "1.2–3.4 s"."""
+    if high < 10:
+        return f"{low:,.1f}–{high:,.1f} s"
+    return f"{low:,.0f}–{high:,.0f} s"
+
+
+def epoch_time_metric(column, estimate: Preflight) -> None:
+    """The pre-flight epoch time as a range, saying what calibrated it."""
+    column.metric(
+        "Epoch time",
+        epoch_time_text(*estimate.epoch_seconds_range),
+        help="Calibrated on this machine's finished runs."
+        if estimate.calibrated
+        else "A rough rule: no run has finished on this machine to calibrate it.",
+    )
 
 
 def forget_widgets() -> None:

@@ -116,14 +116,16 @@ def _advanced_fields(base: ExperimentConfig, task: str) -> tuple[dict, dict, dic
     with st.expander("Advanced"):
         a, b, c, d = st.columns(4)
         cap = a.number_input(
-            "Cap regression targets at (empty = no cap)",
+            "Cap regression targets at",
             value=data.target_cap,
+            help="Empty = no cap.",
             key="cfg_target_cap",
             disabled=task != "regression",
         )
         most = b.number_input(
-            "Most categories per column (empty = all)",
+            "Most categories per column",
             min_value=1,
+            help="Empty = all.",
             value=data.max_categories,
             step=1,
             key="cfg_max_categories",
@@ -144,11 +146,12 @@ def _advanced_fields(base: ExperimentConfig, task: str) -> tuple[dict, dict, dic
             key="cfg_encoding",
         )
         recurrent = b.number_input(
-            "Recurrent dropout (> 0 disables cuDNN)",
+            "Recurrent dropout",
             0.0,
             0.9,
             model.recurrent_dropout,
             0.05,
+            help="Above 0 disables cuDNN.",
             key="cfg_recurrent_dropout",
         )
         category = c.number_input(

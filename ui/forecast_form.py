@@ -18,21 +18,24 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
     data, train = base.data, base.train
     a, b, c, d = st.columns(4)
     target_as_input = a.checkbox(
-        "Target's past as an input (needs windows and a horizon)",
+        "Target's past as input",
         data.target_as_input,
+        help="Needs windows and a horizon.",
         key="cfg_target_as_input",
     )
     alpha = b.number_input(
-        "Smooth numeric columns, alpha (empty = off)",
+        "Smoothing alpha",
         min_value=0.0,
         max_value=1.0,
         value=data.smoothing_alpha,
         step=0.05,
+        help="Exponential smoothing of the numeric columns; empty = off.",
         key="cfg_smoothing_alpha",
     )
     age = c.checkbox(
-        "Entity age feature (steps since first row)",
+        "Entity age feature",
         data.entity_age,
+        help="Steps since the entity's first row.",
         key="cfg_entity_age",
     )
     schedule = d.selectbox(

@@ -153,6 +153,16 @@ def bundle_of(source: ModelSource) -> Bundle:
     return source.bundle
 
 
+def bundle_file_name(source: ModelSource) -> str:
+    """Download name of the source's bundle: its run and encoding, when it has them.
+
+    Two downloads called ``model_bundle.zip`` could not be told apart.
+    """
+    if source.run_id is None or source.encoding is None:
+        return "model_bundle.zip"
+    return f"{source.run_id}_{source.encoding}_bundle.zip"
+
+
 def bundle_zip(source: ModelSource) -> bytes:
     """The source's bundle as zip bytes (a loaded bundle is saved to a temp folder)."""
     import tempfile

@@ -28,7 +28,12 @@ import pandas as pd
 
 from core.config import Task
 from core.data.columns import require_unique_columns
-from core.data.values import date_part_columns, parse_numbers, parse_time
+from core.data.values import (
+    date_part_columns,
+    parse_numbers,
+    parse_time,
+    timestamp_from_parts,
+)
 from core.errors import DataValidationError
 from core.features.numeric import to_numeric_values
 
@@ -70,6 +75,11 @@ _TARGET_HINTS = frozenset(
     "default anomaly response".split()
 )
 _CATEGORY_SUFFIXES = frozenset({"id", "type", "code"})
+#: Name words of integer columns that are cyclic codes rather than amounts: the
+#: hour of day or the month embed well as categories (a learnt daily arc).
+_CALENDAR_CODES = frozenset(
+    "hour month day weekday dow dayofweek quarter season minute".split()
+)
 _DATE_SAMPLE = 200
 
 
@@ -157,6 +167,7 @@ class _Facts:
     present: int
     tokens: tuple[str, ...]
     unparsed: dict[str, int] = field(default_factory=dict)
+    sparse: bool = False
 
 
 def infer_task(series: pd.Series) -> Task:
@@ -196,6 +207,21 @@ def infer_task(series: pd.Series) -> Task:
     return "multiclass" if integral and distinct <= MAX_CLASSES else "regression"
 
 
+def task_for_classes(keys: list[str]) -> Task:
+    """The task to name when a binary task meets more than two classes.
+
+    Many numbers (1,017 wages) mean regression; a few labels or small
+    integers mean multiclass.
+
+    >>> task_for_classes(["low", "mid", "high"]), task_for_classes(list("0123456789"))
+    ('multiclass', 'multiclass')
+    >>> task_for_classes([str(value / 10) for value in range(50)])
+    'regression'
+    """
+    task = infer_task(pd.Series(list(dict.fromkeys(keys)), dtype=object))
+    return "multiclass" if task == "binary" else task
+
+
 def _numbers_or_none(series: pd.Series) -> np.ndarray | None:
     """Float values when every value is a number (or numeric text), else None."""
     if pd.api.types.is_bool_dtype(series):
@@ -224,9 +250,29 @@ def _inspect(series: pd.Series) -> _Facts:
     if kind == "text":
         unparsed = _mostly_numbers(present)
         kind = "mostly_number_text" if unparsed else kind
+    sparse = kind == "integer" and _sparse_integers(present)
     return _Facts(
-        kind, int(present.nunique()), len(present), _tokens(series.name), unparsed
+        kind,
+        int(present.nunique()),
+        len(present),
+        _tokens(series.name),
+        unparsed,
+        sparse,
     )
+
+
+def _sparse_integers(present: pd.Series) -> bool:
+    """Whether distinct integers are spread thinly over their range, as codes are.
+
+    Ordered amounts (weeks worked, years of education) fill most of the range
+    between their smallest and largest value; codes (industry 11, 23, 42) do not.
+    A 0/1 flag counts as a code: its two values name states, not amounts.
+    """
+    distinct = np.unique(present.to_numpy(dtype=np.int64))
+    if len(distinct) <= 2:
+        return True
+    span = int(distinct[-1]) - int(distinct[0]) + 1
+    return span > 2 * len(distinct)
 
 
 def _mostly_numbers(present: pd.Series) -> dict[str, int]:
@@ -317,8 +363,9 @@ def infer_schema(
     roles: dict[str, str] = dict(feature_roles)
     fixed = {id_column: "id", time_column: "time", target: "target"}
     roles.update({name: role for name, role in fixed.items() if name is not None})
-    date_parts = date_part_columns(df)
+    date_parts = _unbuilt_date_parts(df)
     notes.extend(_time_notes(df, time_column, id_column, date_parts))
+    notes.extend(_duplicate_timestamp_notes(df, facts, id_column))
     notes.extend(_role_notes(facts, roles, id_column, time_column))
     # After the role notes, which would call an ignored column empty or a date.
     notes.extend(_set_aside_other_targets(facts, roles, target))
@@ -437,13 +484,19 @@ def _time_score(
 ) -> tuple[int, int, int]:
     """(tier, is a date, increases): unique within entities beats repeating.
 
-    Tier 3: every entity sees each value once (it orders the rows); tier 2:
-    values repeat within an entity (``day`` of month beside ``hour``); tier 1:
-    a date fixed per entity (an install date), an attribute rather than a clock.
+    Tier 4: a date or time-named column every entity sees each value of once
+    (it orders the rows); tier 3: a row counter, an integer column without a
+    time name that strictly increases within every entity (``No`` in the
+    Beijing files); tier 2: values repeat within an entity (``day`` of month
+    beside ``hour``); tier 1: a date fixed per entity (an install date), an
+    attribute rather than a clock.
     """
     hinted = bool(_TIME_HINTS.intersection(fact.tokens))
     is_date = fact.kind in ("datetime", "date_text")
     numeric = fact.kind in ("integer", "whole_float", "float")
+    if fact.kind in ("integer", "whole_float") and not hinted:
+        counter = fact.cardinality > 2 and _strictly_increases(series, ids)
+        return (3, 0, 1) if counter else (0, 0, 0)
     if not (is_date or (numeric and hinted)):
         return (0, 0, 0)
     if is_date and not _varies_within(series, ids):
@@ -452,7 +505,17 @@ def _time_score(
     increases = _increases(series, ids)
     if numeric and not (unique or increases):
         return (0, 0, 0)
-    return (3 if unique else 2, int(is_date), int(increases))
+    return (4 if unique else 2, int(is_date), int(increases))
+
+
+def _strictly_increases(series: pd.Series, ids: pd.Series | None) -> bool:
+    """Whether every step within every entity goes up (so values are unique too)."""
+    values = pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    if values.isna().any():
+        return False
+    steps = values.diff() if ids is None else values.groupby(ids.to_numpy()).diff()
+    steps = steps.dropna()
+    return len(steps) > 0 and bool((steps > 0).all())
 
 
 def repeated_within(series: pd.Series, ids: pd.Series | None) -> int:
@@ -509,6 +572,66 @@ def _time_notes(
     return notes
 
 
+def _unbuilt_date_parts(df: pd.DataFrame) -> tuple[str, ...]:
+    """Date-part columns, unless the table already holds the timestamp they make.
+
+    Once :func:`core.data.repairs.add_timestamp` has built the column there is
+    nothing left to offer, so the hint and its button go away.
+    """
+    parts = date_part_columns(df)
+    if not parts:
+        return ()
+    dates = [
+        name for name in df.columns if pd.api.types.is_datetime64_any_dtype(df[name])
+    ]
+    if not dates:
+        return parts
+    try:
+        stamps = timestamp_from_parts(df, parts).to_numpy()
+    except DataValidationError:
+        return parts
+    for name in dates:
+        values = df[name]
+        if getattr(values.dtype, "tz", None) is None and np.array_equal(
+            values.to_numpy(dtype="datetime64[ns]"), stamps.astype("datetime64[ns]")
+        ):
+            return ()
+    return parts
+
+
+def _duplicate_timestamp_notes(
+    df: pd.DataFrame, facts: dict[str, _Facts], id_column: str | None
+) -> list[str]:
+    """Flag a clock column that shows the same time twice for one entity.
+
+    An hour repeated when clocks go back (daylight saving) makes the order of
+    those rows ambiguous; the rows may also be true duplicates.
+    """
+    ids = None if id_column is None else df[id_column]
+    notes = []
+    for name, fact in facts.items():
+        if fact.kind not in ("datetime", "date_text") or name == id_column:
+            continue
+        series = df[name]
+        if not _varies_within(series, ids):
+            continue
+        keys = pd.DataFrame(
+            {"id": 0 if ids is None else ids.to_numpy(), "value": series.to_numpy()}
+        ).dropna()
+        repeats = keys[keys.duplicated()]
+        if repeats.empty:
+            continue
+        first = repeats.iloc[0]
+        where = "" if ids is None else f"{first['id']!r} at "
+        notes.append(
+            f"column {name!r} has {len(repeats):,} duplicate timestamps within an "
+            f"entity (first: {where}{first['value']}), as a daylight-saving change "
+            "repeats an hour when clocks go back; the order of those rows is "
+            "ambiguous: keep one row per time, or convert the times to UTC"
+        )
+    return notes
+
+
 def _suggest_task(target: pd.Series, notes: list[str]) -> str:
     present = target.dropna()
     if present.empty:
@@ -536,11 +659,22 @@ def percent_text(fraction: float) -> str:
 
 
 def _feature_role(fact: _Facts, rows: int) -> FeatureRole:
+    """Categorical for text, flags and codes; numeric for amounts; else ignored.
+
+    An integer column is a category when its name says code (``machine_type``,
+    ``hour``) or when it has few values spread like codes; ordered integers
+    with many values (weeks worked, years of education) are amounts. A column
+    with one value in the whole table carries nothing and is never selected.
+    """
+    if fact.kind != "empty" and fact.cardinality <= 1:
+        return "ignored"
     id_like = bool(fact.tokens) and fact.tokens[-1] in _CATEGORY_SUFFIXES
     few = fact.cardinality <= MAX_LOW_CARDINALITY and fact.cardinality < (
         LOW_CARDINALITY_SHARE * rows
     )
-    if fact.kind in ("bool", "text") or (fact.kind == "integer" and (id_like or few)):
+    calendar = bool(_CALENDAR_CODES.intersection(fact.tokens))
+    code = id_like or (few and (calendar or fact.sparse))
+    if fact.kind in ("bool", "text") or (fact.kind == "integer" and code):
         return "categorical"
     if fact.kind == "whole_float" and id_like:
         return "categorical"  # an integer id read as float because of gaps
@@ -575,11 +709,12 @@ def _role_notes(
                 "cap it with max_categories"
             )
         elif role == "ignored":
-            why = (
-                "has no values"
-                if fact.kind == "empty"
-                else "holds dates but is not the time column"
-            )
+            if fact.kind == "empty":
+                why = "has no values"
+            elif fact.cardinality <= 1:
+                why = "has one value in the whole table, so it tells rows nothing"
+            else:
+                why = "holds dates but is not the time column"
             notes.append(f"column {name!r} {why}; not suggested as a feature")
         elif role == "numeric" and fact.kind == "number_text":
             notes.append(

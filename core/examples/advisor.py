@@ -6,7 +6,9 @@ configure page can show it on every change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,10 +37,96 @@ from core.features.vocabulary import (
     key_counts,
 )
 
-#: Rough sustained floating-point rate of LSTM training on one small CPU, used
-#: only to give an order of magnitude for the epoch time (see bench/ for real
-#: measurements).
-ASSUMED_FLOPS_PER_SECOND = 2e9
+#: The epoch-time rule before this machine has finished a run to calibrate it:
+#: a fixed cost per epoch (tracing, validation, callbacks: what small runs
+#: mostly spend) plus seconds per unit of training work (trainable parameters x
+#: time steps x training examples, see :func:`training_work`). Fitted to runs on
+#: the 2-core development machine; the old rule (6 multiply-adds per LSTM weight
+#: at 2 GFLOP/s, no fixed cost) was 6 to 24 times too high.
+DEFAULT_EPOCH_OVERHEAD_SECONDS = 0.6
+DEFAULT_SECONDS_PER_WORK = 3e-10
+#: Uncalibrated, the estimate is shown as this factor either side of it.
+UNCALIBRATED_SPREAD = 3.0
+#: Calibrated, the range is at least this factor either side of the estimate.
+CALIBRATED_SPREAD = 1.5
+#: Finished runs of the nearest size that calibrate an estimate.
+CALIBRATION_RUNS = 5
+
+
+@dataclass(frozen=True)
+class EpochSample:
+    """A finished run's size and its measured time per epoch.
+
+    Attributes
+    ----------
+    work : float
+        :func:`training_work` of the run.
+    seconds_per_epoch : float
+        Training seconds divided by the epochs run.
+    """
+
+    work: float
+    seconds_per_epoch: float
+
+
+def training_work(parameters: int, steps: int, train_examples: int) -> float:
+    """Work of one epoch: every weight touched at every step of every example."""
+    return float(max(parameters, 1)) * max(steps, 1) * max(train_examples, 1)
+
+
+def epoch_sample(
+    config: ExperimentConfig, metrics: Mapping[str, Any]
+) -> EpochSample | None:
+    """The sample one encoding's results give, or None when they cannot.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+        The run's configuration (for its time steps per example).
+    metrics : mapping
+        One encoding's results: ``training`` (``seconds``, ``epochs_run``),
+        ``parameters`` (``total``) and ``examples`` (``train``), as
+        :func:`core.model.experiment.result_of` writes them.
+    """
+    training = metrics.get("training") or {}
+    seconds, epochs = training.get("seconds"), training.get("epochs_run")
+    parameters = (metrics.get("parameters") or {}).get("total")
+    examples = (metrics.get("examples") or {}).get("train")
+    if not (seconds and epochs and parameters and examples):
+        return None  # a gradient-boosting arm, a cancelled run, an older record
+    work = training_work(int(parameters), config.data.sequence_width, int(examples))
+    return EpochSample(work, float(seconds) / int(epochs))
+
+
+def default_epoch_seconds(work: float) -> float:
+    """The uncalibrated rule: fixed cost per epoch plus a rate per unit of work."""
+    return DEFAULT_EPOCH_OVERHEAD_SECONDS + DEFAULT_SECONDS_PER_WORK * work
+
+
+def epoch_seconds_range(
+    work: float, samples: Sequence[EpochSample] = ()
+) -> tuple[float, float, float]:
+    """Low, central and high epoch time for ``work`` units of training.
+
+    Finished runs scale the default rule (:func:`default_epoch_seconds`) by how
+    much faster or slower this machine was than the rule on the runs closest in
+    size: fixed costs dominate small runs, so a single factor on the whole rule
+    carries over between sizes where a bare rate per unit of work did not.
+    Without any, the rule itself and a wide range.
+    """
+    usable = [sample for sample in samples if sample.work > 0]
+    central = default_epoch_seconds(work)
+    if not usable:
+        return (central / UNCALIBRATED_SPREAD, central, central * UNCALIBRATED_SPREAD)
+    nearest = sorted(usable, key=lambda sample: abs(np.log(sample.work / work)))
+    factors = [
+        sample.seconds_per_epoch / default_epoch_seconds(sample.work)
+        for sample in nearest[:CALIBRATION_RUNS]
+    ]
+    scaled = central * float(np.median(factors))
+    low = min(central * min(factors), scaled / CALIBRATED_SPREAD)
+    high = max(central * max(factors), scaled * CALIBRATED_SPREAD)
+    return (low, scaled, high)
 
 
 def advise_embedding_sizes(cardinality: int) -> pd.DataFrame:
@@ -135,7 +223,11 @@ class Preflight:
     other_parameters : int
         LSTM and head weights.
     rough_epoch_seconds : float
-        Order-of-magnitude epoch time on a small CPU.
+        Estimated epoch time on this machine (:func:`epoch_seconds_range`).
+    epoch_seconds_range : tuple of float
+        Low and high ends of that estimate.
+    calibrated : bool
+        Whether finished runs on this machine calibrated the estimate.
     warnings : tuple of str
         What :func:`core.data.validation.validate_against` will repair or ignore, and
         parts with too few examples to train or evaluate.
@@ -147,6 +239,8 @@ class Preflight:
     other_parameters: int
     rough_epoch_seconds: float
     warnings: tuple[str, ...] = ()
+    epoch_seconds_range: tuple[float, float] = (0.0, 0.0)
+    calibrated: bool = False
 
 
 def _lstm_parameters(
@@ -258,12 +352,14 @@ def preflight(
     df: pd.DataFrame,
     config: ExperimentConfig,
     memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT_BYTES,
+    samples: Sequence[EpochSample] = (),
 ) -> Preflight:
     """Count examples and estimate memory, parameters and epoch time.
 
     The rows are ordered, split and labelled by the same plan training uses
     (:func:`core.examples.prepare.plan_experiment`), so the counts are the ones training
-    will see.
+    will see. ``samples`` (from :func:`epoch_sample` over this machine's
+    finished runs) calibrate the epoch time.
 
     Raises
     ------
@@ -289,13 +385,18 @@ def preflight(
     )
     recurrent = _lstm_parameters(input_width, model.lstm_units, model.bidirectional)
     outputs = encoder.n_classes if data.task == "multiclass" else 1
-    # Forward plus backward is about three times the forward multiply-adds.
-    flops = 6 * recurrent * data.sequence_width * max(examples["train"], 1)
+    other = recurrent + _head_parameters(model, outputs)
+    work = training_work(
+        sum(embedding.values()) + other, data.sequence_width, examples["train"]
+    )
+    low, central, high = epoch_seconds_range(work, samples)
     return Preflight(
         examples=examples,
         memory_bytes=estimate_memory_bytes(len(df), config),
         embedding_parameters=embedding,
-        other_parameters=recurrent + _head_parameters(model, outputs),
-        rough_epoch_seconds=float(np.round(flops / ASSUMED_FLOPS_PER_SECOND, 2)),
+        other_parameters=other,
+        rough_epoch_seconds=round(central, 2),
         warnings=tuple(warnings + size_warnings(examples, config)),
+        epoch_seconds_range=(round(low, 2), round(high, 2)),
+        calibrated=bool(samples),
     )

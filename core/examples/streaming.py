@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import DataConfig, ExperimentConfig, SplitConfig
+from core.data.schema import task_for_classes
 from core.data.values import natural_order
 from core.errors import DataValidationError
 from core.examples.sequences import TEST, TRAIN, VALIDATION
@@ -231,7 +232,7 @@ class StreamingFit:
             raise DataValidationError(
                 column,
                 f"expected exactly two classes for a binary task, received "
-                f"{len(keys)}: {keys[:10]} (choose task 'multiclass')",
+                f"{len(keys)}: {keys[:10]} (choose task {task_for_classes(keys)!r})",
             )
         payload["classes"] = keys
         return payload

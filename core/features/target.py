@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import Task
+from core.data.schema import task_for_classes
 from core.data.values import natural_order
 from core.errors import DataValidationError
 from core.features.numeric import to_numeric_values
@@ -78,7 +79,7 @@ class TargetEncoder:
             self._require(
                 len(keys) == 2,
                 f"exactly two classes for a binary task, received {len(keys)}: "
-                f"{keys[:10]} (choose task 'multiclass')",
+                f"{keys[:10]} (choose task {task_for_classes(keys)!r})",
             )
         self.classes_ = keys
         return self

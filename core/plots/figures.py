@@ -27,8 +27,16 @@ from core.errors import DataValidationError
 MAX_TEXT_LABELS = 30
 PCA_2D_HEIGHT = 600
 PCA_3D_HEIGHT = 750
+#: The 3D map's starting camera: further out than plotly's (1.25, 1.25, 1.25),
+#: whose view cut off the outermost point and its label on the sample data.
+PCA_3D_EYE = {"x": 1.7, "y": 1.7, "z": 0.9}
+#: Room around the points on each map axis, as a share of the widest axis's
+#: span: labels above the outermost points must not be clipped.
+PCA_MARGIN = 0.25
 #: Columns of a comparison table that are not metrics.
 NON_METRIC_COLUMNS = ("model", "parameters", "epochs", "seconds")
+#: Metrics on their own scale, drawn in a panel beside the others.
+OWN_AXIS_METRICS = ("r2",)
 
 
 def escape_label(value: Any) -> str:
@@ -277,6 +285,20 @@ def _hover_data(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
+def pca_dimensions(categories: int, width: int) -> tuple[int, ...]:
+    """The map dimensions worth offering for an embedding table.
+
+    :func:`core.analysis.embeddings.project_pca` fits at most
+    ``min(categories, width)`` components; a 3D map of fewer than three is an
+    empty third axis ("PC3 0.0 %"), so 3D is offered only when a third
+    component is fitted.
+
+    >>> pca_dimensions(10, 2), pca_dimensions(2, 8), pca_dimensions(3, 3)
+    ((2,), (2,), (2, 3))
+    """
+    return (2, 3) if min(categories, width) >= 3 else (2,)
+
+
 def pca_scatter(
     frame: pd.DataFrame,
     color_by: str | None = "count",
@@ -323,12 +345,19 @@ def pca_scatter(
     else:
         traces = _grouped_traces(frame, axes, groups, dimensions)
     figure = go.Figure(traces)
-    titles = {"title_text": "PC1"}, {"title_text": "PC2"}, {"title_text": "PC3"}
+    ranges = _padded_ranges(frame, axes)
+    titles = [
+        {"title_text": f"PC{i + 1}", "range": ranges[i]} for i in range(dimensions)
+    ]
     # One scale on every axis: a component with 3 % of the variance must look
     # 30 times shorter than one with 90 %, not as long.
     if dimensions == 3:
         figure.update_scenes(
-            xaxis=titles[0], yaxis=titles[1], zaxis=titles[2], aspectmode="data"
+            xaxis=titles[0],
+            yaxis=titles[1],
+            zaxis=titles[2],
+            aspectmode="data",
+            camera={"eye": PCA_3D_EYE},
         )
         figure.update_layout(height=PCA_3D_HEIGHT)
     else:
@@ -337,6 +366,30 @@ def pca_scatter(
         figure.update_layout(height=PCA_2D_HEIGHT)
     figure.update_layout(title="Embedding map (PCA)")
     return figure
+
+
+def _padded_ranges(frame: pd.DataFrame, axes: list[str]) -> list[list[float]]:
+    """Axis ranges that hold every point with room for its label.
+
+    Plotly's own ranges put two categories (``-a`` and ``a`` on PC1, 0 on
+    PC2) on the plot's edge with their labels cut; the same margin on every
+    axis keeps the scale of the axes equal.
+    """
+    lows = [float(np.nanmin(frame[axis])) for axis in axes]
+    highs = [float(np.nanmax(frame[axis])) for axis in axes]
+    widest = max(high - low for low, high in zip(lows, highs, strict=True))
+    margin = PCA_MARGIN * widest if widest > 0 else 1.0
+    return [
+        [low - margin, high + margin] for low, high in zip(lows, highs, strict=True)
+    ]
+
+
+def _whole_number_ticks(values: pd.Series) -> list[int]:
+    """Colour-bar ticks for counts: whole numbers only (never "1,458.5")."""
+    low, high = int(np.floor(values.min())), int(np.ceil(values.max()))
+    if high - low <= 10:
+        return list(range(low, high + 1))
+    return sorted({int(round(tick)) for tick in np.linspace(low, high, 6)})
 
 
 def _grouped_traces(
@@ -372,11 +425,13 @@ def _marker(frame: pd.DataFrame, color_by: str | None, dimensions: int) -> dict:
         return marker
     colour = pd.to_numeric(frame[color_by], errors="coerce")
     if colour.notna().any():
+        colorbar: dict[str, Any] = {"title": {"text": escape_label(color_by)}}
+        if color_by == "count":
+            colorbar.update(
+                tickvals=_whole_number_ticks(colour.dropna()), tickformat=",d"
+            )
         marker.update(
-            color=colour,
-            colorscale="Viridis",
-            showscale=True,
-            colorbar={"title": {"text": escape_label(color_by)}},
+            color=colour, colorscale="Viridis", showscale=True, colorbar=colorbar
         )
     return marker
 
@@ -479,17 +534,41 @@ def metric_comparison(
     if rows.empty or not metrics:
         return empty_figure("Model comparison", "No metrics to compare.")
     names = rows["model"] if "model" in rows.columns else rows.index
-    figure = go.Figure()
-    for name, (_, row) in zip(names, rows.iterrows(), strict=True):
-        values = pd.to_numeric(row[list(metrics)], errors="coerce")
-        figure.add_trace(
-            go.Bar(
-                x=[escape_label(metric) for metric in metrics],
-                y=[None if math.isnan(v) else float(v) for v in values],
-                name=escape_label(name),
-                texttemplate="%{y:.3f}",
-            )
+    # R² lies at most at 1 while RMSE and MAE are in the target's units (often
+    # hundreds): on one axis R² is invisible, so it gets a panel of its own.
+    panels = [
+        group
+        for group in (
+            [m for m in metrics if m not in OWN_AXIS_METRICS],
+            [m for m in metrics if m in OWN_AXIS_METRICS],
         )
+        if group
+    ]
+    figure = make_subplots(
+        rows=1,
+        cols=len(panels),
+        column_widths=[len(group) for group in panels],
+        horizontal_spacing=0.12,
+    )
+    palette = qualitative.Plotly
+    for position, (name, (_, row)) in enumerate(
+        zip(names, rows.iterrows(), strict=True)
+    ):
+        for column, group in enumerate(panels, start=1):
+            values = pd.to_numeric(row[list(group)], errors="coerce")
+            figure.add_trace(
+                go.Bar(
+                    x=[escape_label(metric) for metric in group],
+                    y=[None if math.isnan(v) else float(v) for v in values],
+                    name=escape_label(name),
+                    legendgroup=str(position),
+                    showlegend=column == 1,
+                    marker_color=palette[position % len(palette)],
+                    texttemplate="%{y:.3f}",
+                ),
+                row=1,
+                col=column,
+            )
     figure.update_xaxes(type="category")
     figure.update_layout(title="Model comparison", barmode="group")
     return figure

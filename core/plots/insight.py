@@ -171,7 +171,13 @@ def evolution_figure(frame: pd.DataFrame) -> go.Figure:
         go.Frame(data=[_epoch_trace(by_epoch[e])], name=str(int(e))) for e in epochs
     ]
     step = {"frame": {"duration": 400, "redraw": True}, "mode": "immediate"}
+    # Below the plot, the button left of the slider: at plotly's default place
+    # (top left) the Play button covered the y axis and its ticks.
     slider = {
+        "x": 0.1,
+        "len": 0.9,
+        "y": -0.08,
+        "yanchor": "top",
         "currentvalue": {"prefix": "epoch "},
         "steps": [
             {"label": str(int(e)), "method": "animate", "args": [[str(int(e))], step]}
@@ -182,6 +188,11 @@ def evolution_figure(frame: pd.DataFrame) -> go.Figure:
     play = {
         "type": "buttons",
         "showactive": False,
+        "x": 0.0,
+        "xanchor": "left",
+        "y": -0.08,
+        "yanchor": "top",
+        "pad": {"t": 50},
         "buttons": [
             {"label": "Play", "method": "animate", "args": [None, step]},
         ],

@@ -23,11 +23,15 @@ def stations() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def test_real_table_warns_about_day_and_offers_the_date_parts(stations):
+def test_real_table_orders_by_no_not_day_and_offers_the_date_parts(stations):
     suggestion = infer_schema(stations)
     assert suggestion.id_column == "station"
+    # ``No`` is the only column unique and increasing within each station (issue 23).
+    assert suggestion.time_column == "No"
     assert suggestion.date_parts == ("year", "month", "day", "hour")
-    assert any("repeats within an entity" in note for note in suggestion.notes)
+    assert any("build one timestamp" in note for note in suggestion.notes)
+    without_counter = infer_schema(stations.drop(columns="No"))
+    assert any("repeats within an entity" in n for n in without_counter.notes)
     assert suggestion.target_guessed
     missing = [n for n in suggestion.notes if "is missing in" in n]
     assert all(" 0 %" not in note for note in missing)

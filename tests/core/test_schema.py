@@ -61,7 +61,8 @@ def test_a_second_target_like_column_is_left_out_of_the_features():
             "machine_id": [1, 1, 1, 2, 2, 2],
             "day": [1, 2, 3, 1, 2, 3],
             "failure": [0, 0, 1, 0, 0, 1],
-            "lag_failure": [0, 0, 0, 0, 0, 0],
+            # Not constant: a column with one value is never selected (issue 23).
+            "lag_failure": [0, 0, 0, 0, 0, 1],
             "rul": [2, 1, 0, 2, 1, 0],
         }
     )
@@ -233,7 +234,8 @@ def test_a_time_column_unique_within_entities_beats_one_that_repeats():
 
 
 def test_a_repeating_time_column_is_warned_about_and_date_parts_offered():
-    suggestion = infer_schema(_hourly_table())
+    # Without the ``No`` row counter, which would order the rows (issue 23).
+    suggestion = infer_schema(_hourly_table().drop(columns="No"))
     assert suggestion.id_column == "station"
     assert suggestion.date_parts == ("year", "month", "day", "hour")
     repeat_notes = [n for n in suggestion.notes if "repeats within an entity" in n]

@@ -1,0 +1,82 @@
+"""The pre-flight epoch time, calibrated on this machine (issue 23, item 10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import (
+    ColumnSpec,
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    TrainConfig,
+)
+from core.data.bundled import load_bundled
+from core.examples.advisor import (
+    EpochSample,
+    default_epoch_seconds,
+    epoch_sample,
+    epoch_seconds_range,
+    preflight,
+)
+
+
+def _config(window: int, units: int) -> ExperimentConfig:
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="failure",
+            id_column="machine_id",
+            time_column="timestamp",
+            categorical_columns=(ColumnSpec("machine_type", 3),),
+            numeric_columns=("temperature", "vibration"),
+            framing="window",
+            window=window,
+            stride=window,
+            horizon=10,
+        ),
+        model=ModelConfig(lstm_units=(units,), dense_units=0),
+        train=TrainConfig(epochs=3, batch_size=128),
+    )
+
+
+def test_the_estimate_is_a_range_and_finished_runs_calibrate_it():
+    low, central, high = epoch_seconds_range(1e9)
+    assert low < central < high
+    # A finished run of the same size took twice what the rule says: so will this.
+    low, central, high = epoch_seconds_range(1e9, [EpochSample(1e9, 2 * central)])
+    assert central == pytest.approx(2 * default_epoch_seconds(1e9))
+    assert low < central < high
+    assert high / low == pytest.approx(2.25)
+
+
+def test_preflight_shows_a_range_and_says_whether_it_is_calibrated():
+    frame = load_bundled("predictive_maintenance")
+    plain = preflight(frame, _config(10, 8))
+    assert not plain.calibrated
+    low, high = plain.epoch_seconds_range
+    assert low < plain.rough_epoch_seconds < high
+    calibrated = preflight(frame, _config(10, 8), samples=[EpochSample(1e8, 1.0)])
+    assert calibrated.calibrated
+
+
+@pytest.mark.slow
+def test_calibrated_estimate_is_within_twice_the_measured_epoch_on_the_sample():
+    # Deferred: TensorFlow only for this slow test, not at collection.
+    from core.model.experiment import run_experiment
+
+    frame = load_bundled("predictive_maintenance")
+    first_config = _config(10, 8)
+    first = run_experiment(frame, first_config)
+    sample = epoch_sample(first_config, first.metrics)
+    assert sample is not None
+    config = _config(20, 16)
+    estimate = preflight(frame, config, samples=[sample])
+    result = run_experiment(frame, config)
+    measured = epoch_sample(config, result.metrics).seconds_per_epoch
+    ratio = estimate.rough_epoch_seconds / measured
+    assert 0.5 <= ratio <= 2.0, (estimate, measured)
+    low, high = estimate.epoch_seconds_range
+    assert low <= measured <= high, (estimate.epoch_seconds_range, measured)
+    # The uncalibrated rule (a fresh machine) still brackets the measured time.
+    fresh = preflight(frame, config).epoch_seconds_range
+    assert fresh[0] <= measured <= fresh[1], (fresh, measured)
