@@ -8,8 +8,8 @@ from core.config import TrainConfig
 from core.model.bundle import load_bundle
 from core.runs.executors.local import LocalExecutor
 from core.runs.store import RunStatus, RunStore
-from tests.app.conftest import errors_of, infos_of, open_page
-from tests.robustness.conftest import tiny_config, tiny_csv, tiny_table
+from tests.support.app import errors_of, infos_of, open_page
+from tests.support.robust import tiny_config, tiny_csv, tiny_table
 from ui import state
 
 #: name -> (file name, bytes, words the st.error must hold).

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.runs.store import RUNS_DIR_VARIABLE, RunStore
-from tests.app.conftest import errors_of, infos_of, open_page
-from tests.core.insight_runs import tiny_comparison
+from tests.support.app import errors_of, infos_of, open_page
+from tests.support.insight_runs import tiny_comparison
 from ui import state
 
 pytestmark = pytest.mark.slow
@@ -74,7 +74,7 @@ def test_a_loaded_bundle_with_many_categories_gets_a_tsne_map():
     from core.examples.prepare import prepare_experiment
     from core.model.bundle import Bundle
     from core.model.network import build_model
-    from tests.conftest import make_long_table
+    from tests.support.tables import make_long_table
 
     frame = make_long_table(seed=1, entities=60)
     frame["station"] = [f"s{i % 25}" for i in range(len(frame))]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.cli.main import build_config, build_parser, main, read_data
-from tests.conftest import make_long_table
+from tests.support.tables import make_long_table
 
 
 @pytest.fixture(scope="module")

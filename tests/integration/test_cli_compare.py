@@ -8,7 +8,7 @@ import pytest
 
 from core.cli.main import main
 from core.runs.store import RunStore
-from tests.core.test_comparison import category_only_table
+from tests.support.tables import category_only_table
 
 pytestmark = pytest.mark.slow
 

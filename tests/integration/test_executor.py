@@ -19,7 +19,9 @@ from core.config import (
 )
 from core.runs.executors.local import LocalExecutor
 from core.runs.store import RunRecord, RunStatus, RunStore
-from tests.conftest import make_long_table, tiny_run_config, wait_for
+from tests.support.configs import tiny_run_config
+from tests.support.runs import wait_for
+from tests.support.tables import make_long_table
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import ConfigError
 from core.runs.store import RunStore
-from tests.core.insight_runs import SEEDS, tiny_comparison
+from tests.support.insight_runs import SEEDS, tiny_comparison
 
 pytestmark = pytest.mark.slow
 

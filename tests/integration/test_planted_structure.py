@@ -17,52 +17,18 @@ import numpy as np
 import pytest
 
 from sample_data.generate import generate
+from sample_data.recovery import SEED, recovery_config
 
 keras = pytest.importorskip("keras")
 metrics = pytest.importorskip("sklearn.metrics")
 
 from core.analysis.embeddings import cluster_categories, extract_embedding  # noqa: E402
-from core.config import (  # noqa: E402  (after the importorskip guards)
-    ColumnSpec,
-    DataConfig,
-    ExperimentConfig,
-    ModelConfig,
-    TrainConfig,
-)
 from core.examples.prepare import prepare_experiment  # noqa: E402
 from core.model.experiment import train_prepared  # noqa: E402
 from core.model.network import build_model  # noqa: E402
 
-SEED = 0
 #: Risk rank of each family for the same sensor reading (F1 riskiest).
 FAMILY_RISK = {"F1": 4, "F2": 3, "F3": 2, "F4": 1}
-
-
-def recovery_config() -> ExperimentConfig:
-    """Small model and short run used here and by bench/planted_structure.py."""
-    data = DataConfig(
-        target_column="failure",
-        id_column="machine_id",
-        time_column="timestamp",
-        categorical_columns=(
-            ColumnSpec("machine_type", 3),
-            ColumnSpec("maintenance_plan", 2),
-            ColumnSpec("site", 2),
-        ),
-        numeric_columns=("temperature", "vibration", "pressure", "load"),
-        task="binary",
-        framing="window",
-        window=20,
-        stride=10,
-        horizon=10,
-    )
-    return ExperimentConfig(
-        data=data,
-        model=ModelConfig(lstm_units=(16,)),
-        train=TrainConfig(
-            epochs=8, batch_size=64, learning_rate=3e-3, patience=8, seed=SEED
-        ),
-    )
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.ray.conftest import SKIP_REASON
+from tests.support.ray_cluster import SKIP_REASON
 
 pytest.importorskip("ray", reason=SKIP_REASON, exc_type=ImportError)
 
@@ -25,7 +25,9 @@ from core.config import (
 from core.runs.executors.local import LocalExecutor
 from core.runs.executors.ray_cluster import RayExecutor
 from core.runs.store import RunStatus, RunStore
-from tests.conftest import make_long_table, tiny_run_config, wait_for
+from tests.support.configs import tiny_run_config
+from tests.support.runs import wait_for
+from tests.support.tables import make_long_table
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 

@@ -1,7 +1,7 @@
 """Small models trained in this process for the insight tests, each trained once.
 
 The data are the generator's predictive-maintenance histories (planted machine
-families, see ``tests/core/test_planted_structure.py``) plus two columns of pure
+families, see ``tests/integration/test_planted_structure.py``) plus two columns of pure
 noise: a categorical ``noise_code`` and a numeric ``noise_level``. The shuffled
 control permutes the ``failure`` column over all rows, so nothing can be learned.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 
 from core.config import ColumnSpec, ExperimentConfig
 from sample_data.generate import generate
-from tests.core.test_planted_structure import recovery_config
+from sample_data.recovery import recovery_config
 
 NOISE_CATEGORICAL, NOISE_NUMERIC = "noise_code", "noise_level"
 EPOCHS = 5

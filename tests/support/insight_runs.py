@@ -16,7 +16,8 @@ import pandas as pd
 from core.analysis.comparison import ComparisonSpec
 from core.config import ExperimentConfig
 from core.runs.store import RunRecord, RunStatus, RunStore, frame_fingerprint
-from tests.conftest import make_long_table, tiny_run_config
+from tests.support.configs import tiny_run_config
+from tests.support.tables import make_long_table
 
 SEEDS = (0, 1)
 

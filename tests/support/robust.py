@@ -1,10 +1,9 @@
-"""Tiny tables, a tiny config and one small trained bundle for the robustness tests."""
+"""Tiny tables and a one-epoch config for the robustness tests (bad input, faults)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from core.config import (
     ColumnSpec,
@@ -58,20 +57,3 @@ def tiny_config(**data: object) -> ExperimentConfig:
         model=ModelConfig(lstm_units=(4,), dense_units=0),
         train=TrainConfig(epochs=1, batch_size=8, patience=1),
     )
-
-
-@pytest.fixture(scope="session")
-def trained_bundle():
-    """A bundle trained for one epoch on :func:`tiny_table` (built once)."""
-    from core.model.bundle import bundle_from_result
-    from core.model.experiment import run_experiment
-
-    return bundle_from_result(run_experiment(tiny_table(), tiny_config()))
-
-
-@pytest.fixture(scope="session")
-def bundle_dir(trained_bundle, tmp_path_factory):
-    """The trained bundle saved to disk (read-only for tests: copy to damage it)."""
-    from core.model.bundle import save_bundle
-
-    return save_bundle(trained_bundle, tmp_path_factory.mktemp("robust") / "bundle")

@@ -16,13 +16,11 @@ from core.analysis.comparison import (
     verdict,
 )
 from core.config import (
-    ColumnSpec,
-    DataConfig,
     ExperimentConfig,
-    ModelConfig,
-    TrainConfig,
 )
 from core.errors import ConfigError
+from tests.support.configs import comparison_config as _config
+from tests.support.tables import category_only_table
 
 
 def test_paired_t_interval_matches_the_textbook_formula():
@@ -64,21 +62,6 @@ def test_verdicts_read_the_interval_and_the_metric_direction(
     assert verdict(difference, metric).startswith(expected)
 
 
-def _config(categorical=("kind",), numeric=("noise",), seed=0) -> ExperimentConfig:
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="label",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=tuple(ColumnSpec(name, 3) for name in categorical),
-            numeric_columns=numeric,
-            task="binary",
-        ),
-        model=ModelConfig(lstm_units=(8,), dense_units=0),
-        train=TrainConfig(epochs=6, batch_size=16, patience=6, seed=seed),
-    )
-
-
 def test_spec_seeds_configs_and_identity():
     spec = ComparisonSpec(_config(), seeds=(0, 1, 2), vary_split=True)
     assert spec.seeded(2).train.seed == 2
@@ -92,26 +75,6 @@ def test_spec_seeds_configs_and_identity():
     assert ComparisonSpec(_config(), baseline_arm=True).arms[-1] == "gbm"
     with pytest.raises(ConfigError, match="1 to 20 seeds"):
         ComparisonSpec(_config(), seeds=tuple(range(21)))
-
-
-def category_only_table(seed: int = 0, entities: int = 120) -> pd.DataFrame:
-    """The label depends on the entity's category alone; ``noise`` carries nothing."""
-    rng = np.random.default_rng(seed)
-    kinds = np.array(list("abcdef"))
-    rows = []
-    for entity in range(entities):
-        kind = kinds[entity % 6]
-        for step in range(6):
-            rows.append(
-                {
-                    "entity": entity,
-                    "step": step,
-                    "kind": kind,
-                    "noise": rng.normal(),
-                    "label": int(kind in "ace"),
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def _test_auc(frame: pd.DataFrame, config: ExperimentConfig) -> float:

@@ -13,7 +13,7 @@ from core.config import ColumnSpec, DataConfig, ExperimentConfig
 from core.errors import ConfigError, DataValidationError
 from core.examples.prepare import prepare_experiment
 from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
-from tests.conftest import make_long_table
+from tests.support.tables import make_long_table
 
 
 def _prepared():
@@ -133,7 +133,7 @@ DRIVERS = ("machine_type", "vibration", "pressure")
 
 @pytest.fixture(scope="module")
 def planted_importance():
-    from tests.core.insight_models import trained
+    from tests.support.insight_models import trained
 
     run = trained(0)
     return permutation_importance(run.model, run.prepared, "test")
@@ -146,7 +146,7 @@ def planted_importance():
 
 @pytest.mark.slow
 def test_risk_drivers_rank_above_pure_noise_columns(planted_importance):
-    from tests.core.insight_models import NOISE_CATEGORICAL, NOISE_NUMERIC
+    from tests.support.insight_models import NOISE_CATEGORICAL, NOISE_NUMERIC
 
     rank = {item.column: i for i, item in enumerate(planted_importance.columns)}
     for driver in DRIVERS:
@@ -164,7 +164,7 @@ def test_risk_drivers_rank_above_pure_noise_columns(planted_importance):
 def test_cli_importance_writes_the_columns_json(tmp_path):
     from core.cli.main import main
     from core.model.bundle import Bundle, save_bundle
-    from tests.core.insight_models import insight_config, planted_data, trained
+    from tests.support.insight_models import insight_config, planted_data, trained
 
     run = trained(0)
     bundle = Bundle(run.model, run.prepared.preprocessor, insight_config(0))

@@ -101,7 +101,7 @@ SEEDS = (0, 1, 2)
 def _stability(shuffled: bool, column: str = "machine_type"):
     from core.analysis.embeddings import extract_embedding
     from core.analysis.stability import seed_vectors
-    from tests.core.insight_models import trained
+    from tests.support.insight_models import trained
 
     vectors = []
     for seed in SEEDS:
@@ -143,7 +143,7 @@ def test_a_shuffled_target_gives_unstable_embeddings(planted, shuffled):
 
 @pytest.mark.slow
 def test_a_pure_noise_column_is_unstable_even_in_the_planted_runs():
-    from tests.core.insight_models import NOISE_CATEGORICAL
+    from tests.support.insight_models import NOISE_CATEGORICAL
 
     noise = _stability(shuffled=False, column=NOISE_CATEGORICAL)
     assert noise.score < 0.2

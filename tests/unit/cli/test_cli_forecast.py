@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from core.cli.main import build_config, build_parser, main, read_data
-from tests.core.test_forecast import _config, forecast_table
+from tests.support.configs import forecast_config as _config
+from tests.support.tables import forecast_table
 
 
 @pytest.fixture(scope="module")

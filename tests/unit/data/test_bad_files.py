@@ -16,7 +16,7 @@ from core.cli.main import main
 from core.data.io import load_table
 from core.data.schema import infer_schema
 from core.errors import DataValidationError
-from tests.robustness.conftest import CSV_HEADER, tiny_csv, tiny_table
+from tests.support.robust import CSV_HEADER, tiny_csv, tiny_table
 
 LATIN1 = "entity,step,kind,shift,reading,label\n1,0,café,0,1.5,0\n2,0,naïve,1,2.5,1\n"
 SEMICOLON = (

@@ -16,7 +16,7 @@ from core.data.validation import validate_against
 from core.errors import DataValidationError
 from core.examples.prepare import prepare_experiment
 from core.features.vocabulary import UNKNOWN_INDEX, build_vocabulary, key_counts, lookup
-from tests.robustness.conftest import tiny_config, tiny_table
+from tests.support.robust import tiny_config, tiny_table
 
 
 def _set(column: str, position: int, value: object):

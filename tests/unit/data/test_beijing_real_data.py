@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import glob
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from core.data.repairs import add_timestamp
 from core.data.schema import infer_schema
+from tests.support.paths import ROOT
 
-FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "beijing_multisite"
+FOLDER = ROOT.parent / "shared" / "data" / "beijing_multisite"
 
 
 @pytest.fixture(scope="module")

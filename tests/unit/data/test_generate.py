@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from sample_data.generate import FAMILIES, MACHINE_TYPES, generate, main
+from tests.support.paths import ROOT
 
-SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
+SAMPLE_DATA = ROOT / "sample_data"
 COLUMNS = [
     "machine_id",
     "timestamp",

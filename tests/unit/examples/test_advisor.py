@@ -133,7 +133,7 @@ def test_preflight_memory_uses_the_limit_training_enforces(long_table):
 
 
 def test_preflight_warns_when_parts_are_too_small_and_says_what_to_change():
-    from tests.conftest import make_long_table
+    from tests.support.tables import make_long_table
 
     table = make_long_table(entities=6)
     config = _window_config(

@@ -7,11 +7,7 @@ import pandas as pd
 import pytest
 
 from core.config import (
-    ColumnSpec,
-    DataConfig,
     ExperimentConfig,
-    ModelConfig,
-    SplitConfig,
     TrainConfig,
 )
 from core.errors import ConfigError, DataValidationError
@@ -20,57 +16,12 @@ from core.examples.sequences import TRAIN
 from core.features.derived import AGE_COLUMN, input_config, target_input_name
 from core.features.naming import categorical_input_name
 from core.model.batches import ExampleBatches
-
-TINY_MODEL = ModelConfig(lstm_units=(4,), dense_units=0, dropout=0.0)
-HORIZON = 2
-GRADES = ("low", "mid", "high")
-
-
-def forecast_table(seed: int = 0, entities: int = 6, steps: int = 25) -> pd.DataFrame:
-    """An autoregressive target per entity, with a driver and a category."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for entity in range(entities):
-        level = rng.normal()
-        for step in range(steps):
-            driver = rng.normal()
-            level = 0.8 * level + 0.3 * driver + rng.normal(scale=0.1)
-            rows.append(
-                {
-                    "entity": f"e{entity}",
-                    "step": step,
-                    "kind": "abc"[entity % 3],
-                    "driver": driver,
-                    "level": level,
-                    "grade": GRADES[int(np.digitize(level, [-0.3, 0.3]))],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _data(**changes) -> DataConfig:
-    values = {
-        "target_column": "level",
-        "id_column": "entity",
-        "time_column": "step",
-        "categorical_columns": (ColumnSpec("kind"),),
-        "numeric_columns": ("driver",),
-        "task": "regression",
-        "framing": "window",
-        "window": 5,
-        "horizon": HORIZON,
-        "target_as_input": True,
-    }
-    return DataConfig(**{**values, **changes})
-
-
-def _config(split: str = "entity", **changes) -> ExperimentConfig:
-    return ExperimentConfig(
-        data=_data(**changes),
-        split=SplitConfig(method=split, seed=0),
-        model=TINY_MODEL,
-        train=TrainConfig(epochs=1, batch_size=16),
-    )
+from tests.support.configs import (
+    FORECAST_HORIZON,
+    forecast_config,
+    forecast_data,
+)
+from tests.support.tables import forecast_table
 
 
 def _inputs(prepared, part: str) -> dict[str, np.ndarray]:
@@ -107,7 +58,7 @@ def _inputs(prepared, part: str) -> dict[str, np.ndarray]:
 )
 def test_invalid_forecast_settings_name_the_field(changes, field):
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
-        _data(**changes)
+        forecast_data(**changes)
 
 
 def test_unknown_lr_schedule_is_refused():
@@ -116,7 +67,7 @@ def test_unknown_lr_schedule_is_refused():
 
 
 def test_new_fields_round_trip_and_old_json_still_loads():
-    config = _config(smoothing_alpha=0.3, entity_age=True).replace(
+    config = forecast_config(smoothing_alpha=0.3, entity_age=True).replace(
         train=TrainConfig(lr_schedule="cosine")
     )
     assert ExperimentConfig.from_json(config.to_json()) == config
@@ -131,7 +82,7 @@ def test_new_fields_round_trip_and_old_json_still_loads():
 
 
 def test_a_feature_named_like_a_derived_input_is_refused():
-    data = _data(numeric_columns=("driver", "level__past"))
+    data = forecast_data(numeric_columns=("driver", "level__past"))
     with pytest.raises(ConfigError, match="level__past"):
         input_config(data)
 
@@ -140,14 +91,14 @@ def test_a_feature_named_like_a_derived_input_is_refused():
 def test_labels_are_the_target_horizon_steps_after_the_window(task):
     target = "level" if task == "regression" else "grade"
     prepared = prepare_experiment(
-        forecast_table(), _config(target_column=target, task=task)
+        forecast_table(), forecast_config(target_column=target, task=task)
     )
     encoded = prepared.preprocessor.encode_target(_sorted(forecast_table())[target])
     entity = prepared.entity_of_row
     for part in ("train", "validation", "test"):
         examples = prepared.parts[part]
         assert len(examples) > 0
-        rows = examples.end_rows + HORIZON
+        rows = examples.end_rows + FORECAST_HORIZON
         assert (entity[rows] == entity[examples.end_rows]).all()
         np.testing.assert_array_equal(examples.labels, encoded[rows])
 
@@ -161,7 +112,7 @@ def test_future_target_values_never_reach_the_inputs(task):
     table = forecast_table()
     target = {"regression": "level", "multiclass": "grade", "binary": "event"}[task]
     table["event"] = (table["level"] > 0.5).astype(int)
-    config = _config(target_column=target, task=task, entity_age=True)
+    config = forecast_config(target_column=target, task=task, entity_age=True)
     preprocessor = prepare_experiment(table, config).preprocessor
     cut = 12
     future = table["step"] > cut
@@ -190,7 +141,7 @@ def test_future_target_values_never_reach_the_inputs(task):
 
 
 def test_classification_target_is_a_categorical_input_with_its_own_vocabulary():
-    config = _config(target_column="grade", task="multiclass")
+    config = forecast_config(target_column="grade", task="multiclass")
     prepared = prepare_experiment(forecast_table(), config)
     name = target_input_name(config.data)
     preprocessor = prepared.preprocessor
@@ -200,7 +151,7 @@ def test_classification_target_is_a_categorical_input_with_its_own_vocabulary():
 
 
 def test_regression_target_input_and_age_are_scaled_with_training_statistics():
-    config = _config(split="time", entity_age=True)
+    config = forecast_config(split="time", entity_age=True)
     prepared = prepare_experiment(forecast_table(), config)
     scaler = prepared.preprocessor.numeric_scaler_
     train = _sorted(forecast_table())[_train_rows(prepared)]
@@ -215,20 +166,20 @@ def test_regression_target_input_and_age_are_scaled_with_training_statistics():
 def _train_rows(prepared) -> np.ndarray:
     from core.examples.sequences import split_rows
 
-    config = _config(split="time")
+    config = forecast_config(split="time")
     return split_rows(prepared.layout, config.split) == TRAIN
 
 
 def test_time_split_labels_of_training_windows_stay_in_training_rows():
-    prepared = prepare_experiment(forecast_table(), _config(split="time"))
+    prepared = prepare_experiment(forecast_table(), forecast_config(split="time"))
     in_train = _train_rows(prepared)
-    label_rows = prepared.parts["train"].end_rows + HORIZON
+    label_rows = prepared.parts["train"].end_rows + FORECAST_HORIZON
     assert in_train[label_rows].all()
     assert len(prepared.parts["train"]) > 0
 
 
 def test_prediction_without_the_target_column_names_it():
-    prepared = prepare_experiment(forecast_table(), _config())
+    prepared = prepare_experiment(forecast_table(), forecast_config())
     with pytest.raises(DataValidationError, match="level"):
         prepare_prediction(
             forecast_table().drop(columns="level"), prepared.preprocessor
@@ -238,7 +189,7 @@ def test_prediction_without_the_target_column_names_it():
 def test_persistence_scores_are_the_last_observed_target():
     from core.model.evaluation import persistence_scores
 
-    prepared = prepare_experiment(forecast_table(), _config())
+    prepared = prepare_experiment(forecast_table(), forecast_config())
     examples = prepared.parts["test"]
     scores = persistence_scores(prepared, "test", prepared.parts["train"].labels)
     np.testing.assert_allclose(scores, prepared.target_of_row[examples.end_rows])
@@ -258,7 +209,7 @@ def test_runs_table_shows_the_persistence_baseline_beside_the_naive_one():
         }
     }
     store = SimpleNamespace(results=lambda run_id: results)
-    record = SimpleNamespace(id="run", config=_config())
+    record = SimpleNamespace(id="run", config=forecast_config())
     table = metrics_side_by_side(store, [record])
     assert table["model"].tolist() == [
         "embedding LSTM",
@@ -268,7 +219,9 @@ def test_runs_table_shows_the_persistence_baseline_beside_the_naive_one():
 
 
 def test_prediction_without_a_smoothed_column_names_it():
-    prepared = prepare_experiment(forecast_table(), _config(smoothing_alpha=0.5))
+    prepared = prepare_experiment(
+        forecast_table(), forecast_config(smoothing_alpha=0.5)
+    )
     with pytest.raises(DataValidationError, match="driver"):
         prepare_prediction(
             forecast_table().drop(columns="driver"), prepared.preprocessor
@@ -276,7 +229,7 @@ def test_prediction_without_a_smoothed_column_names_it():
 
 
 def test_serving_encodes_the_derived_inputs_exactly_as_training_did():
-    config = _config(split="time", smoothing_alpha=0.3, entity_age=True)
+    config = forecast_config(split="time", smoothing_alpha=0.3, entity_age=True)
     table = forecast_table()
     prepared = prepare_experiment(table, config)
     shuffled = table.sample(frac=1.0, random_state=0)
@@ -288,7 +241,7 @@ def test_serving_encodes_the_derived_inputs_exactly_as_training_did():
 
 
 def test_derived_inputs_keep_global_scaling_under_normalize_by():
-    config = _config(entity_age=True, normalize_by="kind")
+    config = forecast_config(entity_age=True, normalize_by="kind")
     scaler = prepare_experiment(forecast_table(), config).preprocessor.numeric_scaler_
     for column in ("level__past", AGE_COLUMN):
         position = scaler.columns.index(column)
@@ -300,7 +253,9 @@ def test_derived_inputs_keep_global_scaling_under_normalize_by():
 @pytest.mark.parametrize("task", ["regression", "multiclass"])
 def test_held_out_targets_never_reach_training_inputs_or_labels(task):
     target = "level" if task == "regression" else "grade"
-    config = _config(split="time", target_column=target, task=task, smoothing_alpha=0.5)
+    config = forecast_config(
+        split="time", target_column=target, task=task, smoothing_alpha=0.5
+    )
     table = forecast_table()
     prepared = prepare_experiment(table, config)
     held_out = ~_train_rows(prepared)

@@ -26,7 +26,7 @@ from core.model.bundle import (
     save_bundle,
 )
 from core.model.experiment import run_experiment
-from tests.conftest import make_long_table
+from tests.support.tables import make_long_table
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from core.errors import TrainingError
 from core.model.evaluation import predict_scores, prediction_table
 from core.model.experiment import run_comparison, run_experiment
 from core.model.training import CancelToken
-from tests.conftest import make_long_table
+from tests.support.tables import make_long_table
 
 TINY_MODEL = ModelConfig(lstm_units=(8,), dense_units=0, dropout=0.0)
 TINY_TRAIN = TrainConfig(epochs=2, batch_size=16, seed=0)

@@ -1,7 +1,7 @@
 """Faults: cancelled training, failed saves, memory limits, tampered bundles.
 
-NaN-loss handling is covered in tests/core/test_experiment.py and the basic
-damaged-bundle cases in tests/core/test_bundle.py; these tests add the rest.
+NaN-loss handling is covered in tests/unit/model/test_experiment.py and the basic
+damaged-bundle cases in tests/unit/model/test_bundle.py; these tests add the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from core.model.bundle import (
 )
 from core.model.experiment import run_comparison, run_experiment
 from core.model.training import CancelToken
-from tests.robustness.conftest import tiny_config, tiny_table
+from tests.support.robust import tiny_config, tiny_table
 
 # --- cancel ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from core.examples.prepare import (
     prepare_prediction,
 )
 from core.model.metrics import ordered_metrics
-from tests.air_quality import make_air_quality_table
+from sample_data.air_quality import make_air_quality_table
 
 
 @pytest.fixture(scope="module")

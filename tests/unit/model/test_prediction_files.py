@@ -8,7 +8,7 @@ import pytest
 from core.cli.main import main
 from core.errors import DataValidationError
 from core.model.bundle import predict
-from tests.robustness.conftest import tiny_table
+from tests.support.robust import tiny_table
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from core.model.bundle import bundle_from_result, load_bundle, predict, save_bun
 from core.model.experiment import run_experiment
 from core.model.gbm_arm import part_features, train_gbm_arm
 from core.model.training import cosine_learning_rate, lr_schedule_callbacks
-from tests.core.test_forecast import _config, _data, forecast_table
+from tests.support.configs import forecast_config, forecast_data
+from tests.support.tables import forecast_table
 
 
 def test_smoothing_is_causal_per_entity():
@@ -34,7 +35,7 @@ def test_smoothing_is_causal_per_entity():
 
 def test_derive_features_smooths_user_columns_and_counts_entity_age():
     table = forecast_table(entities=2, steps=4)
-    data = _data(smoothing_alpha=0.4, entity_age=True)
+    data = forecast_data(smoothing_alpha=0.4, entity_age=True)
     frame = derive_features(table, data)
     assert frame[AGE_COLUMN].tolist() == [0, 1, 2, 3] * 2
     expected = table.groupby("entity")["driver"].transform(
@@ -50,7 +51,7 @@ def test_derive_features_smooths_user_columns_and_counts_entity_age():
 
 
 def test_lr_schedules_are_callbacks_of_the_chosen_kind():
-    config = _config()
+    config = forecast_config()
     assert lr_schedule_callbacks(config, True) == []
     plateau = config.replace(train=TrainConfig(lr_schedule="plateau", patience=4))
     (callback,) = lr_schedule_callbacks(plateau, True)
@@ -69,7 +70,7 @@ def test_lr_schedules_are_callbacks_of_the_chosen_kind():
 
 @pytest.fixture(scope="module")
 def trained():
-    config = _config(smoothing_alpha=0.5, entity_age=True).replace(
+    config = forecast_config(smoothing_alpha=0.5, entity_age=True).replace(
         train=TrainConfig(epochs=2, batch_size=16, lr_schedule="cosine")
     )
     table = forecast_table()
@@ -132,7 +133,7 @@ def test_gradient_boosting_arm_gets_the_same_derived_inputs(trained):
 
 
 def test_time_split_experiment_with_plateau_schedule_runs():
-    config = _config(split="time", target_column="grade", task="multiclass")
+    config = forecast_config(split="time", target_column="grade", task="multiclass")
     config = config.replace(train=TrainConfig(epochs=2, lr_schedule="plateau"))
     result = run_experiment(forecast_table(), config)
     assert result.metrics["persistence"]["test"]["n"] > 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,10 +13,7 @@ import pytest
 from core.analysis.embeddings import EmbeddingTable, embedding_frame, projector_bytes
 from core.data.io import FORMULA_PREFIXES, write_csv_safely
 from core.plots import figures as plots
-from tests.app.conftest import open_page, shown
-from ui.text import literal
 
-ROOT = Path(__file__).resolve().parents[2]
 HTML = "<img src=x onerror=alert(1)>"
 FORMULA = "=cmd|' /C calc'!A0"
 EVIL = (HTML, FORMULA, "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "line\nbreak", "<b>x</b>")
@@ -115,7 +111,7 @@ def test_hostile_names_survive_training_and_export(tmp_path):
     from core.config import ColumnSpec
     from core.model.bundle import bundle_from_result, load_bundle, save_bundle
     from core.model.experiment import run_experiment
-    from tests.robustness.conftest import tiny_config, tiny_table
+    from tests.support.robust import tiny_config, tiny_table
 
     table = tiny_table().rename(columns={"kind": FORMULA, "reading": HTML})
     table[FORMULA] = table[FORMULA].map({"a": HTML, "b": FORMULA, "c": "@x"})
@@ -131,40 +127,3 @@ def test_hostile_names_survive_training_and_export(tmp_path):
     assert {row[0] for row in exported[1:]} == {HTML, "'" + FORMULA, "'@x"}
     strings = _strings(plots.pca_scatter(embedding_frame(embedding)).to_plotly_json())
     assert not any("<img" in text for text in strings)
-
-
-def test_the_app_never_renders_raw_html():
-    sources = [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
-    assert len(sources) > 3
-    offending = [
-        f"{path.relative_to(ROOT)}:{number}"
-        for path in sources
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if "unsafe_allow_html" in line or "st.html(" in line
-    ]
-    assert offending == [], "user text could reach raw HTML here"
-
-
-MARKDOWN = "**bold** _it_ [link](http://x) :red[red] :material/home: $x^2$ <b>x</b>"
-
-
-def test_user_text_is_escaped_before_markdown():
-    escaped = literal(MARKDOWN)
-    # Every special character is escaped, so nothing is left to interpret ...
-    assert re.search(r"(?<!\\)[*_\[\]()$:<>]", escaped) is None
-    # ... and removing the escapes gives back exactly what the user wrote.
-    assert shown(escaped) == MARKDOWN
-    assert literal("two\nlines") == "two lines"
-
-
-def test_a_column_named_like_markdown_reads_literally_on_the_data_page():
-    frame = pd.DataFrame(
-        {"machine": [1, 1, 2, 2], MARKDOWN: ["a", "b", "a", "b"], "y": [0, 1, 0, 1]}
-    )
-    app = open_page("data")
-    app.file_uploader(key="data_upload").upload(
-        "**report**.csv", frame.to_csv(index=False).encode(), "text/csv"
-    ).run()
-    assert not app.exception
-    assert app.subheader[0].value == literal("**report**.csv")
-    assert shown(app.subheader[0].value) == "**report**.csv"

@@ -11,7 +11,7 @@ from core.errors import ConfigError
 from core.runs.executors.local import LocalExecutor, make_executor
 from core.runs.executors.ray_cluster import RayUnavailableError, receive_files
 from core.runs.store import RunStore
-from tests.conftest import make_long_table
+from tests.support.tables import make_long_table
 
 
 def test_core_and_the_cli_import_without_ray():

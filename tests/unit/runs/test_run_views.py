@@ -8,7 +8,8 @@ import pytest
 
 from core.runs.store import RunStatus, RunStore
 from core.runs.views import config_difference, flatten, live_progress, runs_table
-from tests.core.test_runs import _config, _create
+from tests.support.configs import store_config as _config
+from tests.support.runs import create_run as _create
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from core.config import ColumnSpec, DataConfig, ExperimentConfig
 from core.runs.executors.local import LocalExecutor, process_alive, process_start_ticks
 from core.runs.store import (
     RUN_FORMAT_VERSION,
@@ -20,29 +19,14 @@ from core.runs.store import (
     default_runs_dir,
     frame_fingerprint,
 )
-from tests.conftest import make_long_table
-
-
-def _config() -> ExperimentConfig:
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="label",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind", 2),),
-            numeric_columns=("reading",),
-            task="binary",
-        )
-    )
+from tests.support.configs import store_config as _config
+from tests.support.runs import create_run as _create
+from tests.support.tables import make_long_table
 
 
 @pytest.fixture
 def store(tmp_path):
     return RunStore(tmp_path / "runs")
-
-
-def _create(store: RunStore, seed: int = 0) -> RunRecord:
-    return store.create(make_long_table(seed=seed), _config(), ("embedding",), "t.csv")
 
 
 def test_a_new_run_is_queued_with_its_data_stored_once(store):

@@ -19,7 +19,8 @@ from core.runs.executors.local import LocalExecutor
 from core.runs.executors.spare import PREPARED_HEADER
 from core.runs.store import RunStore
 from core.runs.worker import wait_for_run
-from tests.conftest import make_long_table, tiny_run_config
+from tests.support.configs import tiny_run_config
+from tests.support.tables import make_long_table
 
 
 def _same_examples(left, right) -> None:

@@ -25,8 +25,8 @@ from core.serve.access import (
     visible_records,
 )
 from core.serve.sessions import SignOuts, check_session
-from tests.conftest import make_long_table
-from tests.core.test_runs import _config
+from tests.support.configs import store_config
+from tests.support.tables import make_long_table
 
 ALICE = Viewer("alice-sub", "alice@example.com")
 BOB = Viewer("bob-sub", "bob@example.com")
@@ -43,7 +43,7 @@ def owned(store):
     """One run each of alice, bob and nobody (a run from local mode)."""
     table = make_long_table()
     return {
-        name: store.create(table, _config(), ("embedding",), "t.csv", owner=owner)
+        name: store.create(table, store_config(), ("embedding",), "t.csv", owner=owner)
         for name, owner in (("alice", ALICE.owner), ("bob", BOB.owner), ("none", None))
     }
 
@@ -93,7 +93,7 @@ def test_the_same_upload_is_stored_once_per_owner(store, owned):
     fingerprints = {name: record.data_fingerprint for name, record in owned.items()}
     assert len(set(fingerprints.values())) == 3
     again = store.create(
-        make_long_table(), _config(), ("embedding",), "t.csv", owner=ALICE.owner
+        make_long_table(), store_config(), ("embedding",), "t.csv", owner=ALICE.owner
     )
     assert again.data_fingerprint == fingerprints["alice"]
 
@@ -159,7 +159,7 @@ def test_the_run_limit_counts_only_the_users_unfinished_runs(store, owned):
 def test_submit_refuses_a_run_past_the_users_limit(store, monkeypatch):
     executor = LocalExecutor(store, max_concurrent=1, limits=UserLimits(runs=1))
     monkeypatch.setattr(executor, "launch", lambda run_id: None)
-    table, config = make_long_table(), _config()
+    table, config = make_long_table(), store_config()
     first = executor.submit(table, config, owner=ALICE.owner)
     with pytest.raises(RunLimitError, match=first.id):
         executor.submit(table, config, owner=ALICE.owner)
@@ -181,7 +181,7 @@ def _queued_alive(store, record):
 
 
 def test_a_user_at_the_training_limit_waits_and_does_not_block_others(store):
-    table, config = make_long_table(), _config()
+    table, config = make_long_table(), store_config()
     runs = {
         name: store.create(table, config, ("embedding",), "t", owner=owner)
         for name, owner in (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ from core.serve.serving import (
     providers,
     read_secrets,
 )
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPLETE = {
     "redirect_uri": "https://studio.example.com/oauth2callback",
     "cookie_secret": "x" * 64,
