@@ -158,18 +158,19 @@ def _files_digest(folder) -> dict[str, str]:
     }
 
 
-def test_cancel_during_training_ends_cancelled_within_seconds(solo):
+def test_cancel_during_training_stops_the_child_before_its_last_epoch(solo):
     executor, previous = solo
     untouched = _files_digest(previous.path)
     record = executor.submit(
         make_long_table(seed=2), tiny_config(epochs=200), ("embedding",), "c.csv"
     )
     _wait_for(_training_started(executor.store, record.id))
-    asked = time.monotonic()
     executor.cancel(record.id)
     ended = executor.wait(record.id, timeout=30)
     assert ended.status is RunStatus.CANCELLED
-    assert time.monotonic() - asked < 30
+    # Honoured at a batch: far fewer epochs than asked for (timing lives in bench/).
+    epochs = [e for e in executor.store.progress(record.id) if e["kind"] == "epoch"]
+    assert len(epochs) < 200
     # The earlier run's files (bundles, metrics, predictions) are byte-identical.
     assert _files_digest(previous.path) == untouched
     # Cooperative: the child stopped by itself and kept the best weights.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -109,14 +108,14 @@ def test_cancel_on_the_cluster_stops_cooperatively_with_the_best_weights(executo
         make_long_table(seed=2), tiny_config(epochs=200), ("embedding",), "c.csv"
     )
     _wait_for(lambda: _training(executor, record.id))
-    asked = time.monotonic()
     if by == "driver":
         executor.cancel(record.id)
     else:
         LocalExecutor(executor.store, cancel_grace_seconds=1).cancel(record.id)
     ended = executor.wait(record.id, timeout=60)
     assert ended.status is RunStatus.CANCELLED
-    assert time.monotonic() - asked < 20, "cooperative, before the forced cancel"
+    epochs = [e for e in executor.store.progress(record.id) if e["kind"] == "epoch"]
+    assert len(epochs) < 200, "stopped at a batch, not after its last epoch"
     bundle = executor.store.bundle_path(record.id, "embedding")
     assert (bundle / "model.keras").is_file()
 
