@@ -6,25 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.runs.store import RUNS_DIR_VARIABLE, RunStore
+from core.runs.store import RUNS_DIR_VARIABLE
 from tests.support.app import errors_of, infos_of, open_page
-from tests.support.insight_runs import tiny_comparison
 from ui import state
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
-    """Two seeds of a tiny comparison, in a store of this module's own.
+def comparison(tiny_comparison_runs):
+    """Two seeds of a tiny comparison, in a store of their own.
 
     The page reads ``$SEQ_EMBED_RUNS_DIR``; a private store keeps these runs off
     the pages other tests expect to find empty (the Runs page without runs).
     """
-    root = tmp_path_factory.mktemp("insight_page") / "runs"
+    root, *runs = tiny_comparison_runs
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(RUNS_DIR_VARIABLE, str(root))
-        yield tiny_comparison(str(RunStore().root))
+        yield tuple(runs)
 
 
 def _table_with(app, columns: set[str]):

@@ -29,6 +29,7 @@ def trained(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_train_writes_a_complete_bundle_and_summary(trained, capsys):
     metrics = json.loads((trained / "bundle" / "metrics.json").read_text())
     assert metrics["task"] == "binary"
@@ -40,6 +41,7 @@ def test_train_writes_a_complete_bundle_and_summary(trained, capsys):
     }
 
 
+@pytest.mark.slow
 def test_predict_on_parquet_reports_unseen_categories(trained, capsys):
     new = trained / "new.parquet"
     make_long_table(seed=9, entities=6).assign(kind="brand_new").to_parquet(new)
@@ -54,6 +56,7 @@ def test_predict_on_parquet_reports_unseen_categories(trained, capsys):
     assert "brand_new" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_embeddings_export(trained):
     out = trained / "kind.csv"
     code = main(
@@ -66,6 +69,7 @@ def test_embeddings_export(trained):
     assert (trained / "projector" / "vectors.tsv").exists()
 
 
+@pytest.mark.slow
 def test_config_file_with_flag_overrides(trained, tmp_path):
     config = json.loads((trained / "bundle" / "config.json").read_text())
     config["train"]["epochs"] = 5
@@ -124,6 +128,7 @@ BAD_INPUT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("command", "message"), list(BAD_INPUT.values()), ids=list(BAD_INPUT)
 )
@@ -165,6 +170,7 @@ def _runs_json(run_store, capsys) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_train_without_out_records_a_run_and_prints_its_id(run_store, capsys):
     runs = _runs_json(run_store, capsys)
     assert [run["encodings"] for run in runs] == [
@@ -179,6 +185,7 @@ def test_train_without_out_records_a_run_and_prints_its_id(run_store, capsys):
         assert "roc_auc" in run["metrics"]["embedding"]
 
 
+@pytest.mark.slow
 def test_runs_show_and_compare(run_store, capsys):
     newest, oldest = (run["id"] for run in _runs_json(run_store, capsys))
     store = ["--runs-dir", str(run_store / "runs")]
@@ -192,6 +199,7 @@ def test_runs_show_and_compare(run_store, capsys):
     assert "data.window" not in text, "only the settings that differ"
 
 
+@pytest.mark.slow
 def test_predict_accepts_a_run_id(run_store, capsys, tmp_path):
     newest = _runs_json(run_store, capsys)[0]["id"]
     out = tmp_path / "p.csv"
@@ -208,6 +216,7 @@ def test_predict_accepts_a_run_id(run_store, capsys, tmp_path):
     assert "expected a bundle folder or a run id" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_runs_delete_removes_the_run(tmp_path, capsys, run_store):
     import shutil
 

@@ -10,15 +10,14 @@ import pytest
 
 from core.errors import ConfigError
 from core.runs.store import RunStore
-from tests.support.insight_runs import SEEDS, tiny_comparison
+from tests.support.insight_runs import SEEDS
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
-    root = tmp_path_factory.mktemp("insight") / "runs"
-    identity, records, frame = tiny_comparison(str(root))
+def comparison(tiny_comparison_runs):
+    root, identity, records, frame = tiny_comparison_runs
     return RunStore(root), identity, records, frame
 
 

@@ -67,6 +67,7 @@ def test_bad_alpha_exits_2_naming_the_field(data_file, capsys):
     assert "data.smoothing_alpha" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_from_a_full_config_file_then_predict_the_last_windows(
     data_file, tmp_path, capsys
 ):

@@ -165,6 +165,7 @@ def test_cli_train_on_bad_table_names_the_column(
     assert not any("Traceback" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_cli_reports_every_automatic_fix_as_a_note(tmp_path, capsys):
     # Semicolons, decimal commas, Latin-1 and shuffled rows in one file: one run.
     frame = tiny_table().sample(frac=1.0, random_state=3)

@@ -9,13 +9,6 @@ import keras
 import numpy as np
 import pytest
 
-from core.config import (
-    ColumnSpec,
-    DataConfig,
-    ExperimentConfig,
-    ModelConfig,
-    TrainConfig,
-)
 from core.errors import BundleError
 from core.model.bundle import (
     bundle_from_result,
@@ -25,35 +18,17 @@ from core.model.bundle import (
     predict,
     save_bundle,
 )
-from core.model.experiment import run_experiment
-from tests.support.tables import make_long_table
-
-
-@pytest.fixture(scope="module")
-def trained():
-    config = ExperimentConfig(
-        data=DataConfig(
-            target_column="label",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind"), ColumnSpec("shift")),
-            numeric_columns=("reading",),
-        ),
-        model=ModelConfig(lstm_units=(8,), dense_units=0),
-        train=TrainConfig(epochs=1),
-    )
-    table = make_long_table(seed=2, entities=30)
-    return table, run_experiment(table, config)
+from tests.support.robust import tiny_table
 
 
 @pytest.fixture
-def saved(trained, tmp_path):
-    return save_bundle(bundle_from_result(trained[1]), tmp_path / "bundle")
+def saved(tiny_bundle, tmp_path):
+    return save_bundle(tiny_bundle, tmp_path / "bundle")
 
 
-def test_save_load_predict_gives_identical_outputs(trained, saved):
-    table, result = trained
-    original = predict(bundle_from_result(result), table)
+def test_save_load_predict_gives_identical_outputs(tiny_bundle, saved):
+    table = tiny_table()
+    original = predict(tiny_bundle, table)
     reloaded = predict(load_bundle(saved), table)
     np.testing.assert_allclose(
         reloaded.table["probability"], original.table["probability"], atol=1e-6
@@ -62,7 +37,9 @@ def test_save_load_predict_gives_identical_outputs(trained, saved):
     assert "roc_auc" in reloaded.metrics
 
 
-def test_bundle_holds_the_documented_files(saved):
+@pytest.mark.slow
+def test_bundle_holds_the_documented_files(tiny_result, tmp_path):
+    saved = save_bundle(bundle_from_result(tiny_result), tmp_path / "bundle")
     names = {path.name for path in saved.iterdir()}
     assert names == {
         "bundle.json",
@@ -76,14 +53,14 @@ def test_bundle_holds_the_documented_files(saved):
     assert {"task", "validation", "test", "baseline"} <= set(metrics)
 
 
-def test_saving_again_replaces_atomically(trained, saved):
-    save_bundle(bundle_from_result(trained[1]), saved)
+def test_saving_again_replaces_atomically(tiny_bundle, saved):
+    save_bundle(tiny_bundle, saved)
     leftovers = [p.name for p in saved.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
 
-def test_failed_save_leaves_no_half_bundle(trained, tmp_path, monkeypatch):
-    bundle = bundle_from_result(trained[1])
+def test_failed_save_leaves_no_half_bundle(tiny_bundle, tmp_path, monkeypatch):
+    bundle = tiny_bundle
 
     def broken_save(*args, **kwargs):
         raise OSError("disk full")
@@ -94,16 +71,16 @@ def test_failed_save_leaves_no_half_bundle(trained, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_categories_are_reported_not_fatal(trained, saved):
-    table = trained[0].copy()
+def test_unknown_categories_are_reported_not_fatal(saved):
+    table = tiny_table()
     table.loc[table.index[:3], "kind"] = "never_seen"
     result = predict(load_bundle(saved), table)
     assert result.unknown_values["kind"] == {"never_seen": 3}
     assert len(result.table) == table["entity"].nunique()
 
 
-def test_prediction_without_target_column(trained, saved):
-    result = predict(load_bundle(saved), trained[0].drop(columns="label"))
+def test_prediction_without_target_column(saved):
+    result = predict(load_bundle(saved), tiny_table().drop(columns="label"))
     assert "actual" not in result.table.columns
     assert result.metrics is None
 

@@ -21,6 +21,9 @@ from core.model.experiment import run_comparison, run_experiment
 from core.model.training import CancelToken
 from tests.support.tables import make_long_table
 
+# Every test here trains a model in this process.
+pytestmark = pytest.mark.slow
+
 TINY_MODEL = ModelConfig(lstm_units=(8,), dense_units=0, dropout=0.0)
 TINY_TRAIN = TrainConfig(epochs=2, batch_size=16, seed=0)
 
@@ -159,7 +162,6 @@ def test_progress_events_arrive_for_batches_and_epochs(table):
     assert events[-1].logs.keys() >= {"loss", "val_loss"}
 
 
-@pytest.mark.slow
 def test_embeddings_beat_chance_on_planted_structure_and_twin_runs(table):
     config = _config().replace(
         model=ModelConfig(lstm_units=(16,), dense_units=0),

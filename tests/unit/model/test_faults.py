@@ -46,6 +46,7 @@ def _cancel_at_first_batch(token: CancelToken):
     return progress
 
 
+@pytest.mark.slow
 def test_cancel_during_the_last_batch_stops_a_comparison_before_the_twin():
     # One batch per epoch: the cancel arrives after the guard's batch check.
     token = CancelToken()
@@ -60,6 +61,7 @@ def test_cancel_during_the_last_batch_stops_a_comparison_before_the_twin():
     assert np.isfinite(results["embedding"].metrics["test"]["log_loss"])
 
 
+@pytest.mark.slow
 def test_bundle_without_numeric_columns_reloads(tmp_path):
     config = tiny_config(numeric_columns=())
     result = run_experiment(tiny_table(), config)
@@ -87,20 +89,20 @@ def _fail_on(name: str):
 
 @pytest.mark.parametrize("failing", ["preprocessor.json", "bundle.json"])
 def test_failed_save_over_an_existing_bundle_keeps_the_old_one(
-    trained_bundle, bundle_dir, tmp_path, monkeypatch, failing
+    tiny_bundle, bundle_dir, tmp_path, monkeypatch, failing
 ):
     target = shutil.copytree(bundle_dir, tmp_path / "bundle")
     before = (target / "bundle.json").read_text()
     monkeypatch.setattr(bundle_module, "_write_json", _fail_on(failing))
     with pytest.raises(OSError, match="No space left"):
-        save_bundle(trained_bundle, target)
+        save_bundle(tiny_bundle, target)
     assert (target / "bundle.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
     load_bundle(target)
 
 
 def test_failed_final_rename_puts_the_old_bundle_back(
-    trained_bundle, bundle_dir, tmp_path, monkeypatch
+    tiny_bundle, bundle_dir, tmp_path, monkeypatch
 ):
     target = shutil.copytree(bundle_dir, tmp_path / "bundle")
     real_replace = os.replace
@@ -112,18 +114,18 @@ def test_failed_final_rename_puts_the_old_bundle_back(
 
     monkeypatch.setattr(bundle_files_module.os, "replace", replace)
     with pytest.raises(OSError, match="Permission denied"):
-        save_bundle(trained_bundle, target)
+        save_bundle(tiny_bundle, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
     load_bundle(target)
 
 
-def test_interrupted_save_leaves_nothing_behind(trained_bundle, tmp_path, monkeypatch):
+def test_interrupted_save_leaves_nothing_behind(tiny_bundle, tmp_path, monkeypatch):
     def interrupt(path, payload):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bundle_module, "_write_json", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        save_bundle(trained_bundle, tmp_path / "bundle")
+        save_bundle(tiny_bundle, tmp_path / "bundle")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -139,16 +141,17 @@ def test_interrupted_save_leaves_nothing_behind(trained_bundle, tmp_path, monkey
     ids=["file", "folder-of-user-files"],
 )
 def test_saving_never_replaces_what_is_not_a_bundle(
-    trained_bundle, tmp_path, make, received
+    tiny_bundle, tmp_path, make, received
 ):
     target = tmp_path / "out"
     make(target)
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     with pytest.raises(BundleError, match=received):
-        save_bundle(trained_bundle, target)
+        save_bundle(tiny_bundle, target)
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
 
 
+@pytest.mark.slow
 def test_cli_train_with_out_pointing_at_the_data_keeps_the_data(tmp_path, capsys):
     from core.cli.main import main
 

@@ -114,6 +114,7 @@ def test_unmasked_view_equals_the_model_on_full_length_inputs(preprocessor, chan
     )
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:.*destroy the mask information")
 def test_fitting_the_unmasked_view_trains_the_model(preprocessor):
     model = _model(preprocessor)

@@ -12,8 +12,8 @@ from tests.support.robust import tiny_table
 
 
 @pytest.fixture(scope="module")
-def reference(trained_bundle):
-    return predict(trained_bundle, tiny_table())
+def reference(tiny_bundle):
+    return predict(tiny_bundle, tiny_table())
 
 
 #: name -> (table change, column named, error regex).
@@ -39,10 +39,10 @@ REFUSED = {
     ("change", "column", "message"), list(REFUSED.values()), ids=list(REFUSED)
 )
 def test_unusable_prediction_files_name_the_column(
-    trained_bundle, change, column, message
+    tiny_bundle, change, column, message
 ):
     with pytest.raises(DataValidationError, match=message) as caught:
-        predict(trained_bundle, change(tiny_table()))
+        predict(tiny_bundle, change(tiny_table()))
     assert caught.value.column == column
     assert f"column '{column}'" in str(caught.value)
 
@@ -63,9 +63,9 @@ EQUIVALENT = {
 
 @pytest.mark.parametrize("change", list(EQUIVALENT.values()), ids=list(EQUIVALENT))
 def test_changed_dtypes_and_extra_columns_give_the_same_predictions(
-    trained_bundle, reference, change
+    tiny_bundle, reference, change
 ):
-    result = predict(trained_bundle, change(tiny_table()))
+    result = predict(tiny_bundle, change(tiny_table()))
     assert result.unknown_values == {}
     np.testing.assert_allclose(
         result.table["probability"].to_numpy(),
@@ -74,10 +74,10 @@ def test_changed_dtypes_and_extra_columns_give_the_same_predictions(
     )
 
 
-def test_decimal_comma_numbers_predict_like_numbers(trained_bundle, reference):
+def test_decimal_comma_numbers_predict_like_numbers(tiny_bundle, reference):
     table = tiny_table()
     table["reading"] = [f"{value:.9f}".replace(".", ",") for value in table["reading"]]
-    result = predict(trained_bundle, table)
+    result = predict(tiny_bundle, table)
     np.testing.assert_allclose(
         result.table["probability"], reference.table["probability"], atol=1e-5
     )
@@ -106,8 +106,8 @@ REPORTED = {
 @pytest.mark.parametrize(
     ("change", "column", "unknown"), list(REPORTED.values()), ids=list(REPORTED)
 )
-def test_new_categories_are_reported_not_fatal(trained_bundle, change, column, unknown):
-    result = predict(trained_bundle, change(tiny_table()))
+def test_new_categories_are_reported_not_fatal(tiny_bundle, change, column, unknown):
+    result = predict(tiny_bundle, change(tiny_table()))
     assert result.unknown_values == {column: unknown}
     rows = sum(unknown.values())
     assert f"column '{column}': {rows} row(s) with unseen categories" in result.notes

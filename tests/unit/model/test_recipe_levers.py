@@ -77,6 +77,7 @@ def trained():
     return table, run_experiment(table, config)
 
 
+@pytest.mark.slow
 def test_experiment_reports_a_persistence_baseline(trained):
     _, result = trained
     persistence = result.metrics["persistence"]
@@ -86,6 +87,7 @@ def test_experiment_reports_a_persistence_baseline(trained):
     assert persistence["test"]["rmse"] < result.metrics["baseline"]["test"]["rmse"]
 
 
+@pytest.mark.slow
 def test_bundle_serves_the_derived_inputs_and_last_windows(trained, tmp_path):
     table, result = trained
     path = save_bundle(bundle_from_result(result), tmp_path / "bundle")
@@ -104,6 +106,7 @@ def test_bundle_serves_the_derived_inputs_and_last_windows(trained, tmp_path):
     assert last["actual"].isna().all()
 
 
+@pytest.mark.slow
 def test_old_preprocessor_json_without_the_new_fields_loads(trained):
     _, result = trained
     payload = result.prepared.preprocessor.to_dict()
@@ -121,6 +124,7 @@ def test_old_preprocessor_json_without_the_new_fields_loads(trained):
     assert loaded.transform(frame).numeric.shape == (1, 1)
 
 
+@pytest.mark.slow
 def test_gradient_boosting_arm_gets_the_same_derived_inputs(trained):
     _, result = trained
     prepared = result.prepared
@@ -132,6 +136,7 @@ def test_gradient_boosting_arm_gets_the_same_derived_inputs(trained):
     assert "persistence" in metrics
 
 
+@pytest.mark.slow
 def test_time_split_experiment_with_plateau_schedule_runs():
     config = forecast_config(split="time", target_column="grade", task="multiclass")
     config = config.replace(train=TrainConfig(epochs=2, lr_schedule="plateau"))
