@@ -55,7 +55,7 @@ def figure_png(figure, path: Path) -> str:
     """Render a plotly figure to PNG in Debian's Chromium; markdown for it."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.live_app import launch_chromium
+    from core.serve.live_app import launch_chromium
 
     with tempfile.TemporaryDirectory() as folder:
         html = Path(folder) / "figure.html"

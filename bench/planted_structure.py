@@ -14,7 +14,7 @@ reports:
 
 Two settings: (a) the bundled ``predictive_maintenance.csv`` with the registry's
 roles and the app's default model (what a newcomer trains in one click), and (b)
-the larger generated set that ``tests/core/test_planted_structure.py`` uses
+the larger generated set that ``tests/integration/test_planted_structure.py`` uses
 (1,200 machines, 20 operators, a small model, 8 epochs).
 
 Run ``python -m bench.planted_structure --quick`` (one seed, 2 epochs) or without
@@ -54,7 +54,7 @@ def _generated_setting(seed: int, epochs: int | None) -> tuple[pd.DataFrame, Any
     """The larger generated set and small model of the recovery test."""
     from core.config import SplitConfig, TrainConfig
     from sample_data.generate import generate
-    from tests.core.test_planted_structure import recovery_config
+    from sample_data.recovery import recovery_config
 
     frame, truth = generate(seed=seed, n_machines=1200, n_operators=20)
     config = recovery_config()

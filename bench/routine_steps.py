@@ -15,7 +15,7 @@ caches) and again on the rerun that follows any click (warm caches):
 
 The table is 4 stations x 5,000 hours of the Beijing multi-site air-quality data
 (``../shared/data/beijing_multisite``), or the generated look-alike of
-``tests/air_quality.py`` when that folder is absent. The bundle is built, not
+``sample_data/air_quality.py`` when that folder is absent. The bundle is built, not
 trained (timing does not depend on the weights). Writes ``docs/routine_steps.md``.
 
 Run: ``python -m bench.routine_steps`` (``--repeat N`` for more repetitions).
@@ -78,10 +78,10 @@ def air_quality_table() -> tuple[pd.DataFrame, str]:
             for path in files[:STATIONS]
         )
         return frame.reset_index(drop=True), "Beijing multi-site, 4 stations"
-    from tests.air_quality import make_air_quality_table
+    from sample_data.air_quality import make_air_quality_table
 
     frame = make_air_quality_table(stations=STATIONS, hours=ROWS_PER_STATION)
-    return frame, "generated look-alike (tests/air_quality.py)"
+    return frame, "generated look-alike (sample_data/air_quality.py)"
 
 
 def _app():
@@ -246,7 +246,7 @@ def browser_steps(content: bytes, repeat: int) -> dict[str, list[float]]:
     """
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.live_app import launch_chromium, running_app
+    from core.serve.live_app import launch_chromium, running_app
 
     timings: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -26,7 +26,13 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, log, markdown_table, quiet_tensorflow, write_section
-from tests.e2e.live_app import free_port, launch_chromium, start_app, stop, wait_healthy
+from core.serve.live_app import (
+    free_port,
+    launch_chromium,
+    start_app,
+    stop,
+    wait_healthy,
+)
 
 ELEMENT_MILLISECONDS = 120_000
 TRAINING_MILLISECONDS = 1_800_000

@@ -38,7 +38,7 @@ from bench.common import (
     traced_peak,
     write_section,
 )
-from tests.e2e.live_app import (
+from core.serve.live_app import (
     CHROMIUM,
     free_port,
     launch_chromium,

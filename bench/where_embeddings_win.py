@@ -40,7 +40,7 @@ from bench.common import (
     write_section,
 )
 from core.model.gbm_arm import part_features
-from tests.e2e.live_app import CHROMIUM, launch_chromium
+from core.serve.live_app import CHROMIUM, launch_chromium
 
 PCA_PNG = DOCS / "store_item_embeddings_pca.png"
 CARDINALITIES = (10, 100, 1_000, 10_000)

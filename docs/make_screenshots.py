@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.live_app import launch_chromium, running_app  # noqa: E402
+from core.serve.live_app import launch_chromium, running_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1000}

@@ -12,17 +12,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "alignment": ["align_to_consensus"],
         "comparison": [
+            "ArmSummary",
+            "ComparisonResult",
             "ComparisonSpec",
-            "DEFAULT_METRIC",
-            "Difference",
-            "INTERVAL_METHOD",
             "comparison_runs",
             "cost_table",
-            "paired_difference",
             "per_seed_table",
             "start_comparison",
             "summarize",
-            "verdict",
         ],
         "embeddings": [
             "EmbeddingTable",
@@ -38,7 +35,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "project_pca",
             "projector_bytes",
         ],
-        "evolution": ["evolution_frame", "run_evolution"],
+        "evolution": ["evolution_frame", "run_evolution", "run_vocabulary"],
         "importance": [
             "DEFAULT_MAX_EXAMPLES",
             "DEFAULT_REPEATS",
@@ -55,8 +52,23 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "seed_vectors",
         ],
         "stability_runs": ["comparison_choices", "stability_of_runs"],
-        "sweep": ["SweepSpec", "start_sweep", "summarize_sweep", "sweep_runs"],
+        "sweep": [
+            "ONEHOT_ROW",
+            "SweepSpec",
+            "start_sweep",
+            "summarize_sweep",
+            "sweep_runs",
+        ],
         "tsne": ["MANY_CATEGORIES", "project_tsne"],
+        "verdict": [
+            "Difference",
+            "INTERVAL_METHOD",
+            "VerdictKind",
+            "judge",
+            "paired_difference",
+            "t_interval",
+            "verdict",
+        ],
         "whatif": ["entity_history", "entity_ids", "timeline", "what_if"],
     },
 )

@@ -11,8 +11,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "compare": [],
         "dataset": [],
+        "experiment": ["build_config"],
+        "follow": [],
         "insight": [],
-        "main": ["build_config", "build_parser", "main", "read_data"],
+        "main": ["build_parser", "main"],
+        "options": ["read_data"],
+        "predict": [],
         "runs": [],
+        "train": [],
     },
 )

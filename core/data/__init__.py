@@ -34,8 +34,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "is_dataset_path",
             "iter_entity_chunks",
         ],
+        "provenance": ["Provenance", "SourceKind"],
         "repairs": ["add_timestamp", "numbers_or_missing"],
-        "schema": ["ColumnProfile", "SchemaSuggestion", "infer_schema", "infer_task"],
+        "schema": [
+            "ColumnProfile",
+            "SchemaSuggestion",
+            "infer_schema",
+            "infer_task",
+            "task_for_classes",
+        ],
         "validation": ["coerce_numeric", "validate_against"],
         "values": [
             "date_part_columns",

@@ -11,7 +11,16 @@ from core._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "advisor": ["advise_embedding_sizes", "audit_column", "preflight"],
+        "advisor": [
+            "EpochSample",
+            "Preflight",
+            "advise_embedding_sizes",
+            "audit_column",
+            "default_epoch_seconds",
+            "epoch_sample",
+            "epoch_seconds_range",
+            "preflight",
+        ],
         "prepare": [
             "DEFAULT_MEMORY_LIMIT_BYTES",
             "MIN_SCORED_EXAMPLES",

@@ -11,7 +11,8 @@ from core._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "batches": ["ExampleBatches"],
+        "arms": ["Arm", "LSTM_ARMS"],
+        "batches": ["ExampleBatches", "input_batches"],
         "bundle": [
             "Bundle",
             "PredictionResult",
@@ -39,6 +40,16 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "with_encoding",
         ],
         "gbm_arm": ["GBM_ENCODING", "part_features", "train_gbm_arm"],
+        "metric_registry": [
+            "Direction",
+            "METRICS",
+            "headline_metric",
+            "lower_is_better",
+            "metric_info",
+            "metric_label",
+            "reported_metrics",
+            "summary_metrics",
+        ],
         "metrics": [
             "MAX_CURVE_POINTS",
             "baseline_name",
@@ -67,6 +78,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "training": [
             "CancelToken",
+            "ProgressEvent",
+            "TrainingResult",
             "cosine_learning_rate",
             "lr_schedule_callbacks",
             "make_batches",

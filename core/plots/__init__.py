@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "escape_label",
             "frequency_histogram",
             "metric_comparison",
+            "pca_dimensions",
             "pca_scatter",
             "precision_recall_figure",
             "predicted_vs_actual",

@@ -11,14 +11,22 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "dataset_run": ["create_dataset_run"],
+        "jobs": [],
+        "outputs": ["read_predictions"],
+        "processes": ["process_alive", "process_started"],
         "progress": [
             "BATCH_LINE_SECONDS",
             "CancelToken",
             "FileCancelToken",
+            "Phase",
+            "PhaseRecord",
             "ProgressEvent",
             "ProgressKind",
             "ProgressWriter",
+            "StepRecord",
+            "read_progress_line",
         ],
+        "slots": ["waiting_ahead"],
         "store": [
             "DamagedRun",
             "RUNS_DIR_VARIABLE",
@@ -32,7 +40,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "frame_fingerprint",
         ],
         "views": [
-            "HEADLINE_METRICS",
             "config_difference",
             "flatten",
             "live_progress",

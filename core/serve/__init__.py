@@ -26,6 +26,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "visible_items",
             "visible_records",
         ],
+        "live_app": [
+            "CHROMIUM",
+            "free_port",
+            "launch_chromium",
+            "running_app",
+            "start_app",
+            "stop",
+            "wait_healthy",
+        ],
         "server_paths": ["DATA_ROOT_VARIABLE", "allowed_folder"],
         "serving": [
             "ServingError",

@@ -1,55 +1,8 @@
-"""AppTest helpers: run the app through its navigation, seed state, wait for runs."""
+"""AppTest fixtures: session state seeded with the bundled sample."""
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-#: Shared run timeout: the first run of a training page imports TensorFlow.
-TIMEOUT = 120
-PAGES = (
-    "home", "data", "configure", "train", "predictions", "embeddings", "compare",
-    "insight", "runs",
-)  # fmt: skip
-#: Safety net for a training run in its child process.
-RUN_SECONDS = 600
-
-
-def open_page(
-    page: str, state: dict | None = None, query: dict | None = None
-) -> AppTest:
-    """Run the app, seed session state (and URL query), then switch to a page."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (state or {}).items():
-        app.session_state[key] = value
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    app.run()
-    if page != "home":
-        app.switch_page(f"pages/{page}.py").run()
-    return app
-
-
-def shown(markdown: str) -> str:
-    """Text as the reader sees it: Markdown backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def errors_of(app: AppTest) -> list[str]:
-    """Texts of the st.error boxes on the page, as the reader sees them."""
-    return [shown(element.value) for element in app.error]
-
-
-def infos_of(app: AppTest) -> list[str]:
-    """Texts of the st.info boxes on the page, as the reader sees them."""
-    return [shown(element.value) for element in app.info]
 
 
 @pytest.fixture
@@ -65,24 +18,3 @@ def sample_state():
         state.DATA_FINGERPRINT: dataset.fingerprint,
         state.DATA_NOTES: [],
     }
-
-
-def wait_for_current_run(app: AppTest):
-    """Block until the session's current run is final; returns its record."""
-    from core.runs.executors.local import LocalExecutor
-    from core.runs.store import RunStore
-    from ui import state
-
-    run_id = app.session_state[state.CURRENT_RUN]
-    record = LocalExecutor(RunStore()).wait(run_id, timeout=RUN_SECONDS)
-    assert record.status.final, f"run {run_id} still {record.status}"
-    return record
-
-
-def train_here(app: AppTest):
-    """Press Train, wait for the run, rerun the page; returns the run's record."""
-    app.button(key="train_start").click().run()
-    assert not app.exception
-    record = wait_for_current_run(app)
-    app.run()
-    return record

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.runs.store import RunStatus, RunStore
 from core.serve.sessions import SignOuts
-from tests.app.conftest import APP, ROOT, TIMEOUT, errors_of, shown
-from tests.app.test_pages import _small_config
+from tests.support.app import APP, ROOT, TIMEOUT, errors_of, shown
+from tests.support.configs import small_window_config
 from ui import state
 
 SECRETS = {
@@ -70,7 +70,7 @@ def owned_runs():
 
     frame = dataset_from_bundled("predictive_maintenance").frame.head(2000)
     store = RunStore()
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     made = {}
     for name in ("alice", "bob"):
         record = store.create(
@@ -185,7 +185,7 @@ def test_the_train_page_refuses_a_run_past_the_users_limit(sample_state):
 
     user = _user("dave")
     frame = sample_state[state.DATA].head(500)
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     store = RunStore()
     held = [
         store.create(frame, config, ("embedding",), "d.csv", owner=user["sub"])

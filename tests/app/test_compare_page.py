@@ -7,8 +7,9 @@ import pytest
 from core.analysis.comparison import ComparisonSpec, comparison_runs, start_comparison
 from core.runs.executors.local import LocalExecutor
 from core.runs.store import RunStatus, RunStore
-from tests.app.conftest import RUN_SECONDS, open_page, shown
-from tests.core.test_comparison import _config, category_only_table
+from tests.support.app import RUN_SECONDS, open_page, shown
+from tests.support.configs import comparison_config
+from tests.support.tables import category_only_table
 from ui import state
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,9 @@ def _seeded(frame, config) -> dict:
 def finished_comparison():
     """Two seeds of the embedding/one-hot comparison, trained by the executor."""
     frame = category_only_table(entities=48)
-    config = _config().replace(train=_config().train.__class__(epochs=2, batch_size=16))
+    config = comparison_config().replace(
+        train=comparison_config().train.__class__(epochs=2, batch_size=16)
+    )
     executor = LocalExecutor(RunStore())
     spec = ComparisonSpec(config, seeds=(0, 1))
     comparison = start_comparison(executor, frame, spec, "category.csv")

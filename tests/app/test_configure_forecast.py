@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from core.config import ExperimentConfig
-from tests.app.conftest import errors_of, open_page
-from tests.app.test_pages import _small_config
+from tests.support.app import errors_of, open_page
+from tests.support.configs import small_window_config
 from ui import state
 
 SAVE = "FormSubmitter:experiment_form-Save configuration"
 
 
 def test_advanced_forecast_options_round_trip_into_the_config(sample_state):
-    config = _small_config(sample_state[state.DATA].columns)
+    config = small_window_config(sample_state[state.DATA].columns)
     app = open_page("configure", {**sample_state, state.CONFIG: config})
     assert not app.exception
     app.checkbox(key="cfg_target_as_input").check()
@@ -36,7 +36,7 @@ def test_advanced_forecast_options_round_trip_into_the_config(sample_state):
 
 
 def test_target_as_input_without_a_horizon_is_explained(sample_state):
-    config = _small_config(sample_state[state.DATA].columns)
+    config = small_window_config(sample_state[state.DATA].columns)
     app = open_page("configure", {**sample_state, state.CONFIG: config})
     app.number_input(key="cfg_horizon").set_value(0)
     app.checkbox(key="cfg_target_as_input").check()

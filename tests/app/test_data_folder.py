@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.app.conftest import errors_of, open_page
+from tests.support.app import errors_of, open_page
 
 
 @pytest.fixture

@@ -6,25 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.runs.store import RUNS_DIR_VARIABLE, RunStore
-from tests.app.conftest import errors_of, infos_of, open_page
-from tests.core.insight_runs import tiny_comparison
+from core.runs.store import RUNS_DIR_VARIABLE
+from tests.support.app import errors_of, infos_of, open_page
 from ui import state
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
-    """Two seeds of a tiny comparison, in a store of this module's own.
+def comparison(tiny_comparison_runs):
+    """Two seeds of a tiny comparison, in a store of their own.
 
     The page reads ``$SEQ_EMBED_RUNS_DIR``; a private store keeps these runs off
     the pages other tests expect to find empty (the Runs page without runs).
     """
-    root = tmp_path_factory.mktemp("insight_page") / "runs"
+    root, *runs = tiny_comparison_runs
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(RUNS_DIR_VARIABLE, str(root))
-        yield tiny_comparison(str(RunStore().root))
+        yield tuple(runs)
 
 
 def _table_with(app, columns: set[str]):
@@ -74,7 +73,7 @@ def test_a_loaded_bundle_with_many_categories_gets_a_tsne_map():
     from core.examples.prepare import prepare_experiment
     from core.model.bundle import Bundle
     from core.model.network import build_model
-    from tests.conftest import make_long_table
+    from tests.support.tables import make_long_table
 
     frame = make_long_table(seed=1, entities=60)
     frame["station"] = [f"s{i % 25}" for i in range(len(frame))]

@@ -11,7 +11,7 @@ from core.config import (
     ModelConfig,
     TrainConfig,
 )
-from tests.app.conftest import PAGES, errors_of, open_page, shown, train_here
+from tests.support.app import PAGES, errors_of, open_page, shown, train_here
 from ui import state
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.air_quality import make_air_quality_table
-from tests.app.conftest import open_page, shown
+from sample_data.air_quality import make_air_quality_table
+from tests.support.app import open_page, shown
 from ui import state
 
 

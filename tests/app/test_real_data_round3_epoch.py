@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import open_page
+from tests.support.app import open_page
 
 
 def test_preflight_epoch_time_is_a_range(sample_state):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.conftest import open_page
+from tests.support.app import open_page
 from ui.results import ModelSource, bundle_file_name
 
 #: Widgets in the four-column "Advanced" grid of the configure form.

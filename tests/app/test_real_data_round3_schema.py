@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.air_quality import make_air_quality_table
-from tests.app.conftest import open_page, shown
+from sample_data.air_quality import make_air_quality_table
+from tests.support.app import open_page, shown
 
 
 def test_the_build_a_timestamp_hint_and_button_go_once_it_is_built():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.air_quality import make_air_quality_table
-from tests.app.conftest import open_page
+from sample_data.air_quality import make_air_quality_table
+from tests.support.app import open_page
 
 
 def _configure_page():

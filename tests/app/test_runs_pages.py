@@ -15,8 +15,8 @@ import pytest
 
 from core.runs.executors.local import LocalExecutor
 from core.runs.store import RunStatus, RunStore
-from tests.app.conftest import RUN_SECONDS, errors_of, open_page, shown
-from tests.app.test_pages import _small_config
+from tests.support.app import RUN_SECONDS, errors_of, open_page, shown
+from tests.support.configs import small_window_config
 from ui import state
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def finished_runs(tmp_path_factory):
 
     frame = dataset_from_bundled("predictive_maintenance").frame
     executor = LocalExecutor(RunStore())
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     first = executor.submit(frame, config, ("embedding", "onehot"), "sample")
     second_config = config.replace(train=replace(config.train, seed=1))
     second = executor.submit(frame, second_config, ("embedding",), "sample")
@@ -97,7 +97,7 @@ def test_deleting_needs_a_confirmation(finished_runs):
 
     frame = dataset_from_bundled("predictive_maintenance").frame
     executor = LocalExecutor(RunStore())
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     doomed = executor.submit(frame.head(3000), config, ("embedding",), "doomed")
     executor.wait(doomed.id, timeout=RUN_SECONDS)
     app = open_page("runs", query={"run": doomed.id})
@@ -132,7 +132,7 @@ def _long_run():
     from ui.data import dataset_from_bundled
 
     frame = dataset_from_bundled("predictive_maintenance").frame
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     long = config.replace(train=replace(config.train, epochs=300, patience=300))
     executor = LocalExecutor(RunStore())
     record = executor.submit(frame, long, ("embedding",), "long")

@@ -6,7 +6,7 @@ import tomllib
 
 from streamlit import config as streamlit_config
 
-from tests.app.conftest import ROOT
+from tests.support.app import ROOT
 
 
 def _settings() -> dict:

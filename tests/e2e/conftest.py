@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.live_app import CHROMIUM, launch_chromium, running_app
-
-#: Safety nets only (no timing claims): generous bounds for a 2-core machine.
-TRAINING_MILLISECONDS = 300_000
-ELEMENT_MILLISECONDS = 60_000
+from core.serve.live_app import CHROMIUM, launch_chromium, running_app
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +32,3 @@ def browser():
         launched = launch_chromium(playwright)
         yield launched
         launched.close()
-
-
-def no_exception(page) -> None:
-    """The page shows no Streamlit exception block."""
-    assert page.locator("[data-testid='stException']").count() == 0

@@ -24,8 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ELEMENT_MILLISECONDS, TRAINING_MILLISECONDS, no_exception
-from tests.e2e.live_app import free_port, running_app, stop
+from core.serve.live_app import free_port, running_app, stop
+from tests.support.browser import (
+    ELEMENT_MILLISECONDS,
+    TRAINING_MILLISECONDS,
+    no_exception,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -89,12 +93,12 @@ def alices_run(tmp_path_factory):
     """A finished run of Alice's (trained by the executor) in a fresh store."""
     from core.runs.executors.local import LocalExecutor
     from core.runs.store import RunStatus, RunStore
-    from tests.app.test_pages import _small_config
+    from tests.support.configs import small_window_config
     from ui.data import dataset_from_bundled
 
     store = RunStore(tmp_path_factory.mktemp("auth_runs"))
     frame = dataset_from_bundled("predictive_maintenance").frame.head(3000)
-    config = _small_config(frame.columns)
+    config = small_window_config(frame.columns)
     config = config.replace(train=replace(config.train, epochs=1))
     executor = LocalExecutor(store, max_concurrent=1)
     record = executor.submit(frame, config, ("embedding",), "alice.csv", owner=ALICE)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_long_table
-from tests.e2e.conftest import (
+from tests.support.browser import (
     ELEMENT_MILLISECONDS,
     TRAINING_MILLISECONDS,
     no_exception,
 )
+from tests.support.tables import make_long_table
 
 pytestmark = pytest.mark.e2e
 

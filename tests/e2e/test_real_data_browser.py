@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.air_quality import make_air_quality_table
-from tests.e2e.conftest import no_exception
+from sample_data.air_quality import make_air_quality_table
+from tests.support.browser import no_exception
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import (
+from tests.support.browser import (
     ELEMENT_MILLISECONDS,
     TRAINING_MILLISECONDS,
     no_exception,

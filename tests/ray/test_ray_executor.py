@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
-from tests.ray.conftest import SKIP_REASON
+from tests.support.ray_cluster import SKIP_REASON
 
 pytest.importorskip("ray", reason=SKIP_REASON, exc_type=ImportError)
 
@@ -25,7 +24,9 @@ from core.config import (
 from core.runs.executors.local import LocalExecutor
 from core.runs.executors.ray_cluster import RayExecutor
 from core.runs.store import RunStatus, RunStore
-from tests.conftest import make_long_table, tiny_run_config, wait_for
+from tests.support.configs import tiny_run_config
+from tests.support.runs import wait_for
+from tests.support.tables import make_long_table
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -107,14 +108,14 @@ def test_cancel_on_the_cluster_stops_cooperatively_with_the_best_weights(executo
         make_long_table(seed=2), tiny_config(epochs=200), ("embedding",), "c.csv"
     )
     _wait_for(lambda: _training(executor, record.id))
-    asked = time.monotonic()
     if by == "driver":
         executor.cancel(record.id)
     else:
         LocalExecutor(executor.store, cancel_grace_seconds=1).cancel(record.id)
     ended = executor.wait(record.id, timeout=60)
     assert ended.status is RunStatus.CANCELLED
-    assert time.monotonic() - asked < 20, "cooperative, before the forced cancel"
+    epochs = [e for e in executor.store.progress(record.id) if e["kind"] == "epoch"]
+    assert len(epochs) < 200, "stopped at a batch, not after its last epoch"
     bundle = executor.store.bundle_path(record.id, "embedding")
     assert (bundle / "model.keras").is_file()
 

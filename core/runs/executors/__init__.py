@@ -10,13 +10,9 @@ from core._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "local": [
-            "LocalExecutor",
-            "default_concurrency",
-            "make_executor",
-            "process_alive",
-            "process_start_ticks",
-        ],
+        "base": [],
+        "factory": ["make_executor"],
+        "local": ["LocalExecutor"],
         "ray_cluster": ["RayExecutor", "RayUnavailableError", "receive_files"],
         "spare": [
             "NICENESS_VARIABLE",

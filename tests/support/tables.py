@@ -1,0 +1,124 @@
+"""Tiny seeded long-format tables with planted structure, built when a test asks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+#: Hidden group of each kind: kinds in group 1 drift upwards and fail.
+KIND_GROUP = {"alpha": 0, "beta": 1, "gamma": 0, "delta": 1, "epsilon": 0, "zeta": 1}
+#: Classes of :func:`forecast_table`'s ``grade`` column, from its ``level``.
+GRADES = ("low", "mid", "high")
+
+
+def make_long_table(
+    seed: int = 0,
+    entities: int = 40,
+    min_length: int = 4,
+    max_length: int = 12,
+    missing_share: float = 0.05,
+) -> pd.DataFrame:
+    """Long-format table: one row per entity per step.
+
+    Columns: ``entity`` (int id), ``step`` (int time), ``kind`` (string category
+    whose hidden group decides the label), ``shift`` (integer category that
+    includes a real category 0), ``reading`` (float with missing values),
+    ``label`` (binary, constant per entity) and ``level`` (regression target).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for entity in range(entities):
+        kind = KINDS[entity % len(KINDS)]
+        group = KIND_GROUP[kind]
+        length = int(rng.integers(min_length, max_length + 1))
+        for step in range(length):
+            reading = rng.normal(loc=group * 0.5 * step / length, scale=0.3)
+            rows.append(
+                {
+                    "entity": entity + 1,
+                    "step": step,
+                    "kind": kind,
+                    "shift": int(rng.integers(0, 3)),
+                    "reading": reading,
+                    "label": group,
+                    "level": 2.0 * group + reading + rng.normal(scale=0.1),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    missing = rng.random(len(frame)) < missing_share
+    frame.loc[missing, "reading"] = np.nan
+    frame["kind"] = frame["kind"].astype(object)
+    frame.loc[rng.random(len(frame)) < missing_share, "kind"] = None
+    return frame
+
+
+def make_maintenance_table(
+    seed: int = 0, machines: int = 5, steps: int = 10
+) -> pd.DataFrame:
+    """Predictive-maintenance-like long table, one row per machine per hour.
+
+    Columns: ``machine_id`` (int), ``timestamp`` (date/time text),
+    ``machine_type`` (text, 3 values), ``operator_id`` (int 1..40),
+    ``temperature`` (float) and ``failure`` (0/1).
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01")
+    rows = [
+        {
+            "machine_id": machine,
+            "timestamp": str(start + pd.Timedelta(hours=step)),
+            "machine_type": ("small", "medium", "large")[machine % 3],
+            "operator_id": int(rng.integers(1, 41)),
+            "temperature": float(rng.normal(70.0, 5.0)),
+            "failure": int(step == steps - 1 and machine % 2 == 1),
+        }
+        for machine in range(1, machines + 1)
+        for step in range(steps)
+    ]
+    return pd.DataFrame(rows)
+
+
+def category_only_table(seed: int = 0, entities: int = 120) -> pd.DataFrame:
+    """The label depends on the entity's category alone; ``noise`` carries nothing.
+
+    Kinds ``a``, ``c`` and ``e`` are label 1, ``b``, ``d`` and ``f`` label 0.
+    """
+    rng = np.random.default_rng(seed)
+    kinds = np.array(list("abcdef"))
+    rows = []
+    for entity in range(entities):
+        kind = kinds[entity % 6]
+        for step in range(6):
+            rows.append(
+                {
+                    "entity": entity,
+                    "step": step,
+                    "kind": kind,
+                    "noise": rng.normal(),
+                    "label": int(kind in "ace"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def forecast_table(seed: int = 0, entities: int = 6, steps: int = 25) -> pd.DataFrame:
+    """An autoregressive target per entity, with a driver and a category."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for entity in range(entities):
+        level = rng.normal()
+        for step in range(steps):
+            driver = rng.normal()
+            level = 0.8 * level + 0.3 * driver + rng.normal(scale=0.1)
+            rows.append(
+                {
+                    "entity": f"e{entity}",
+                    "step": step,
+                    "kind": "abc"[entity % 3],
+                    "driver": driver,
+                    "level": level,
+                    "grade": GRADES[int(np.digitize(level, [-0.3, 0.3]))],
+                }
+            )
+    return pd.DataFrame(rows)
