@@ -83,6 +83,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "cosine_learning_rate",
             "lr_schedule_callbacks",
             "make_batches",
+            "train_model",
         ],
     },
 )

@@ -10,9 +10,9 @@ from core._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "base": [],
+        "base": ["Executor"],
         "factory": ["make_executor"],
-        "local": ["LocalExecutor"],
+        "local": ["LocalExecutor", "default_concurrency"],
         "ray_cluster": ["RayExecutor", "RayUnavailableError", "receive_files"],
         "spare": [
             "NICENESS_VARIABLE",

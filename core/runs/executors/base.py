@@ -70,6 +70,19 @@ class Executor(abc.ABC):
     def cancel(self, run_id: str) -> None:
         """Ask a run to stop; end it if it has not after the grace period."""
 
+    def enforce_cancel_later(self, run_id: str) -> None:
+        """Watch a cancelled run in the background; stop it hard after the grace."""
+        threading.Thread(
+            target=self._enforce_cancel,
+            args=(run_id, time.monotonic() + self.cancel_grace_seconds),
+            name=f"cancel-{run_id}",
+            daemon=True,
+        ).start()
+
+    @abc.abstractmethod
+    def _enforce_cancel(self, run_id: str, deadline: float) -> None:
+        """Until ``deadline``, wait for the run to stop; then end it."""
+
     def close_spare(self) -> None:
         """Let an unused spare worker go (an executor without spares has none)."""
         return None  # only the local executor keeps spare workers

@@ -19,7 +19,6 @@ import os
 import pickle
 import socket
 import subprocess
-import threading
 import time
 
 from core.errors import CoreError
@@ -167,12 +166,7 @@ class LocalExecutor(Executor):
         if record.status.final:
             return
         self.store.request_cancel(run_id)
-        threading.Thread(
-            target=self._enforce_cancel,
-            args=(run_id, time.monotonic() + self.cancel_grace_seconds),
-            name=f"cancel-{run_id}",
-            daemon=True,
-        ).start()
+        self.enforce_cancel_later(run_id)
 
     def _enforce_cancel(self, run_id: str, deadline: float) -> None:
         while time.monotonic() < deadline:

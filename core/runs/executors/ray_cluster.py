@@ -491,12 +491,7 @@ class RayExecutor(Executor):
         self._hub.cancel.remote(run_id)
         if self.store.get(run_id).status is RunStatus.QUEUED:
             self._ray.cancel(task)  # still waiting for resources: never starts
-        threading.Thread(
-            target=self._enforce_cancel,
-            args=(run_id, time.monotonic() + self.cancel_grace_seconds),
-            name=f"cancel-{run_id}",
-            daemon=True,
-        ).start()
+        self.enforce_cancel_later(run_id)
 
     def _enforce_cancel(self, run_id: str, deadline: float) -> None:
         while time.monotonic() < deadline:
