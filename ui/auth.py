@@ -124,6 +124,7 @@ def sidebar(current: Viewer) -> None:
 
 def _runs_dir() -> Any:
     """The run store's folder (core.runs.store, with pandas, imported when needed)."""
+    # Start-up cost: the store brings pandas; sign-in runs on the landing page.
     from core.runs.store import default_runs_dir
 
     return default_runs_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,7 @@ class ModelSource:
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=16)
 def _load_bundle(path: str, modified: float) -> Bundle:
+    # Start-up cost: Keras, only on the pages that load a model.
     from core.model.bundle import load_bundle
 
     return load_bundle(path)
@@ -132,6 +134,7 @@ def _stored_predictions(
 
 def suggested_threshold(source: ModelSource) -> float | None:
     """Threshold with the best F1 on the validation part (binary), if any."""
+    # Start-up cost: the metrics module imports scikit-learn.
     from core.model.metrics import best_f1_threshold
 
     validation = part_predictions(source, "validation")
@@ -165,8 +168,7 @@ def bundle_file_name(source: ModelSource) -> str:
 
 def bundle_zip(source: ModelSource) -> bytes:
     """The source's bundle as zip bytes (a loaded bundle is saved to a temp folder)."""
-    import tempfile
-
+    # Start-up cost: Keras, only when a bundle is downloaded.
     from core.model.bundle import bundle_zip_bytes, save_bundle
 
     if source.path is not None:
@@ -177,8 +179,7 @@ def bundle_zip(source: ModelSource) -> bytes:
 
 def load_bundle_upload(content: bytes) -> Bundle:
     """Load an uploaded bundle zip (raises BundleError when unsafe or damaged)."""
-    import tempfile
-
+    # Start-up cost: Keras, only when a bundle is uploaded.
     from core.model.bundle import extract_bundle_zip, load_bundle
 
     with tempfile.TemporaryDirectory() as folder:

@@ -70,6 +70,7 @@ def shared_pca(reference: np.ndarray, tables: Sequence[np.ndarray]) -> list[np.n
     A missing second component (one-dimensional vectors) is zeros.
     """
     components = min(2, *reference.shape)
+    # Start-up cost, as in rotate_onto: scikit-learn only when aligning.
     from sklearn.decomposition import PCA
 
     pca = PCA(n_components=components, svd_solver="full").fit(reference)

@@ -89,6 +89,7 @@ def _embedding_weights(
     model: keras.Model, column: str, available: list[str]
 ) -> np.ndarray:
     """The full weight matrix of ``column``'s embedding layer, fetched by name."""
+    # Start-up cost: Keras only to read a live model; the pages read stored arrays.
     import keras
 
     try:

@@ -28,8 +28,10 @@ import pandas as pd
 
 from core.analysis.permutation import Inputs, permute_column
 from core.errors import ConfigError, DataValidationError
-from core.examples.prepare import PreparedData
+from core.examples.prepare import PreparedData, prepare_prediction
+from core.features.naming import embedding_layer_name
 from core.features.preprocessor import SequencePreprocessor
+from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX
 from core.model.metric_registry import headline_metric, lower_is_better
 
 DEFAULT_REPEATS = 5
@@ -166,6 +168,7 @@ def _metric_value(
     scores: np.ndarray,
     metric: str,
 ) -> float:
+    # Start-up cost: evaluation imports Keras; the CLI reads this module's defaults.
     from core.model.evaluation import part_metrics
 
     metrics = part_metrics(preprocessor, labels, scores)
@@ -311,10 +314,8 @@ def ablation_drops(
 
     The model itself is never changed: a copy with the same weights is edited.
     """
+    # Start-up cost: Keras, only once a model is being ablated.
     import keras
-
-    from core.features.naming import embedding_layer_name
-    from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX
 
     columns = preprocessor.config.categorical_names
     if not columns:
@@ -344,7 +345,5 @@ def importance_on_frame(
 
     ``options`` go to :func:`permutation_importance`.
     """
-    from core.examples.prepare import prepare_prediction
-
     prepared = prepare_prediction(df, bundle.preprocessor)
     return permutation_importance(bundle.model, prepared, "all", **options)
