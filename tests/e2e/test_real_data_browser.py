@@ -37,8 +37,9 @@ def test_upload_with_date_parts_builds_a_timestamp_and_configures(
     page.locator("input[type='file']").first.set_input_files(str(csv_path))
     page.get_by_text("Inferred schema").wait_for()
     no_exception(page)
-    # The repeating day-of-month is not taken for a clock without a warning.
-    page.get_by_text("repeats within an entity").first.wait_for()
+    # The date parts are offered as one timestamp (the row counter `No` is the
+    # suggested order until it is built, not the repeating day-of-month).
+    page.get_by_text("parts of a date").first.wait_for()
     page.get_by_role("button", name="Build a timestamp from year").click()
     page.get_by_text("derived from year, month, day, hour").first.wait_for()
     no_exception(page)
