@@ -38,6 +38,10 @@ SplitMethod = Literal["entity", "time"]
 Encoding = Literal["embedding", "onehot"]
 Scaling = Literal["standard", "minmax", "none"]
 LrSchedule = Literal["none", "plateau", "cosine"]
+Cell = Literal["lstm", "gru"]
+Summary = Literal["last", "attention", "mean_last"]
+RegressionLoss = Literal["mse", "huber"]
+ValidationWindows = Literal["all", "last"]
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 FRAMINGS: tuple[str, ...] = ("sequence", "window")
@@ -46,6 +50,10 @@ SPLIT_METHODS: tuple[str, ...] = ("entity", "time")
 ENCODINGS: tuple[str, ...] = ("embedding", "onehot")
 SCALINGS: tuple[str, ...] = ("standard", "minmax", "none")
 LR_SCHEDULES: tuple[str, ...] = ("none", "plateau", "cosine")
+CELLS: tuple[str, ...] = ("lstm", "gru")
+SUMMARIES: tuple[str, ...] = ("last", "attention", "mean_last")
+REGRESSION_LOSSES: tuple[str, ...] = ("mse", "huber")
+VALIDATION_WINDOWS: tuple[str, ...] = ("all", "last")
 
 _T = TypeVar("_T")
 
@@ -53,7 +61,16 @@ _T = TypeVar("_T")
 #: :meth:`ExperimentConfig.identity_dict`).
 LATER_FIELDS: dict[str, dict[str, Any]] = {
     "data": {"target_as_input": False, "smoothing_alpha": None, "entity_age": False},
-    "train": {"lr_schedule": "none"},
+    "split": {"validation_windows": "all"},
+    "model": {
+        "cell": "lstm",
+        "conv_filters": 0,
+        "conv_kernel_size": 3,
+        "summary": "last",
+        "layer_norm": False,
+        "input_dropout": 0.0,
+    },
+    "train": {"lr_schedule": "none", "clipnorm": None, "regression_loss": "mse"},
 }
 
 
@@ -325,12 +342,17 @@ class SplitConfig:
         Shares of entities (or of each timeline) held out.
     seed : int
         Seed of the entity shuffle.
+    validation_windows : {"all", "last"}
+        Window framing: which validation windows steer early stopping.
+        ``"last"`` keeps only each validation entity's last window, matching a
+        test protocol that scores one last window per entity (C-MAPSS).
     """
 
     method: SplitMethod = "entity"
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 0
+    validation_windows: ValidationWindows = "all"
 
     def __post_init__(self) -> None:
         _require_choice(self.method, SPLIT_METHODS, "split.method")
@@ -343,6 +365,9 @@ class SplitConfig:
             f"training, received {self.validation_fraction} + {self.test_fraction}",
         )
         _require_int(self.seed, "split.seed", 0)
+        _require_choice(
+            self.validation_windows, VALIDATION_WINDOWS, "split.validation_windows"
+        )
 
 
 @dataclass(frozen=True)
@@ -356,18 +381,38 @@ class ModelConfig:
         ``"onehot"``: the twin, a frozen identity embedding, so the LSTM sees
         exact one-hot vectors.
     lstm_units : tuple of int
-        Units of each stacked LSTM layer.
+        Units of each stacked recurrent layer.
     dropout : float
-        Input dropout inside each LSTM, and before the head.
+        ``Dropout`` after each recurrent layer (so between layers and before
+        the head). It never touches the raw inputs: inside a recurrent layer
+        Keras draws one input mask per sequence, which blanks whole input
+        channels for a whole window (docs/model_diagnosis.md).
     recurrent_dropout : float
         Recurrent dropout; anything above 0 disables the cuDNN kernel on GPU.
     bidirectional : bool
-        Wrap each LSTM in ``Bidirectional``.
+        Wrap each recurrent layer in ``Bidirectional``.
     dense_units : int
         Width of the hidden layer of the head; 0 for none.
     category_dropout : float
         Share of real category values replaced by the unknown index during
         training, so the unknown vector is trained.
+    cell : {"lstm", "gru"}
+        The recurrent cell.
+    conv_filters : int
+        Filters of a causal ``Conv1D`` front end before the recurrent layers
+        (each step sees itself and the ``conv_kernel_size - 1`` steps before
+        it); 0 for none.
+    conv_kernel_size : int
+        Kernel width of that front end.
+    summary : {"last", "attention", "mean_last"}
+        How the last recurrent layer's sequence becomes one vector: its last
+        state, attention pooling over the real steps, or the mean of the real
+        steps next to the last state.
+    layer_norm : bool
+        ``LayerNormalization`` after each recurrent layer.
+    input_dropout : float
+        Dropout of the first recurrent layer's inputs (one mask per sequence:
+        whole channels vanish for a window). Off unless asked for.
     """
 
     encoding: Encoding = "embedding"
@@ -377,6 +422,12 @@ class ModelConfig:
     bidirectional: bool = False
     dense_units: int = 32
     category_dropout: float = 0.02
+    cell: Cell = "lstm"
+    conv_filters: int = 0
+    conv_kernel_size: int = 3
+    summary: Summary = "last"
+    layer_norm: bool = False
+    input_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         units = self.lstm_units
@@ -400,6 +451,19 @@ class ModelConfig:
         _require_fraction(self.recurrent_dropout, "model.recurrent_dropout")
         _require_int(self.dense_units, "model.dense_units", 0)
         _require_fraction(self.category_dropout, "model.category_dropout", high=0.5)
+        self._check_architecture()
+
+    def _check_architecture(self) -> None:
+        _require_choice(self.cell, CELLS, "model.cell")
+        _require_choice(self.summary, SUMMARIES, "model.summary")
+        _require_int(self.conv_filters, "model.conv_filters", 0)
+        _require_int(self.conv_kernel_size, "model.conv_kernel_size", 1)
+        _require(
+            isinstance(self.layer_norm, bool),
+            "model.layer_norm",
+            f"expected true or false, received {self.layer_norm!r}",
+        )
+        _require_fraction(self.input_dropout, "model.input_dropout")
 
 
 @dataclass(frozen=True)
@@ -429,6 +493,13 @@ class TrainConfig:
         epochs without validation-loss improvement (``ReduceLROnPlateau``).
         ``"cosine"``: cosine decay from ``learning_rate`` towards zero over the
         ``epochs`` budget (``keras.optimizers.schedules.CosineDecay``, per epoch).
+    clipnorm : float or None
+        Clip each weight's gradient to this norm (Adam's ``clipnorm``); ``None``
+        disables.
+    regression_loss : {"mse", "huber"}
+        Regression only: mean squared error, or Huber loss (delta 1 on the
+        scaled target), which gives large residuals a linear rather than a
+        quadratic pull.
     """
 
     epochs: int = 20
@@ -439,6 +510,8 @@ class TrainConfig:
     class_weight: Literal["balanced", "none"] = "none"
     jit_compile: bool = False
     lr_schedule: LrSchedule = "none"
+    clipnorm: float | None = None
+    regression_loss: RegressionLoss = "mse"
 
     def __post_init__(self) -> None:
         _require_int(self.epochs, "train.epochs", 1)
@@ -452,6 +525,17 @@ class TrainConfig:
         _require_int(self.patience, "train.patience", 0)
         _require_int(self.seed, "train.seed", 0)
         _require_choice(self.class_weight, ("balanced", "none"), "train.class_weight")
+        _require_choice(
+            self.regression_loss, REGRESSION_LOSSES, "train.regression_loss"
+        )
+        if self.clipnorm is not None:
+            _require(
+                isinstance(self.clipnorm, int | float)
+                and not isinstance(self.clipnorm, bool)
+                and self.clipnorm > 0,
+                "train.clipnorm",
+                f"expected a number > 0 or none, received {self.clipnorm!r}",
+            )
 
 
 @dataclass(frozen=True)
@@ -484,6 +568,12 @@ class ExperimentConfig:
                 "train.class_weight",
                 "expected 'none' for a regression task, received 'balanced'",
             )
+        _require(
+            self.train.regression_loss == "mse" or self.data.task == "regression",
+            "train.regression_loss",
+            f"expected 'mse' (unused) for task {self.data.task!r}, received "
+            f"{self.train.regression_loss!r}",
+        )
 
     def replace(self, **sections: Any) -> ExperimentConfig:
         """Return a copy with whole sections replaced (``model=...``)."""

@@ -40,6 +40,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "example_labels",
             "example_positions",
             "gather_batch",
+            "last_per_entity",
             "order_rows",
             "ordering_keys",
             "split_rows",

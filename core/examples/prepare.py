@@ -20,11 +20,13 @@ from core.errors import DataValidationError
 from core.examples.sequences import (
     PART_NAMES,
     TRAIN,
+    VALIDATION,
     EntityLayout,
     Examples,
     entity_layout,
     example_labels,
     example_positions,
+    last_per_entity,
     order_rows,
     split_rows,
 )
@@ -259,6 +261,8 @@ def plan_examples(
             purge if part == TRAIN else 0,
             raw_target=raw_target,
         )
+        if part == VALIDATION and config.split.validation_windows == "last":
+            examples = last_per_entity(examples, plan.layout)
         parts[name] = examples
         if dropped:
             notes.append(

@@ -83,6 +83,29 @@ class Examples:
         return Examples(self.end_rows[keep], self.lengths[keep], labels, actual)
 
 
+def last_per_entity(examples: Examples, layout: EntityLayout) -> Examples:
+    """Each entity's last example only (the one ending on its latest row).
+
+    The validation scheme ``split.validation_windows = "last"``: when the test
+    protocol scores one last window per entity, validating on every window
+    weights long entities' early, easy windows instead.
+
+    >>> layout = EntityLayout(np.array([0, 3]), np.array([3, 2]), np.array(["a", "b"]))
+    >>> examples = Examples(np.array([1, 2, 3, 4]), np.ones(4, int), None)
+    >>> last_per_entity(examples, layout).end_rows.tolist()
+    [2, 4]
+    """
+    if not len(examples):
+        return examples
+    entity = np.searchsorted(layout.starts, examples.end_rows, side="right") - 1
+    order = np.lexsort((examples.end_rows, entity))
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = entity[order][1:] != entity[order][:-1]
+    keep = np.zeros(len(examples), dtype=bool)
+    keep[order[last]] = True
+    return examples.subset(keep)
+
+
 def ordering_keys(
     df: pd.DataFrame, config: DataConfig
 ) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -29,11 +29,13 @@ from core.examples.prepare import PreparedData
 from core.examples.sequences import (
     PART_NAMES,
     TRAIN,
+    VALIDATION,
     EntityLayout,
     Examples,
     entity_layout,
     example_labels,
     example_positions,
+    last_per_entity,
     order_rows,
     split_rows,
 )
@@ -207,7 +209,10 @@ def _labelled(
     actual = None
     if raw is not None:
         actual = example_labels(raw, layout, end_rows, first_rows, data)
-    return Examples(end_rows, lengths, labels, actual).subset(~np.isnan(labels))
+    examples = Examples(end_rows, lengths, labels, actual).subset(~np.isnan(labels))
+    if part == VALIDATION and config.split.validation_windows == "last":
+        return last_per_entity(examples, layout)
+    return examples
 
 
 def prepare_chunk(

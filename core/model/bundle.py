@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from core.model.bundle_files import (  # noqa: F401 (copy_bundle: re-exported)
     require_replaceable,
 )
 from core.model.evaluation import part_metrics, predict_scores, prediction_table
+from core.model.network import DROPPED_MASK_WARNING
 
 if TYPE_CHECKING:
     from core.model.experiment import ExperimentResult
@@ -169,7 +171,11 @@ def load_bundle(directory: str | Path) -> Bundle:
 
 def _load_model(path: Path) -> keras.Model:
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        with warnings.catch_warnings():
+            # Rebuilding a Conv1D front end or attention pooling repeats the
+            # (intended) dropped-implicit-mask warning of build_model.
+            warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:
         # Keras signals unsafe or damaged archives with assorted exception types;
         # each one means the same thing to the user: this file is not loadable.

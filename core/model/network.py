@@ -2,8 +2,11 @@
 
 Every categorical column gets a named ``Input`` and its own ``Embedding`` (named
 by :func:`core.features.naming.embedding_layer_name`), concatenated with the
-scaled numeric
-features and fed to one or more LSTM layers. The one-hot twin differs only in
+scaled numeric features and fed to one or more LSTM layers. Options
+(``ModelConfig``): GRU instead of LSTM, a causal ``Conv1D`` front end,
+``LayerNormalization`` and ``Dropout`` after each recurrent layer, and a
+sequence summary (last state, attention pooling, mean next to last).
+The one-hot twin differs only in
 the encoding: its embedding is a frozen identity matrix, so the LSTM sees exact
 one-hot vectors without any one-hot array ever being built.
 
@@ -21,6 +24,7 @@ training uses when every example is full length; the saved model keeps the mask.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 
 import keras
 from keras import layers
@@ -62,7 +66,9 @@ def _categorical_branch(
     return column_input, embedding(column_input)
 
 
-def _head(task: str, n_classes: int) -> tuple[layers.Layer, str]:
+def _head(
+    task: str, n_classes: int, regression_loss: str = "mse"
+) -> tuple[layers.Layer, str]:
     """Output layer and loss for the task."""
     if task == "binary":
         return layers.Dense(1, activation="sigmoid", name="output"), (
@@ -72,7 +78,8 @@ def _head(task: str, n_classes: int) -> tuple[layers.Layer, str]:
         return layers.Dense(n_classes, activation="softmax", name="output"), (
             "sparse_categorical_crossentropy"
         )
-    return layers.Dense(1, name="output"), "mean_squared_error"
+    loss = "huber" if regression_loss == "huber" else "mean_squared_error"
+    return layers.Dense(1, name="output"), loss
 
 
 def build_model(
@@ -119,45 +126,164 @@ def build_model(
         if len(features) > 1
         else features[0]
     )
-    hidden = _recurrent_stack(hidden, mask, config)
-    if model_config.dropout > 0:
-        hidden = layers.Dropout(model_config.dropout, name="head_dropout")(hidden)
-    if model_config.dense_units:
-        hidden = layers.Dense(
-            model_config.dense_units, activation="relu", name="head_dense"
-        )(hidden)
     task = preprocessor.config.task
-    output_layer, loss = _head(task, preprocessor.target_encoder_.n_classes)
+    output_layer, loss = _head(
+        task, preprocessor.target_encoder_.n_classes, config.train.regression_loss
+    )
+    body = _body_layers(config)
+    body["output"] = output_layer
+    with warnings.catch_warnings():
+        # Conv1D and Reshape drop Keras's implicit masks; the explicit step
+        # mask reaches every layer that needs one.
+        warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
+        outputs = _wire_body(hidden, mask, body.get)
     model = keras.Model(
-        inputs=inputs,
-        outputs=output_layer(hidden),
-        name=f"{model_config.encoding}_lstm",
+        inputs=inputs, outputs=outputs, name=f"{model_config.encoding}_lstm"
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.train.learning_rate),
+        optimizer=_optimizer(config),
         loss=loss,
         jit_compile=config.train.jit_compile,
     )
     return model
 
 
-def _recurrent_stack(
-    hidden: keras.KerasTensor, mask: keras.KerasTensor, config: ExperimentConfig
-) -> keras.KerasTensor:
-    """Stacked LSTM layers, each given the explicit step mask."""
+def _optimizer(config: ExperimentConfig) -> keras.optimizers.Optimizer:
+    """Adam at the configured rate, with gradient clipping when asked for."""
+    clipnorm = config.train.clipnorm
+    return keras.optimizers.Adam(
+        learning_rate=config.train.learning_rate,
+        clipnorm=float(clipnorm) if clipnorm is not None else None,
+    )
+
+
+def _recurrent_layer(
+    config: ExperimentConfig, position: int, units: int, last: bool
+) -> layers.Layer:
+    """One recurrent layer (wrapped when bidirectional), named by position."""
     model_config = config.model
+    pooled = model_config.summary != "last"
+    cell = layers.GRU if model_config.cell == "gru" else layers.LSTM
+    recurrent = cell(
+        units,
+        # Input dropout blanks whole channels per sequence: first layer only,
+        # and only when asked for (ModelConfig.input_dropout).
+        dropout=model_config.input_dropout if position == 0 else 0.0,
+        recurrent_dropout=model_config.recurrent_dropout,
+        return_sequences=not last or pooled,
+        # The last state of a pooled summary comes from the returned state,
+        # which the step mask keeps at each sequence's last real step.
+        return_state=last and model_config.summary == "mean_last",
+        name=f"{model_config.cell}_{position}",
+    )
+    if model_config.bidirectional:
+        return layers.Bidirectional(recurrent, name=f"bidirectional_{position}")
+    return recurrent
+
+
+def _body_layers(config: ExperimentConfig) -> dict[str, layers.Layer]:
+    """Every layer between the features and the output, by name."""
+    model_config = config.model
+    body: dict[str, layers.Layer] = {}
+    if model_config.conv_filters:
+        body["conv_front"] = layers.Conv1D(
+            model_config.conv_filters,
+            model_config.conv_kernel_size,
+            padding="causal",
+            activation="relu",
+            name="conv_front",
+        )
     units_list = model_config.lstm_units
     for position, units in enumerate(units_list):
-        lstm = layers.LSTM(
-            units,
-            dropout=model_config.dropout,
-            recurrent_dropout=model_config.recurrent_dropout,
-            return_sequences=position < len(units_list) - 1,
-            name=f"lstm_{position}",
+        last = position == len(units_list) - 1
+        body[f"recurrent_{position}"] = _recurrent_layer(config, position, units, last)
+        if model_config.layer_norm:
+            body[f"layer_norm_{position}"] = layers.LayerNormalization(
+                name=f"layer_norm_{position}"
+            )
+        if model_config.dropout > 0:
+            body[f"dropout_{position}"] = layers.Dropout(
+                model_config.dropout, name=f"dropout_{position}"
+            )
+    if model_config.summary == "attention":
+        body["attention_score"] = layers.Dense(1, name="attention_score")
+        body["attention_flatten"] = layers.Reshape((-1,), name="attention_flatten")
+        body["attention_weights"] = layers.Softmax(axis=-1, name="attention_weights")
+        body["attention_pool"] = layers.Dot(axes=(1, 1), name="attention_pool")
+    elif model_config.summary == "mean_last":
+        body["mean_pool"] = layers.GlobalAveragePooling1D(name="mean_pool")
+        body["mean_last"] = layers.Concatenate(name="mean_last")
+    if model_config.dense_units:
+        body["head_dense"] = layers.Dense(
+            model_config.dense_units, activation="relu", name="head_dense"
         )
-        if model_config.bidirectional:
-            lstm = layers.Bidirectional(lstm, name=f"bidirectional_{position}")
-        hidden = lstm(hidden, mask=mask)
+    return body
+
+
+LayerLookup = Callable[[str], "layers.Layer | None"]
+
+
+def _wire_body(
+    hidden: keras.KerasTensor, mask: keras.KerasTensor | None, layer: LayerLookup
+) -> keras.KerasTensor:
+    """Connect the body's layers (those ``layer`` finds) from features to output.
+
+    One wiring for :func:`build_model` (new layers, explicit step mask) and
+    :func:`unmasked_view` (the model's own layers, no mask).
+    """
+    if (conv := layer("conv_front")) is not None:
+        hidden = conv(hidden)
+    states: list[keras.KerasTensor] = []
+    position = 0
+    while (recurrent := _recurrent_at(layer, position)) is not None:
+        output = recurrent(hidden, mask=mask)
+        if isinstance(output, list | tuple):
+            hidden, states = output[0], _final_states(recurrent, output[1:])
+        else:
+            hidden = output
+        for name in (f"layer_norm_{position}", f"dropout_{position}"):
+            if (extra := layer(name)) is not None:
+                hidden = extra(hidden)
+        position += 1
+    hidden = _summary(hidden, mask, states, layer)
+    if (dense := layer("head_dense")) is not None:
+        hidden = dense(hidden)
+    return layer("output")(hidden)
+
+
+def _recurrent_at(layer: LayerLookup, position: int) -> layers.Layer | None:
+    """The recurrent layer at ``position`` under any of its names, or None."""
+    for prefix in ("recurrent", "bidirectional", "lstm", "gru"):
+        found = layer(f"{prefix}_{position}")
+        if found is not None:
+            return found
+    return None
+
+
+def _final_states(
+    recurrent: layers.Layer, states: Sequence[keras.KerasTensor]
+) -> list[keras.KerasTensor]:
+    """The hidden (not cell) states among a recurrent layer's returned states."""
+    inner = (
+        recurrent.forward_layer if hasattr(recurrent, "forward_layer") else recurrent
+    )
+    per_direction = 2 if isinstance(inner, layers.LSTM) else 1
+    return list(states[::per_direction])
+
+
+def _summary(
+    hidden: keras.KerasTensor,
+    mask: keras.KerasTensor | None,
+    states: list[keras.KerasTensor],
+    layer: LayerLookup,
+) -> keras.KerasTensor:
+    """One vector per example from the last recurrent layer's output."""
+    if (score := layer("attention_score")) is not None:
+        scores = layer("attention_flatten")(score(hidden))
+        weights = layer("attention_weights")(scores, mask=mask)
+        return layer("attention_pool")([weights, hidden])
+    if (mean := layer("mean_pool")) is not None:
+        return layer("mean_last")([mean(hidden, mask=mask), *states])
     return hidden
 
 
@@ -186,8 +312,8 @@ def unmasked_view(
     keras.Model
         Inputs of ``model`` except ``step_mask``, the same output.
     """
-    names = [layer.name for layer in model.layers]
     by_name = {tensor.name: tensor for tensor in model.inputs}
+    layers_by_name = {layer.name: layer for layer in model.layers}
     inputs, features = [], []
     for column in preprocessor.config.categorical_names:
         tensor = by_name[categorical_input_name(column)]
@@ -203,18 +329,14 @@ def unmasked_view(
         inputs.append(numeric_input)
         features.append(numeric_input)
     hidden = (
-        model.get_layer("features")(features) if "features" in names else features[0]
+        model.get_layer("features")(features)
+        if "features" in layers_by_name
+        else features[0]
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
         hidden = layers.Reshape((-1, hidden.shape[-1]), name="drop_mask")(hidden)
-    for name in names:
-        if name.startswith(("lstm_", "bidirectional_")) or name in (
-            "head_dropout",
-            "head_dense",
-            "output",
-        ):
-            hidden = model.get_layer(name)(hidden)
+    hidden = _wire_body(hidden, None, layers_by_name.get)
     view = keras.Model(inputs, hidden, name=f"{model.name}_unmasked")
     view.compile(
         optimizer=model.optimizer, loss=model.loss, jit_compile=model.jit_compile

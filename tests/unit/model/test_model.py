@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.config import ColumnSpec, DataConfig, ExperimentConfig, ModelConfig
+from core.config import (
+    ColumnSpec,
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    TrainConfig,
+)
 from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from core.features.preprocessor import SequencePreprocessor
 from core.model.network import build_model, count_parameters, unmasked_view
@@ -17,6 +23,31 @@ DATA = DataConfig(
     categorical_columns=(ColumnSpec("kind", 3), ColumnSpec("shift", 2)),
     numeric_columns=("x",),
 )
+
+
+#: The architecture options (ModelConfig), each alone and in the riskiest mixes.
+ARCHITECTURES = {
+    "gru": {"cell": "gru"},
+    "causal-conv": {"conv_filters": 4, "conv_kernel_size": 3},
+    "attention": {"summary": "attention"},
+    "mean-last": {"summary": "mean_last"},
+    "mean-last-stacked-bidirectional": {
+        "summary": "mean_last",
+        "lstm_units": (8, 4),
+        "bidirectional": True,
+    },
+    "gru-mean-last-bidirectional": {
+        "cell": "gru",
+        "summary": "mean_last",
+        "bidirectional": True,
+    },
+    "layer-norm-attention-conv": {
+        "layer_norm": True,
+        "summary": "attention",
+        "conv_filters": 3,
+    },
+    "input-dropout": {"input_dropout": 0.3},
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +90,13 @@ def _inputs(width: int, length: int = 5, fill: float = 0.0) -> dict[str, np.ndar
 
 @pytest.mark.parametrize(
     "changes",
-    [{}, {"encoding": "onehot"}, {"lstm_units": (8, 4), "bidirectional": True}],
-    ids=["embedding", "onehot", "stacked-bidirectional"],
+    [
+        {},
+        {"encoding": "onehot"},
+        {"lstm_units": (8, 4), "bidirectional": True},
+        *ARCHITECTURES.values(),
+    ],
+    ids=["embedding", "onehot", "stacked-bidirectional", *ARCHITECTURES],
 )
 def test_padding_length_does_not_change_the_prediction(preprocessor, changes):
     model = _model(preprocessor, **changes)
@@ -69,10 +105,13 @@ def test_padding_length_does_not_change_the_prediction(preprocessor, changes):
     np.testing.assert_allclose(short, long, atol=1e-6)
 
 
-def test_garbage_in_padded_steps_is_ignored(preprocessor):
+@pytest.mark.parametrize(
+    "changes", [{}, *ARCHITECTURES.values()], ids=["default", *ARCHITECTURES]
+)
+def test_garbage_in_padded_steps_is_ignored(preprocessor, changes):
     # The Keras >= 3.4 Concatenate trap: with the numeric input unmasked, padded
     # steps would count. The explicit step mask must make them irrelevant.
-    model = _model(preprocessor)
+    model = _model(preprocessor, **changes)
     clean = model.predict(_inputs(30), verbose=0)
     noisy = _inputs(30, fill=50.0)
     noisy[categorical_input_name("kind")][0, 5:] = 3
@@ -97,8 +136,15 @@ def test_the_mask_input_is_what_hides_padding(preprocessor):
         {"encoding": "onehot"},
         {"lstm_units": (8, 4), "bidirectional": True},
         {"dropout": 0.0, "dense_units": 0},
+        *ARCHITECTURES.values(),
     ],
-    ids=["embedding", "onehot", "stacked-bidirectional", "no-head-extras"],
+    ids=[
+        "embedding",
+        "onehot",
+        "stacked-bidirectional",
+        "no-head-extras",
+        *ARCHITECTURES,
+    ],
 )
 @pytest.mark.filterwarnings("ignore:.*destroy the mask information")
 def test_unmasked_view_equals_the_model_on_full_length_inputs(preprocessor, changes):
@@ -162,11 +208,15 @@ def test_parameter_counts_split_embeddings_from_the_rest(preprocessor):
     assert counts["other"] >= lstm.count_params()
 
 
-@pytest.mark.parametrize("encoding", ["embedding", "onehot"])
+@pytest.mark.parametrize(
+    "changes",
+    [{"encoding": "embedding"}, {"encoding": "onehot"}, *ARCHITECTURES.values()],
+    ids=["embedding", "onehot", *ARCHITECTURES],
+)
 def test_saved_model_reloads_in_safe_mode_with_same_output(
-    preprocessor, encoding, tmp_path
+    preprocessor, changes, tmp_path
 ):
-    model = _model(preprocessor, encoding=encoding)
+    model = _model(preprocessor, **changes)
     path = tmp_path / "model.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -175,6 +225,41 @@ def test_saved_model_reloads_in_safe_mode_with_same_output(
         model.predict(_inputs(12), verbose=0),
         atol=1e-6,
     )
+
+
+def test_dropout_never_reaches_the_raw_inputs_inside_the_recurrent_layers(
+    preprocessor,
+):
+    # The C-MAPSS diagnosis: LSTM(dropout=...) draws one input mask per
+    # sequence, blanking whole sensors for a window. ``dropout`` must become
+    # Dropout layers after the recurrent layers instead.
+    model = _model(preprocessor, dropout=0.3, lstm_units=(8, 4))
+    recurrent = [layer for layer in model.layers if layer.name.startswith("lstm_")]
+    assert [layer.dropout for layer in recurrent] == [0.0, 0.0]
+    names = _layer_names(model)
+    assert names.index("dropout_0") > names.index("lstm_0")
+    assert names.index("dropout_1") > names.index("lstm_1")
+
+
+def test_input_dropout_is_explicit_and_on_the_first_layer_only(preprocessor):
+    model = _model(preprocessor, input_dropout=0.2, lstm_units=(8, 4), cell="gru")
+    assert model.get_layer("gru_0").dropout == pytest.approx(0.2)
+    assert model.get_layer("gru_1").dropout == 0.0
+
+
+def test_huber_loss_and_gradient_clipping_reach_the_compiled_model():
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 20), "y": np.linspace(0, 5, 20)})
+    data = DataConfig(target_column="y", numeric_columns=("x",), task="regression")
+    fitted = SequencePreprocessor(data).fit(frame)
+    config = ExperimentConfig(
+        data=data, train=TrainConfig(regression_loss="huber", clipnorm=1.5)
+    )
+    model = build_model(config, fitted)
+    assert model.loss == "huber"
+    assert model.optimizer.clipnorm == pytest.approx(1.5)
+    plain = build_model(ExperimentConfig(data=data), fitted)
+    assert plain.loss == "mean_squared_error"
+    assert plain.optimizer.clipnorm is None
 
 
 def test_lambda_layer_is_refused_in_safe_mode(tmp_path):
