@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.cli.config_flags import apply_config_flags
 from core.config import ColumnSpec, ExperimentConfig
 from core.data.bundled import list_bundled
 from core.data.schema import SchemaSuggestion, infer_schema, infer_task
@@ -123,12 +124,13 @@ def _categorical_columns(
     categorical = parse_categorical(args.categorical)
     if categorical is not None:
         return categorical
+    # A config's explicit list wins, an empty one included: [] means none.
     configured = data.get("categorical_columns")
     categorical = (
         tuple(
             ColumnSpec(spec["name"], spec.get("embedding_dim")) for spec in configured
         )
-        if configured
+        if configured is not None
         else tuple(ColumnSpec(name) for name in suggestion.get("categorical_columns"))
     )
     return tuple(spec for spec in categorical if spec.name not in roles)
@@ -144,11 +146,10 @@ def _numeric_columns(
     numeric = _split_list(args.numeric)
     if numeric is not None:
         return numeric
-    return tuple(
-        column
-        for column in data.get("numeric_columns") or suggestion.get("numeric_columns")
-        if column not in roles
-    )
+    configured = data.get("numeric_columns")
+    if configured is None:
+        configured = suggestion.get("numeric_columns")
+    return tuple(column for column in configured if column not in roles)
 
 
 def _task(
@@ -170,41 +171,18 @@ def _task(
 
 
 def _apply_framing(args: argparse.Namespace, data: dict[str, Any]) -> None:
-    """Write the framing and derived-input flags that were given into ``data``."""
+    """``--window`` switches to window framing with that width."""
     if args.window is not None:
         data["framing"] = "window"
         data["window"] = args.window
-    if args.stride is not None:
-        data["stride"] = args.stride
-    if args.horizon is not None:
-        data["horizon"] = args.horizon
-    if args.max_length is not None:
-        data["max_length"] = args.max_length
-    if args.target_as_input is not None:
-        data["target_as_input"] = args.target_as_input
-    if args.smoothing_alpha is not None:
-        # 0 switches smoothing off, so a config file's alpha can be overridden.
-        data["smoothing_alpha"] = args.smoothing_alpha or None
-    if args.entity_age is not None:
-        data["entity_age"] = args.entity_age
 
 
 def _assemble(
     args: argparse.Namespace, base: ExperimentConfig | None, data: dict[str, Any]
 ) -> ExperimentConfig:
-    """The whole config: the base's sections, ``data`` and the training flags."""
+    """The whole config: the base's sections, ``data`` and the generated flags."""
     payload = base.to_dict() if base else {}
-    model = payload.get("model", {})
-    train = payload.get("train", {})
-    if args.encoding:
-        model["encoding"] = args.encoding
-    for key in ("epochs", "seed", "batch_size", "lr_schedule"):
-        if getattr(args, key) is not None:
-            train[key] = getattr(args, key)
-    split = payload.get("split", {})
-    if getattr(args, "split_seed", None) is not None:
-        split["seed"] = args.split_seed
-    data = {
+    payload["data"] = {
         **data,
         "categorical_columns": [
             {"name": spec.name, "embedding_dim": spec.embedding_dim}
@@ -212,9 +190,8 @@ def _assemble(
         ],
         "numeric_columns": list(data["numeric_columns"]),
     }
-    return ExperimentConfig.from_dict(
-        {**payload, "data": data, "split": split, "model": model, "train": train}
-    )
+    apply_config_flags(args, payload)
+    return ExperimentConfig.from_dict(payload)
 
 
 def run_encodings(

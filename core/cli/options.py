@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from core.config import ENCODINGS, LR_SCHEDULES
+from core.cli.config_flags import add_config_flags
+from core.config import ENCODINGS
 from core.data.bundled import list_bundled, load_bundled
 from core.data.io import load_table
 from core.errors import ConfigError
@@ -43,44 +44,15 @@ def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--task", default="auto", choices=("auto", "binary", "multiclass", "regression")
     )
-    parser.add_argument("--window", type=int)
-    parser.add_argument("--stride", type=int)
-    parser.add_argument("--horizon", type=int)
-    parser.add_argument("--max-length", type=int)
-    parser.add_argument("--encoding", choices=ENCODINGS)
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--seed", type=int, help="seed of the weights")
     parser.add_argument(
-        "--split-seed",
-        type=int,
-        help="seed of the entity split (default: the config's)",
+        "--window", type=int, help="window framing with windows of this many steps"
     )
-    _add_feature_flags(parser)
-    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES)
     parser.add_argument(
         "--config",
         help="full experiment config JSON (from the configure page); flags override it",
     )
-
-
-def _add_feature_flags(parser: argparse.ArgumentParser) -> None:
-    """Switches of the derived inputs: the target's past, smoothing, entity age."""
-    parser.add_argument(
-        "--target-as-input",
-        action=argparse.BooleanOptionalAction,
-        help="give the model the target's past values (needs --window, --horizon)",
-    )
-    parser.add_argument(
-        "--smoothing-alpha",
-        type=float,
-        help="causal exponential smoothing of numeric columns, in (0, 1]; 0 = off",
-    )
-    parser.add_argument(
-        "--entity-age",
-        action=argparse.BooleanOptionalAction,
-        help="add the steps since each entity's first row as a feature",
-    )
+    # Every other setting of the config, generated from its fields.
+    add_config_flags(parser)
 
 
 def add_executor_flags(parser: argparse.ArgumentParser) -> None:
