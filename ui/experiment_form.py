@@ -22,6 +22,7 @@ from core.config import (
     ExperimentConfig,
 )
 from core.errors import ConfigError
+from ui.architecture_form import architecture_fields
 from ui.configure import NONE, Roles, index_of
 from ui.forecast_form import forecast_fields
 from ui.text import literal
@@ -202,7 +203,9 @@ def _split_model_train_fields(base: ExperimentConfig) -> tuple[dict, dict, dict,
     )
     seed = d.number_input("Seed", 0, 2**31 - 1, split.seed, key="cfg_seed")
     units = a.text_input(
-        "LSTM units per layer", ",".join(map(str, model.lstm_units)), key="cfg_units"
+        "Recurrent units per layer",
+        ",".join(map(str, model.lstm_units)),
+        key="cfg_units",
     )
     dropout = b.number_input(
         "Dropout", 0.0, 0.9, model.dropout, 0.05, key="cfg_dropout"
@@ -253,7 +256,7 @@ def _lstm_units(text: str) -> tuple[int, ...] | None:
         return tuple(int(u) for u in text.replace(" ", "").split(",") if u)
     except ValueError:
         st.error(
-            "LSTM units: expected integers separated by commas, received "
+            "Recurrent units: expected integers separated by commas, received "
             f"{literal(repr(text))}"
         )
         return None
@@ -283,6 +286,9 @@ def experiment_form(
             base
         )
         data_extra, model_extra, train_extra = _advanced_fields(base, roles.task)
+        split_options, model_options, train_options = architecture_fields(
+            base, roles.task, framing
+        )
         train_twin = st.toggle("Also train the one-hot twin", twin, key="cfg_twin")
         submitted = st.form_submit_button("Save configuration", type="primary")
     if not submitted:
@@ -308,11 +314,17 @@ def experiment_form(
                 **vocabulary_changes,
                 **data_extra,
             ),
-            split=dataclasses.replace(base.split, **split_changes),
+            split=dataclasses.replace(base.split, **split_changes, **split_options),
             model=dataclasses.replace(
-                base.model, lstm_units=lstm_units, **model_changes, **model_extra
+                base.model,
+                lstm_units=lstm_units,
+                **model_changes,
+                **model_extra,
+                **model_options,
             ),
-            train=dataclasses.replace(base.train, **train_changes, **train_extra),
+            train=dataclasses.replace(
+                base.train, **train_changes, **train_extra, **train_options
+            ),
             schema_version=base.schema_version,
         )
     except ConfigError as error:

@@ -128,7 +128,7 @@ def test_invalid_setting_is_explained_next_to_the_form(sample_state):
     app.text_input(key="cfg_units").input("64,abc")
     app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
     assert not app.exception
-    assert any("LSTM units" in message for message in errors_of(app))
+    assert any("Recurrent units" in message for message in errors_of(app))
 
 
 def _predicted_column(app):
