@@ -11,6 +11,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "alignment": ["align_to_consensus"],
+        "leaderboard": ["BoardRow", "Leaderboard", "leaderboard"],
         "comparison": [
             "ArmSummary",
             "ComparisonResult",

@@ -15,6 +15,7 @@ from core.analysis.comparison import (
     start_comparison,
     summarize,
 )
+from core.analysis.leaderboard import leaderboard
 from core.analysis.sweep import SweepSpec, start_sweep, summarize_sweep, sweep_runs
 from core.cli.experiment import build_config
 from core.cli.follow import wait_for_runs
@@ -87,8 +88,10 @@ def command_compare_seeds(args: argparse.Namespace) -> int:
     runs = comparison_runs(executor.store, comparison)
     wait_for_runs(executor, [record.id for record in runs.values()])
     result = summarize(executor.store, comparison, args.metric)
+    board = leaderboard(executor.store, result)
     print(f"verdict: {result.verdict}", file=sys.stderr)
-    print_report(result.to_dict(), args.json)
+    print(f"leaderboard: {board.verdict}", file=sys.stderr)
+    print_report({**result.to_dict(), "leaderboard": board.to_dict()}, args.json)
     return 0
 
 

@@ -142,7 +142,7 @@ def _parsing(flag: ConfigFlag, hint: Any) -> dict[str, Any]:
     zero_off = (flag.section, flag.field) in ZERO_MEANS_NONE
     return {
         "type": _scalar(base, flag, optional, zero_off),
-        "metavar": flag.field.upper(),
+        "metavar": flag.flag.removeprefix("--").replace("-", "_").upper(),
     }
 
 

@@ -1,4 +1,4 @@
-"""Command line, the app's headless twin: ``python -m core train|predict|embeddings``.
+"""Command line, the app's headless twin: ``python -m core train|predict|tune|...``.
 
 Bad input ends with exit code 2 and one line ``error: ...`` on stderr, never a
 traceback; bugs still raise.
@@ -16,6 +16,7 @@ from core.cli.options import EXIT_USAGE
 from core.cli.predict import add_prediction_commands
 from core.cli.runs import add_runs_commands
 from core.cli.train import add_train_command
+from core.cli.tune import add_tune_command
 from core.errors import CoreError
 from core.runs.executors.spare import SpareWorker
 
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_commands(commands, store)
     add_comparison_commands(commands, store)
     add_insight_commands(commands, store)
+    add_tune_command(commands, store)
     return parser
 
 

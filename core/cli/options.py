@@ -29,11 +29,13 @@ EXIT_USAGE = 2
 MODEL_HELP = "a bundle folder or a run id"
 
 
-def add_experiment_flags(parser: argparse.ArgumentParser) -> None:
-    """The data and experiment flags shared by train, compare and sweep."""
+def add_experiment_flags(
+    parser: argparse.ArgumentParser, data_required: bool = True
+) -> None:
+    """The data and experiment flags shared by train, compare, sweep and tune."""
     parser.add_argument(
         "--data",
-        required=True,
+        required=data_required,
         help="CSV/Parquet file, bundled name, or (train) a folder/glob of Parquet",
     )
     parser.add_argument("--target")

@@ -122,3 +122,28 @@ def forecast_table(seed: int = 0, entities: int = 6, steps: int = 25) -> pd.Data
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: How many steps back the planted signal of :func:`lagged_signal_table` lies.
+PLANTED_LAG = 6
+
+
+def lagged_signal_table(
+    seed: int = 0, entities: int = 60, steps: int = 30
+) -> pd.DataFrame:
+    """A label that only a window reaching ``PLANTED_LAG`` steps back can see.
+
+    Columns ``entity``, ``step``, ``x`` (standard normal noise) and ``y``: 1
+    when ``x`` was positive ``PLANTED_LAG`` steps earlier (0 before that), so
+    windows shorter than ``PLANTED_LAG + 1`` steps score at chance.
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    for entity in range(entities):
+        x = rng.normal(size=steps)
+        y = np.zeros(steps, dtype=int)
+        y[PLANTED_LAG:] = (x[:-PLANTED_LAG] > 0).astype(int)
+        frames.append(
+            pd.DataFrame({"entity": entity, "step": np.arange(steps), "x": x, "y": y})
+        )
+    return pd.concat(frames, ignore_index=True)
