@@ -52,7 +52,12 @@ _T = TypeVar("_T")
 #: Fields added after schema version 1, with their defaults (see
 #: :meth:`ExperimentConfig.identity_dict`).
 LATER_FIELDS: dict[str, dict[str, Any]] = {
-    "data": {"target_as_input": False, "smoothing_alpha": None, "entity_age": False},
+    "data": {
+        "target_as_input": False,
+        "smoothing_alpha": None,
+        "entity_age": False,
+        "season": None,
+    },
     "train": {"lr_schedule": "none"},
 }
 
@@ -178,6 +183,10 @@ class DataConfig:
     entity_age : bool
         Add a numeric feature: steps since the entity's first row in the table,
         scaled with training statistics.
+    season : int or None
+        Steps in one season, for the seasonal naive baseline of a forecast (24
+        for hourly rows with a daily cycle); ``None`` detects it from the time
+        column's step (see :func:`core.examples.seasons.detect_season`).
     """
 
     target_column: str
@@ -201,6 +210,7 @@ class DataConfig:
     target_as_input: bool = False
     smoothing_alpha: float | None = None
     entity_age: bool = False
+    season: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -218,6 +228,7 @@ class DataConfig:
         self._check_horizon()
         self._check_forecast_options()
         self._check_columns()
+        self._check_season()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -263,6 +274,10 @@ class DataConfig:
                 "data.smoothing_alpha",
                 f"expected a number in (0, 1] or none, received {alpha!r}",
             )
+
+    def _check_season(self) -> None:
+        if self.season is not None:
+            _require_int(self.season, "data.season", 2)
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]

@@ -31,6 +31,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "prepare_experiment",
             "prepare_prediction",
         ],
+        "seasons": [
+            "SEASON_BY_STEP",
+            "detect_season",
+            "forecast_season",
+            "seasonal_offset",
+            "typical_step",
+        ],
         "sequences": [
             "Examples",
             "TEST",

@@ -25,11 +25,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "bundle_files": ["copy_bundle"],
         "evaluation": [
+            "baselines_report",
             "held_out_scores",
+            "is_forecast",
             "part_metrics",
             "persistence_scores",
             "predict_scores",
             "prediction_table",
+            "seasonal_naive_scores",
         ],
         "experiment": [
             "fit_prepared",
@@ -67,6 +70,18 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "TensorBoardScalars",
             "read_snapshots",
             "write_projector",
+        ],
+        "skill": [
+            "BASELINE_NAMES",
+            "BASELINE_TITLES",
+            "SKILL_METRIC",
+            "Standing",
+            "baseline_title",
+            "baseline_values",
+            "baselines_of",
+            "report_standing",
+            "skill_score",
+            "standing",
         ],
         "strategy": ["choose_strategy", "cudnn_notes"],
         "stream_training": [
