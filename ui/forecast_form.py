@@ -14,7 +14,7 @@ LR_SCHEDULE_LABELS = {
 
 
 def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
-    """Target as input, smoothing, entity age and LR schedule: data, train changes."""
+    """Forecast options (target as input, smoothing, age, season) and LR schedule."""
     data, train = base.data, base.train
     a, b, c, d = st.columns(4)
     target_as_input = a.checkbox(
@@ -45,7 +45,17 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         key="cfg_lr_schedule",
         format_func=LR_SCHEDULE_LABELS.get,
     )
+    season = st.number_input(
+        "Season for the seasonal naive baseline (rows; 0 = from the time step)",
+        min_value=0,
+        value=data.season or 0,
+        step=1,
+        help="24 for hourly rows with a daily cycle, 7 for daily rows, 12 for "
+        "monthly ones; 0 reads it from the time column's typical step.",
+        key="cfg_season",
+    )
     data_changes = {
+        "season": int(season) if season and season >= 2 else None,
         "target_as_input": bool(target_as_input),
         "smoothing_alpha": None if alpha is None else float(alpha),
         "entity_age": bool(age),

@@ -76,6 +76,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "BASELINE_TITLES",
             "SKILL_METRIC",
             "Standing",
+            "baseline_table",
             "baseline_title",
             "baseline_values",
             "baselines_of",

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from core.model.metric_registry import headline_metric, lower_is_better, metric_label
 
 #: The metric skill scores are computed from.
@@ -186,3 +188,26 @@ def report_standing(
     if "persistence" not in values:
         return None
     return standing((report.get(part) or {}).get(metric), values, metric)
+
+
+def baseline_table(
+    report: dict[str, Any], metrics: tuple[str, ...], part: str = "test"
+) -> pd.DataFrame:
+    """The model's ``metrics`` on ``part`` above each applicable baseline's.
+
+    A ``skill`` column (``1 − RMSE / RMSE_persistence``) follows RMSE when the
+    report has a persistence baseline and RMSE is among ``metrics``.
+    """
+    reference = baseline_values(report, SKILL_METRIC, part).get("persistence")
+    sources = {"model": report.get(part) or {}}
+    for name, baseline in baselines_of(report).items():
+        sources[baseline_title(name, baseline)] = baseline.get(part) or {}
+    rows = []
+    for title, values in sources.items():
+        row: dict[str, Any] = {"model": title}
+        for metric in metrics:
+            row[metric] = values.get(metric)
+            if metric == SKILL_METRIC and reference is not None:
+                row["skill"] = skill_score(values.get(metric), reference)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -10,6 +10,13 @@ from core.config import ExperimentConfig
 from core.errors import ConfigError
 from core.examples.prepare import prepare_experiment
 from core.examples.seasons import detect_season, seasonal_offset
+from core.model.evaluation import (
+    evaluate,
+    naive_scores,
+    persistence_scores,
+    seasonal_naive_scores,
+)
+from core.model.skill import report_standing, standing
 from tests.support.configs import forecast_config, forecast_data
 from tests.support.tables import forecast_table
 
@@ -64,7 +71,6 @@ def test_season_is_a_later_field_so_old_ids_hold():
 
 
 def test_seasonal_naive_scores_are_the_target_one_season_before():
-    from core.model.evaluation import seasonal_naive_scores
 
     prepared = prepare_experiment(forecast_table(), forecast_config(season=3))
     examples = prepared.parts["test"]
@@ -76,7 +82,6 @@ def test_seasonal_naive_scores_are_the_target_one_season_before():
 
 
 def test_every_forecast_report_carries_the_three_baselines():
-    from core.model.evaluation import evaluate, persistence_scores
 
     config = forecast_config(target_as_input=False)
     prepared = prepare_experiment(_hourly_table(), config)
@@ -101,7 +106,6 @@ def test_every_forecast_report_carries_the_three_baselines():
 
 
 def test_a_model_worse_than_seasonal_naive_is_told_so():
-    from core.model.evaluation import evaluate, persistence_scores
     from core.model.skill import report_standing
 
     prepared = prepare_experiment(_hourly_table(), forecast_config())
@@ -118,7 +122,6 @@ def test_a_model_worse_than_seasonal_naive_is_told_so():
 
 
 def test_non_forecasts_have_no_persistence_or_standing():
-    from core.model.evaluation import evaluate, naive_scores
     from core.model.skill import report_standing
 
     config = forecast_config(target_as_input=False, horizon=None)
@@ -135,7 +138,6 @@ def test_non_forecasts_have_no_persistence_or_standing():
 
 
 def test_standing_reads_the_metric_direction():
-    from core.model.skill import standing
 
     higher = standing(0.9, {"naive": 0.5, "persistence": 0.95}, "roc_auc")
     lower = standing(2.0, {"naive": 5.0, "persistence": 3.0}, "rmse")
