@@ -106,8 +106,6 @@ def test_every_forecast_report_carries_the_three_baselines():
 
 
 def test_a_model_worse_than_seasonal_naive_is_told_so():
-    from core.model.skill import report_standing
-
     prepared = prepare_experiment(_hourly_table(), forecast_config())
     train = prepared.parts["train"].labels
     scores = {
@@ -122,8 +120,6 @@ def test_a_model_worse_than_seasonal_naive_is_told_so():
 
 
 def test_non_forecasts_have_no_persistence_or_standing():
-    from core.model.skill import report_standing
-
     config = forecast_config(target_as_input=False, horizon=None)
     prepared = prepare_experiment(forecast_table(), config)
     train = prepared.parts["train"].labels
