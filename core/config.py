@@ -57,6 +57,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "smoothing_alpha": None,
         "entity_age": False,
         "season": None,
+        "target_scaling": None,
     },
     "train": {"lr_schedule": "none"},
 }
@@ -187,6 +188,11 @@ class DataConfig:
         Steps in one season, for the seasonal naive baseline of a forecast (24
         for hourly rows with a daily cycle); ``None`` detects it from the time
         column's step (see :func:`core.examples.seasons.detect_season`).
+    target_scaling : str or None
+        Regression only: scale the target (and its past as input) per series,
+        ``"entity"`` or a categorical column naming the series, with training
+        statistics; see :mod:`core.features.series_scaling`. ``None``: one
+        global scaling.
     """
 
     target_column: str
@@ -211,6 +217,7 @@ class DataConfig:
     smoothing_alpha: float | None = None
     entity_age: bool = False
     season: int | None = None
+    target_scaling: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -229,6 +236,7 @@ class DataConfig:
         self._check_forecast_options()
         self._check_columns()
         self._check_season()
+        self._check_target_scaling()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -278,6 +286,22 @@ class DataConfig:
     def _check_season(self) -> None:
         if self.season is not None:
             _require_int(self.season, "data.season", 2)
+
+    def _check_target_scaling(self) -> None:
+        if self.target_scaling is None:
+            return
+        choices = ["entity", *self.categorical_names]
+        _require(
+            self.target_scaling in choices,
+            "data.target_scaling",
+            f"expected one of {choices} or none, received {self.target_scaling!r}",
+        )
+        _require(
+            self.task == "regression",
+            "data.target_scaling",
+            f"expected task 'regression' for per-series scaling, received "
+            f"{self.task!r}",
+        )
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]

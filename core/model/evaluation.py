@@ -48,6 +48,9 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
         for i in range(len(batches))
     ]
     scores = np.concatenate(outputs, axis=0)
+    if n_outputs == 1 and prepared.preprocessor.config.task == "regression":
+        # A per-series scaled model predicts in its series' units.
+        return examples.from_model_units(scores[:, 0])
     return scores[:, 0] if n_outputs == 1 else scores
 
 
