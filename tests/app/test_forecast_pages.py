@@ -10,6 +10,7 @@ from core.runs.store import RunStatus, RunStore
 from tests.support.app import RUN_SECONDS, open_page, shown
 from tests.support.configs import forecast_config, small_window_config
 from tests.support.tables import forecast_table
+from tests.unit.features.test_forecast_series_scaling import panel, panel_config
 from ui import state
 
 pytestmark = pytest.mark.slow
@@ -73,3 +74,20 @@ def test_season_is_chosen_on_the_configure_page(sample_state):
     saved = app.session_state[state.CONFIG]
     assert isinstance(saved, ExperimentConfig)
     assert saved.data.season == 24
+
+
+def test_per_series_scaling_is_preselected_for_far_apart_levels():
+    frame = panel(entities=6, steps=30)
+    seeded = {
+        state.DATA: frame,
+        state.DATA_NAME: "panel.csv",
+        state.DATA_FINGERPRINT: "test:panel",
+        state.DATA_NOTES: [],
+        state.CONFIG: panel_config(None),
+    }
+    app = open_page("configure", seeded)
+    assert not app.exception
+    assert app.selectbox(key="cfg_target_scaling").value == "entity"
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state[state.CONFIG].data.target_scaling == "entity"
