@@ -60,7 +60,13 @@ _T = TypeVar("_T")
 #: Fields added after schema version 1, with their defaults (see
 #: :meth:`ExperimentConfig.identity_dict`).
 LATER_FIELDS: dict[str, dict[str, Any]] = {
-    "data": {"target_as_input": False, "smoothing_alpha": None, "entity_age": False},
+    "data": {
+        "target_as_input": False,
+        "smoothing_alpha": None,
+        "entity_age": False,
+        "season": None,
+        "target_scaling": None,
+    },
     "split": {"validation_windows": "all"},
     "model": {
         "cell": "lstm",
@@ -195,6 +201,15 @@ class DataConfig:
     entity_age : bool
         Add a numeric feature: steps since the entity's first row in the table,
         scaled with training statistics.
+    season : int or None
+        Steps in one season, for the seasonal naive baseline of a forecast (24
+        for hourly rows with a daily cycle); ``None`` detects it from the time
+        column's step (see :func:`core.examples.seasons.detect_season`).
+    target_scaling : str or None
+        Regression only: scale the target (and its past as input) per series,
+        ``"entity"`` or a categorical column naming the series, with training
+        statistics; see :mod:`core.features.series_scaling`. ``None``: one
+        global scaling.
     """
 
     target_column: str
@@ -218,6 +233,8 @@ class DataConfig:
     target_as_input: bool = False
     smoothing_alpha: float | None = None
     entity_age: bool = False
+    season: int | None = None
+    target_scaling: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -235,6 +252,8 @@ class DataConfig:
         self._check_horizon()
         self._check_forecast_options()
         self._check_columns()
+        self._check_season()
+        self._check_target_scaling()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -280,6 +299,26 @@ class DataConfig:
                 "data.smoothing_alpha",
                 f"expected a number in (0, 1] or none, received {alpha!r}",
             )
+
+    def _check_season(self) -> None:
+        if self.season is not None:
+            _require_int(self.season, "data.season", 2)
+
+    def _check_target_scaling(self) -> None:
+        if self.target_scaling is None:
+            return
+        choices = ["entity", *self.categorical_names]
+        _require(
+            self.target_scaling in choices,
+            "data.target_scaling",
+            f"expected one of {choices} or none, received {self.target_scaling!r}",
+        )
+        _require(
+            self.task == "regression",
+            "data.target_scaling",
+            f"expected task 'regression' for per-series scaling, received "
+            f"{self.task!r}",
+        )
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]

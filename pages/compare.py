@@ -24,6 +24,7 @@ from ui.compare import (
     runs_status,
     sweep_form,
 )
+from ui.forecast_results import show_comparison_standings
 from ui.text import literal
 
 st.title("6. Compare")
@@ -84,6 +85,7 @@ def comparison_panel(comparison_id: str) -> None:
                 key="cmp_difference",
             )
         st.dataframe(cost_table(result), hide_index=True, key="cmp_costs")
+        show_comparison_standings(result)
         st.caption(
             f"Interval: {INTERVAL_METHOD}. Peak memory is that of each seed's "
             "training process (all arms together)."

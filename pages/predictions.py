@@ -13,6 +13,7 @@ from core.plots.figures import (
     roc_figure,
 )
 from ui import new_predictions, runs, state
+from ui.forecast_results import show_report_baselines
 from ui.results import (
     bundle_file_name,
     bundle_of,
@@ -71,6 +72,7 @@ if task == "binary":
     st.caption("Hard decisions (accuracy, F1, precision, recall) at threshold 0.5.")
 test_metrics = ordered_metrics(source.metrics.get("test", {}), task)
 st.dataframe([test_metrics], key="pred_metrics")
+show_report_baselines(source.metrics, "pred_baselines")
 held_out = part_predictions(source, "test")
 if held_out is not None:
     table, labels_encoded, scores = held_out

@@ -20,6 +20,7 @@ from core.runs.views import (
     validation_curves,
 )
 from ui import runs, state
+from ui.forecast_results import show_run_standings
 from ui.text import literal
 
 st.title("Runs")
@@ -74,6 +75,7 @@ if opened.status is RunStatus.DONE or executor.store.results(chosen):
         runs.open_run(chosen)
     if state.get(state.OPEN_RUN) == chosen:
         st.success(f"Run {chosen} is open.")
+        show_run_standings(executor.store, opened)
         left, right = st.columns(2)
         left.page_link("pages/predictions.py", label="Its predictions")
         right.page_link("pages/embeddings.py", label="Its embeddings")

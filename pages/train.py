@@ -12,6 +12,7 @@ from core.plots.figures import metric_comparison, training_curves
 from core.runs.store import RunStatus
 from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
+from ui.forecast_results import show_run_standings
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
@@ -112,6 +113,7 @@ if current is not None:
         table = metrics_side_by_side(executor.store, [current]).drop(columns="run")
         st.subheader("Test metrics, side by side")
         st.dataframe(table, hide_index=True, key="train_comparison")
+        show_run_standings(executor.store, current)
         if current.config.data.task == "binary":  # no threshold or AUC otherwise
             st.caption(
                 "Accuracy, precision, recall and F1 use a 0.5 threshold; when one "

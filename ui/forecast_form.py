@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.config import LR_SCHEDULES, ExperimentConfig
+from core.config import LR_SCHEDULES, DataConfig, ExperimentConfig
+from core.features.series_scaling import BY_ENTITY, suggest_series_scaling
+from ui import state
+
+NO_SCALING = "one global scale"
 
 LR_SCHEDULE_LABELS = {
     "none": "constant",
@@ -14,7 +18,7 @@ LR_SCHEDULE_LABELS = {
 
 
 def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
-    """Target as input, smoothing, entity age and LR schedule: data, train changes."""
+    """Forecast options (target as input, smoothing, age, season) and LR schedule."""
     data, train = base.data, base.train
     a, b, c, d = st.columns(4)
     target_as_input = a.checkbox(
@@ -45,9 +49,52 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         key="cfg_lr_schedule",
         format_func=LR_SCHEDULE_LABELS.get,
     )
+    season = st.number_input(
+        "Season for the seasonal naive baseline (rows; 0 = from the time step)",
+        min_value=0,
+        value=data.season or 0,
+        step=1,
+        help="24 for hourly rows with a daily cycle, 7 for daily rows, 12 for "
+        "monthly ones; 0 reads it from the time column's typical step.",
+        key="cfg_season",
+    )
+    scaling = target_scaling_field(data)
     data_changes = {
+        "target_scaling": scaling,
+        "season": int(season) if season and season >= 2 else None,
         "target_as_input": bool(target_as_input),
         "smoothing_alpha": None if alpha is None else float(alpha),
         "entity_age": bool(age),
     }
     return data_changes, {"lr_schedule": schedule}
+
+
+def target_scaling_field(data: DataConfig) -> str | None:
+    """Per-series target scaling; preselected when entity levels differ >10x."""
+    choices = [NO_SCALING, BY_ENTITY, *data.categorical_names]
+    chosen = data.target_scaling
+    dataset = state.dataset()
+    suggested = (
+        chosen is None
+        and dataset is not None
+        and data.task == "regression"
+        and data.id_column in dataset.frame.columns
+        and suggest_series_scaling(dataset.frame, data)
+    )
+    if suggested:
+        chosen = BY_ENTITY
+    picked = st.selectbox(
+        "Scale the target per series (regression)",
+        choices,
+        choices.index(chosen) if chosen in choices else 0,
+        help="Scales the target and its past per entity (or per value of a "
+        "column) with training statistics, so series of very different levels "
+        "share one model; predictions are unscaled.",
+        key="cfg_target_scaling",
+    )
+    if suggested:
+        st.caption(
+            "Entity levels differ by more than an order of magnitude: per-entity "
+            "scaling is preselected."
+        )
+    return None if picked == NO_SCALING else picked

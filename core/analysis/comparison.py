@@ -30,6 +30,15 @@ from core.config import ExperimentConfig
 from core.errors import ConfigError
 from core.model.arms import LSTM_ARMS, Arm
 from core.model.metric_registry import headline_metric
+from core.model.skill import (
+    BASELINE_NAMES,
+    BASELINE_TITLES,
+    SKILL_METRIC,
+    Standing,
+    baseline_values,
+    skill_score,
+    standing,
+)
 from core.runs.store import RunRecord, RunStatus, RunStore, data_fingerprint
 
 MAX_SEEDS = 20
@@ -177,10 +186,36 @@ class ComparisonResult:
     baseline: float | None
     runs: dict[int, str] = field(default_factory=dict)
     pending: int = 0
+    baselines: dict[str, float] = field(default_factory=dict)
+
+    def standings(self) -> dict[str, Standing]:
+        """Each arm's mean against the strongest baseline (forecasts only)."""
+        if "persistence" not in self.baselines:
+            return {}
+        found = {
+            arm: standing(summary.mean, self.baselines, self.metric)
+            for arm, summary in self.arms.items()
+        }
+        return {arm: value for arm, value in found.items() if value is not None}
+
+    def skill(self) -> dict[str, float | None]:
+        """Each arm's mean RMSE skill against persistence (regression forecasts)."""
+        if self.metric != SKILL_METRIC or "persistence" not in self.baselines:
+            return {}
+        reference = self.baselines["persistence"]
+        return {
+            arm: skill_score(summary.mean, reference)
+            for arm, summary in self.arms.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the CLI writes: metric, arms, difference, verdict, ..."""
         return {
+            "baselines": {name: self.baselines.get(name) for name in BASELINE_NAMES},
+            "skill": self.skill(),
+            "versus_baselines": {
+                arm: found.to_dict() for arm, found in self.standings().items()
+            },
             "comparison": self.comparison,
             "metric": self.metric,
             "arms": {name: arm.to_dict() for name, arm in self.arms.items()},
@@ -258,28 +293,32 @@ def summarize(
                 [embedding.per_seed[s] for s in paired],
                 [onehot.per_seed[s] for s in paired],
             )
+    baselines = _baselines(store, runs, metric)
     return ComparisonResult(
         comparison,
         metric,
         arms,
         difference,
         judge(difference, metric),
-        _baseline(store, runs, metric),
+        baselines.get("naive"),
         {seed: record.id for seed, record in runs.items()},
         sum(1 for record in runs.values() if not record.status.final),
+        baselines,
     )
 
 
-def _baseline(store: RunStore, runs: dict[int, RunRecord], metric: str) -> float | None:
-    """The naive baseline's mean test metric over the finished seeds."""
-    values = []
+def _baselines(
+    store: RunStore, runs: dict[int, RunRecord], metric: str
+) -> dict[str, float]:
+    """Each baseline's mean test metric over the finished seeds (those that apply)."""
+    values: dict[str, list[float]] = {}
     for record in runs.values():
         for results in store.results(record.id).values():
-            value = results.get("baseline", {}).get("test", {}).get(metric)
-            if value is not None:
-                values.append(float(value))
-                break
-    return float(np.mean(values)) if values else None
+            # Every arm of a run shares the baselines: the first one tells.
+            for name, value in baseline_values(results, metric).items():
+                values.setdefault(name, []).append(value)
+            break
+    return {name: float(np.mean(found)) for name, found in values.items()}
 
 
 def per_seed_table(result: ComparisonResult) -> pd.DataFrame:
@@ -293,13 +332,19 @@ def per_seed_table(result: ComparisonResult) -> pd.DataFrame:
 
 
 def cost_table(result: ComparisonResult) -> pd.DataFrame:
-    """Per arm: mean ± std of the metric, parameters, training time, peak memory."""
+    """Per arm: mean ± std of the metric, parameters, training time, peak memory.
+
+    Then one row per baseline; a regression forecast also gets a ``skill``
+    column (``1 − RMSE / RMSE_persistence``).
+    """
     rows = []
+    skill = result.skill()
     for arm, summary in result.arms.items():
         rows.append(
             {
                 "arm": arm,
                 f"mean {result.metric}": summary.mean,
+                **({"skill": skill.get(arm)} if skill else {}),
                 "std": summary.std,
                 "seeds": len(summary.per_seed),
                 "parameters": summary.parameters,
@@ -309,6 +354,15 @@ def cost_table(result: ComparisonResult) -> pd.DataFrame:
                 else summary.peak_memory_bytes / 1024**2,
             }
         )
-    if result.baseline is not None:
-        rows.append({"arm": "naive baseline", f"mean {result.metric}": result.baseline})
+    reference = result.baselines.get("persistence")
+    for name in BASELINE_NAMES:
+        value = result.baselines.get(name)
+        if name == "naive" and value is None:
+            value = result.baseline  # a result built before ``baselines``
+        if value is None:
+            continue
+        row = {"arm": BASELINE_TITLES[name], f"mean {result.metric}": value}
+        if skill:
+            row["skill"] = skill_score(value, reference)
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -149,7 +149,8 @@ def scored_batches(
         keep = np.sort(rng.choice(keep, max_examples, replace=False))
     chosen = examples.subset(np.isin(np.arange(len(examples)), keep))
     batches = input_batches(prepared, chosen, BATCH_SIZE)
-    return [batches[i][0] for i in range(len(batches))], chosen.labels
+    # Per-series scaled models answer in model units: compare like with like.
+    return [batches[i][0] for i in range(len(batches))], chosen.model_labels()
 
 
 def _predict(model: Any, batches: list[Inputs], change: Callable | None) -> np.ndarray:

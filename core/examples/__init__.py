@@ -30,6 +30,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "plan_experiment",
             "prepare_experiment",
             "prepare_prediction",
+            "series_scaled",
+        ],
+        "seasons": [
+            "SEASON_BY_STEP",
+            "detect_season",
+            "forecast_season",
+            "seasonal_offset",
+            "typical_step",
         ],
         "sequences": [
             "Examples",

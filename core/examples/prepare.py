@@ -8,7 +8,7 @@ new data with an already fitted preprocessor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -182,6 +182,23 @@ def _labelled_examples(
     return examples.subset(known), int((~known).sum())
 
 
+def series_scaled(
+    examples: Examples, encoded: EncodedTable, preprocessor: SequencePreprocessor
+) -> Examples:
+    """``examples`` with their series' centre and scale, when the target has them.
+
+    Taken at each window's last row (known at forecast time) and expressed in
+    encoded target units, so the model learns labels per series.
+    """
+    if encoded.series_center is None:
+        return examples
+    encoder = preprocessor.target_encoder_
+    rows = examples.end_rows
+    center = (encoded.series_center[rows] - encoder.mean_) / encoder.std_
+    scale = encoded.series_scale[rows] / encoder.std_
+    return replace(examples, label_center=center, label_scale=scale)
+
+
 def _raw_regression_target(
     series: pd.Series, preprocessor: SequencePreprocessor
 ) -> np.ndarray | None:
@@ -316,6 +333,9 @@ def prepare_experiment(
     target = preprocessor.encode_target(series)
     raw = _raw_regression_target(series, preprocessor)
     parts, dropped = plan_examples(plan, config, target, raw)
+    parts = {
+        name: series_scaled(ex, encoded, preprocessor) for name, ex in parts.items()
+    }
     entity, time = _row_keys(frame, data)
     return PreparedData(
         preprocessor,
@@ -415,6 +435,7 @@ def prepare_prediction(
     examples, _ = _labelled_examples(
         target, layout, row_parts, 0, data, 0, drop_unlabelled=False, raw_target=raw
     )
+    examples = series_scaled(examples, encoded, preprocessor)
     if last_only and len(examples):
         entity = layout.entity_of_rows()[examples.end_rows]
         is_last = np.append(entity[1:] != entity[:-1], True)

@@ -11,6 +11,7 @@ least one real step (both are what the cuDNN LSTM kernel requires).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,21 +67,49 @@ class Examples:
         Regression only: the label in the target's own units, taken from the
         raw values (not unscaled from ``labels``, which would turn 40 into
         40.00000000000001).
+    label_center, label_scale : numpy.ndarray or None
+        With per-series target scaling: each example's series centre and scale
+        in encoded target units; the model learns and predicts
+        ``(label - label_center) / label_scale`` (see :meth:`model_labels`).
     """
 
     end_rows: np.ndarray
     lengths: np.ndarray
     labels: np.ndarray | None
     actual: np.ndarray | None = None
+    label_center: np.ndarray | None = None
+    label_scale: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.end_rows)
 
     def subset(self, keep: np.ndarray) -> Examples:
         """Examples where ``keep`` is true."""
-        labels = None if self.labels is None else self.labels[keep]
-        actual = None if self.actual is None else self.actual[keep]
-        return Examples(self.end_rows[keep], self.lengths[keep], labels, actual)
+
+        def pick(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[keep]
+
+        return Examples(
+            self.end_rows[keep],
+            self.lengths[keep],
+            pick(self.labels),
+            pick(self.actual),
+            pick(self.label_center),
+            pick(self.label_scale),
+        )
+
+    def model_labels(self, selection: Any = slice(None)) -> np.ndarray:
+        """Labels in the units the model learns: per series where scaled."""
+        labels = self.labels[selection]
+        if self.label_center is None:
+            return labels
+        return (labels - self.label_center[selection]) / self.label_scale[selection]
+
+    def from_model_units(self, scores: np.ndarray) -> np.ndarray:
+        """A model's regression outputs back in encoded target units."""
+        if self.label_center is None:
+            return scores
+        return scores * self.label_scale + self.label_center
 
 
 def last_per_entity(examples: Examples, layout: EntityLayout) -> Examples:

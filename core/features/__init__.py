@@ -35,6 +35,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "numeric": ["to_numeric_values"],
         "preprocessor": ["EncodedTable", "FORMAT_VERSION", "SequencePreprocessor"],
+        "series_scaling": [
+            "BY_ENTITY",
+            "SUGGEST_RATIO",
+            "SeriesScaler",
+            "level_ratio",
+            "suggest_series_scaling",
+        ],
         "target": ["TargetEncoder"],
         "vocabulary": [
             "FIRST_CATEGORY_INDEX",

@@ -17,9 +17,10 @@ import pandas as pd
 from core.config import DataConfig, ExperimentConfig
 from core.data.columns import require_columns
 from core.errors import DataValidationError, NotFittedError
-from core.features.derived import derived_columns
+from core.features.derived import derived_columns, target_input_name
 from core.features.embedding_sizes import default_embedding_dim
-from core.features.numeric import NumericScaler
+from core.features.numeric import NumericScaler, to_numeric_values
+from core.features.series_scaling import SeriesScaler
 from core.features.target import TargetEncoder
 from core.features.vocabulary import (
     FIRST_CATEGORY_INDEX,
@@ -45,11 +46,16 @@ class EncodedTable:
         Scaled values with missing values imputed, then missing indicators.
     unknown_values : dict of str to dict of str to int
         Per categorical column, values mapped to the unknown index and their rows.
+    series_center, series_scale : numpy.ndarray or None
+        With per-series target scaling: each row's target centre and scale in
+        the target's own units (see :mod:`core.features.series_scaling`).
     """
 
     categorical: np.ndarray
     numeric: np.ndarray
     unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    series_center: np.ndarray | None = None
+    series_scale: np.ndarray | None = None
 
     @property
     def unknown_counts(self) -> dict[str, int]:
@@ -170,6 +176,10 @@ class SequencePreprocessor:
             tuple(c for c in derived_columns(config) if c in config.numeric_columns)
         )
         self.category_target_means_ = self._target_means(train_df, categorical)
+        self.series_scaler_ = None
+        if config.target_scaling is not None:
+            raw = self.target_encoder_.raw_values(train_df[config.target_column])
+            self.series_scaler_ = SeriesScaler(config).fit(train_df, raw)
         return self
 
     def _group_count(self) -> int:
@@ -233,7 +243,24 @@ class SequencePreprocessor:
         require_columns(df, self.config.feature_columns)
         categorical, unknown = self._encode_categorical(df)
         numeric = self.numeric_scaler_.transform(df, self._group_indices(categorical))
-        return EncodedTable(categorical, numeric, unknown)
+        if self.series_scaler_ is None:
+            return EncodedTable(categorical, numeric, unknown)
+        center, scale = self._series_statistics(df)
+        past = target_input_name(self.config)
+        if past in self.numeric_scaler_.feature_names:
+            # The target's past on the same per-series scale as the label.
+            values = to_numeric_values(df[past], past)
+            scaled = np.nan_to_num((values - center) / scale, nan=0.0)
+            numeric[:, self.numeric_scaler_.feature_names.index(past)] = scaled
+        return EncodedTable(categorical, numeric, unknown, center, scale)
+
+    def _series_statistics(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row target centre and scale (own window where the series is new)."""
+        column = self.config.target_column
+        target = None
+        if column in df.columns:
+            target = self.target_encoder_.raw_values(df[column])
+        return self.series_scaler_.row_statistics(df, target)
 
     def inverse_transform(self, encoded: EncodedTable) -> pd.DataFrame:
         """Labels and unscaled values back from an :class:`EncodedTable`.
@@ -282,6 +309,9 @@ class SequencePreprocessor:
             "embedding_dims": self.embedding_dims_,
             "numeric_scaler": self.numeric_scaler_.to_dict(),
             "target_encoder": self.target_encoder_.to_dict(),
+            "series_scaler": None
+            if self.series_scaler_ is None
+            else self.series_scaler_.to_dict(),
         }
 
     @classmethod
@@ -312,6 +342,10 @@ class SequencePreprocessor:
             )
             preprocessor.target_encoder_ = TargetEncoder.from_dict(
                 payload["target_encoder"]
+            )
+            series = payload.get("series_scaler")
+            preprocessor.series_scaler_ = (
+                None if series is None else SeriesScaler.from_dict(data, series)
             )
         except (KeyError, TypeError) as error:
             raise DataValidationError(

@@ -122,7 +122,7 @@ class ExampleBatches(keras.utils.PyDataset):
         inputs = self.inputs_for(selection)
         if not self.include_labels:
             return (inputs,)
-        labels = self.examples.labels[selection].astype(np.float32)
+        labels = self.examples.model_labels(selection).astype(np.float32)
         if self.sample_weights is None:
             return inputs, labels
         return inputs, labels, self.sample_weights[selection].astype(np.float32)

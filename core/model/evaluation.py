@@ -12,10 +12,14 @@ import keras
 import numpy as np
 import pandas as pd
 
+from core.config import DataConfig
 from core.examples.prepare import PreparedData
+from core.examples.seasons import forecast_season, seasonal_offset
+from core.examples.sequences import example_labels
 from core.features.preprocessor import SequencePreprocessor
 from core.model.batches import input_batches
 from core.model.metrics import baseline_name, baseline_predictions, compute_metrics
+from core.model.skill import SKILL_METRIC, skill_score
 
 #: Forward passes only, so much larger than training batches: fewer recurrent
 #: loops, and most parts fit one chunk (one traced shape).
@@ -44,6 +48,9 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
         for i in range(len(batches))
     ]
     scores = np.concatenate(outputs, axis=0)
+    if n_outputs == 1 and prepared.preprocessor.config.task == "regression":
+        # A per-series scaled model predicts in its series' units.
+        return examples.from_model_units(scores[:, 0])
     return scores[:, 0] if n_outputs == 1 else scores
 
 
@@ -91,10 +98,16 @@ def evaluate(
     Returns
     -------
     dict
-        ``{"task", "validation", "test", "baseline": {"strategy", "validation",
-        "test"}, "examples": {...}}`` with lower-case metric names; when the
-        target's past is an input, also ``"persistence"`` (same layout): the
-        last observed target value of each window as its prediction.
+        ``{"task", "validation", "test", "baselines", "baseline", "examples"}``
+        with lower-case metric names. ``baselines`` holds ``naive`` (majority
+        class or training mean), ``persistence`` (each window's last observed
+        target) and ``seasonal_naive`` (the target one season before the
+        predicted step), each ``{"strategy", "validation", "test"}`` or
+        ``None`` where it does not apply (the last two need a forecast: window
+        framing with a horizon; the seasonal one also a season). ``baseline``
+        and ``persistence`` repeat the first two for older readers. A
+        regression forecast also gets ``skill``: ``1 − RMSE / RMSE_persistence``
+        per part.
     """
     scores = scores if scores is not None else held_out_scores(model, prepared)
     preprocessor = prepared.preprocessor
@@ -102,16 +115,84 @@ def evaluate(
     train_labels = prepared.parts["train"].labels
     report: dict[str, Any] = {
         "task": task,
-        "baseline": {"strategy": baseline_name(task)},
         "examples": {name: len(part) for name, part in prepared.parts.items()},
     }
     for part in HELD_OUT_PARTS:
         labels = prepared.parts[part].labels
         report[part] = part_metrics(preprocessor, labels, scores[part])
-        baseline = naive_scores(preprocessor, train_labels, len(labels))
-        report["baseline"][part] = part_metrics(preprocessor, labels, baseline)
-    if preprocessor.config.target_as_input and prepared.target_of_row is not None:
-        report["persistence"] = _persistence_report(prepared, train_labels)
+    baselines = baselines_report(prepared, train_labels)
+    report["baselines"] = baselines
+    report["baseline"] = baselines["naive"]
+    persistence = baselines["persistence"]
+    if persistence is not None:
+        report["persistence"] = persistence
+        if task == "regression":
+            report["skill"] = {
+                part: skill_score(
+                    report[part].get(SKILL_METRIC),
+                    persistence[part].get(SKILL_METRIC),
+                )
+                for part in HELD_OUT_PARTS
+            }
+    return report
+
+
+def is_forecast(config: DataConfig) -> bool:
+    """Window framing with a horizon: the label lies after every input step."""
+    return config.framing == "window" and config.horizon is not None
+
+
+def baselines_report(
+    prepared: PreparedData, train_labels: np.ndarray
+) -> dict[str, dict[str, Any] | None]:
+    """Metrics of every baseline that applies, per held-out part.
+
+    Returns
+    -------
+    dict
+        ``{"naive", "persistence", "seasonal_naive"}``, each
+        ``{"strategy", "validation", "test"}`` (the seasonal one also
+        ``"season"``) or ``None`` where it does not apply.
+    """
+    preprocessor = prepared.preprocessor
+    data = preprocessor.config
+    naive = _baseline_parts(
+        prepared,
+        {"strategy": baseline_name(data.task)},
+        lambda part: naive_scores(
+            preprocessor, train_labels, len(prepared.parts[part])
+        ),
+    )
+    report: dict[str, dict[str, Any] | None] = {
+        "naive": naive,
+        "persistence": None,
+        "seasonal_naive": None,
+    }
+    if not is_forecast(data) or prepared.target_of_row is None:
+        return report
+    report["persistence"] = _baseline_parts(
+        prepared,
+        {"strategy": "last_observed"},
+        lambda part: persistence_scores(prepared, part, train_labels),
+    )
+    season = forecast_season(data, prepared.time_of_row)
+    if season is not None:
+        report["seasonal_naive"] = _baseline_parts(
+            prepared,
+            {"strategy": "seasonal_naive", "season": season},
+            lambda part: seasonal_naive_scores(prepared, part, train_labels, season),
+        )
+    return report
+
+
+def _baseline_parts(
+    prepared: PreparedData, header: dict[str, Any], scores_of: Any
+) -> dict[str, Any]:
+    """``header`` plus the metrics of ``scores_of(part)`` on each held-out part."""
+    report = dict(header)
+    for part in HELD_OUT_PARTS:
+        labels = prepared.parts[part].labels
+        report[part] = part_metrics(prepared.preprocessor, labels, scores_of(part))
     return report
 
 
@@ -142,27 +223,47 @@ def persistence_scores(
     Shaped like :func:`predict_scores`. Where the last value is unknown, the
     naive baseline's prediction stands in.
     """
-    preprocessor = prepared.preprocessor
-    task = preprocessor.config.task
-    encoder = preprocessor.target_encoder_
     last = prepared.target_of_row[prepared.parts[part].end_rows]
-    known = ~np.isnan(last)
-    fallback = naive_scores(preprocessor, train_labels, len(last))
-    if task == "multiclass":
-        one_hot = np.eye(encoder.n_classes)[np.nan_to_num(last).astype(np.int64)]
+    return _known_or_naive(prepared.preprocessor, last, train_labels)
+
+
+def seasonal_naive_scores(
+    prepared: PreparedData, part: str, train_labels: np.ndarray, season: int
+) -> np.ndarray:
+    """Scores of the seasonal naive baseline: the label one season earlier.
+
+    For a window ending at row ``t`` with horizon ``h``, the prediction is the
+    label of the window ending ``k * season`` rows earlier (``k = ceil(h /
+    season)``): the target at ``t + h − k * season``, already observed at
+    ``t`` (binary: whether the event occurred in the same span a season
+    earlier). Shaped like :func:`predict_scores`; where that row lies before
+    the entity's first row, the naive baseline's prediction stands in.
+    """
+    data = prepared.preprocessor.config
+    end_rows = prepared.parts[part].end_rows
+    earlier = end_rows - seasonal_offset(season, data.horizon)
+    entity = prepared.layout.entity_of_rows()[end_rows]
+    inside = earlier >= prepared.layout.starts[entity]
+    values = np.full(len(end_rows), np.nan)
+    if inside.any():
+        rows = earlier[inside]
+        values[inside] = example_labels(
+            prepared.target_of_row, prepared.layout, rows, rows, data
+        )
+    return _known_or_naive(prepared.preprocessor, values, train_labels)
+
+
+def _known_or_naive(
+    preprocessor: SequencePreprocessor, values: np.ndarray, train_labels: np.ndarray
+) -> np.ndarray:
+    """Encoded baseline ``values`` as scores; the naive baseline where NaN."""
+    known = ~np.isnan(values)
+    fallback = naive_scores(preprocessor, train_labels, len(values))
+    if preprocessor.config.task == "multiclass":
+        classes = preprocessor.target_encoder_.n_classes
+        one_hot = np.eye(classes)[np.nan_to_num(values).astype(np.int64)]
         return np.where(known[:, None], one_hot, fallback)
-    return np.where(known, last, fallback)
-
-
-def _persistence_report(
-    prepared: PreparedData, train_labels: np.ndarray
-) -> dict[str, Any]:
-    report: dict[str, Any] = {"strategy": "last_observed"}
-    for part in HELD_OUT_PARTS:
-        scores = persistence_scores(prepared, part, train_labels)
-        labels = prepared.parts[part].labels
-        report[part] = part_metrics(prepared.preprocessor, labels, scores)
-    return report
+    return np.where(known, values, fallback)
 
 
 def prediction_table(

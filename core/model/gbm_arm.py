@@ -59,7 +59,7 @@ def window_features(
 def part_features(
     prepared: PreparedData, part: str, lags: Sequence[int] = ()
 ) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """Features, encoded labels and the number of numeric feature columns of a part."""
+    """Features, labels (in model units) and the count of numeric feature columns."""
     # Start-up cost: core.model.batches imports Keras, and this module must not
     # (core.analysis.comparison reads GBM_ENCODING for the app's pages).
     from core.model.batches import input_batches
@@ -78,7 +78,9 @@ def part_features(
     ]
     width = _feature_width(prepared, lags)
     X = np.vstack(blocks) if blocks else np.zeros((0, width))
-    return X, prepared.parts[part].labels, X.shape[1] - len(categorical)
+    examples = prepared.parts[part]
+    labels = None if examples.labels is None else examples.model_labels()
+    return X, labels, X.shape[1] - len(categorical)
 
 
 def _feature_width(prepared: PreparedData, lags: Sequence[int]) -> int:
@@ -125,7 +127,11 @@ def gbm_scores(model: Any, prepared: PreparedData, part: str) -> np.ndarray:
     X, _, _ = part_features(prepared, part)
     task = prepared.preprocessor.config.task
     if task == "regression":
-        return model.predict(X).astype(np.float64) if len(X) else np.zeros(0)
+        if not len(X):
+            return np.zeros(0)
+        # Learned per series where the target is scaled so (like the LSTMs).
+        predicted = model.predict(X).astype(np.float64)
+        return prepared.parts[part].from_model_units(predicted)
     classes = prepared.preprocessor.target_encoder_.n_classes
     probabilities = np.zeros((len(X), classes))
     if len(X):

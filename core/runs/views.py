@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.model.arms import LSTM_ARMS
 from core.model.metric_registry import headline_metric, summary_metrics
+from core.model.skill import SKILL_METRIC, baseline_values, baselines_of, skill_score
 from core.runs.store import RunRecord, RunStatus, RunStore
 
 #: Share of the progress bar each phase ends at (training fills the middle).
@@ -208,29 +209,52 @@ def config_difference(first: RunRecord, second: RunRecord) -> pd.DataFrame:
 
 
 def metrics_side_by_side(store: RunStore, records: list[RunRecord]) -> pd.DataFrame:
-    """Test metrics of every encoding of every run, and each run's baseline."""
+    """Test metrics of every encoding of every run, and each run's baselines.
+
+    A regression forecast's rows also carry ``skill`` (``1 − RMSE /
+    RMSE_persistence``).
+    """
     rows = []
     for record in records:
         results = store.results(record.id)
         names = summary_metrics(record.config.data.task)
+        first = next(iter(results.values()), {})
+        reference = baseline_values(first, SKILL_METRIC).get("persistence")
         for encoding, metrics in results.items():
             row = {"run": record.id, "model": f"{encoding} LSTM"}
             row.update({name: metrics.get("test", {}).get(name) for name in names})
+            _add_skill(row, reference)
             row["parameters"] = metrics.get("parameters", {}).get("total")
             row["epochs"] = metrics.get("training", {}).get("epochs_run")
             row["seconds"] = metrics.get("training", {}).get("seconds")
             rows.append(row)
-        if results:
-            baseline = next(iter(results.values()))["baseline"]
-            row = {"run": record.id, "model": f"baseline ({baseline['strategy']})"}
+        for name, baseline in baselines_of(first).items():
+            label = BASELINE_ROW_LABELS.get(name) or baseline["strategy"]
+            if baseline.get("season"):
+                label = f"{label}, season {baseline['season']}"
+            row = {"run": record.id, "model": f"baseline ({label})"}
             row.update({name: baseline["test"].get(name) for name in names})
+            _add_skill(row, reference)
             rows.append(row)
-            persistence = next(iter(results.values())).get("persistence")
-            if persistence:
-                row = {"run": record.id, "model": "baseline (last observed)"}
-                row.update({name: persistence["test"].get(name) for name in names})
-                rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: How the runs table names a baseline (the naive one by its strategy).
+BASELINE_ROW_LABELS = {
+    "persistence": "last observed",
+    "seasonal_naive": "seasonal naive",
+}
+
+
+def _add_skill(row: dict[str, Any], reference: float | None) -> None:
+    """Put the RMSE skill against persistence right after RMSE, when there is one."""
+    if reference is None or SKILL_METRIC not in row:
+        return
+    items = list(row.items())
+    at = [key for key, _ in items].index(SKILL_METRIC) + 1
+    items.insert(at, ("skill", skill_score(row[SKILL_METRIC], reference)))
+    row.clear()
+    row.update(items)
 
 
 def validation_curves(
