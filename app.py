@@ -28,6 +28,7 @@ navigation = st.navigation(
         st.Page(PAGES / "embeddings.py", title="5. Embeddings"),
         st.Page(PAGES / "compare.py", title="6. Compare"),
         st.Page(PAGES / "insight.py", title="7. Insight"),
+        st.Page(PAGES / "tune.py", title="8. Tune"),
         st.Page(PAGES / "runs.py", title="Runs"),
     ],
     position="sidebar" if admitted else "hidden",

@@ -9,6 +9,7 @@ from core._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "tuning": ["FIGURES", "study_figures"],
         "figures": [
             "confusion_matrix_figure",
             "escape_label",

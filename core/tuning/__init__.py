@@ -18,6 +18,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "open_study",
             "run_study",
         ],
+        "launch": ["launch_driver"],
+        "report": [
+            "best_trial",
+            "final_board",
+            "load_study",
+            "search_cost",
+            "study_report",
+            "trials_table",
+        ],
         "space": ["Parameter", "SearchSpace", "default_space"],
         "studies": [
             "PRUNERS",

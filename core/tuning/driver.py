@@ -140,6 +140,10 @@ class StudyDriver:
         """Ask, train and tell until the study has its trials (or is stopped)."""
         self._reattach()
         while not self.stop.is_set():
+            if self.studies.stop_requested(self.record.id):
+                self.cancel_in_flight()
+                self.stop.set()
+                return
             finished = self._finished_count()
             if finished >= self.settings.trials and not self.in_flight:
                 return
@@ -152,6 +156,11 @@ class StudyDriver:
             if self.on_update is not None:
                 self.on_update(self.study)
             time.sleep(self.poll_seconds)
+
+    def cancel_in_flight(self) -> None:
+        """Cancel the runs of the trials in flight (their trials then fail)."""
+        for flight in self.in_flight.values():
+            self.executor.cancel(flight.run_id)
 
     def _finished_count(self) -> int:
         states = (
@@ -332,6 +341,7 @@ def run_study(
         The study's final record.
     """
     studies = StudyStore(executor.store)
+    studies.clear_stop(study_id)
     record = studies.update(
         study_id,
         status="searching",

@@ -35,6 +35,8 @@ MAX_PARALLEL = 16
 STUDIES_DIR = "studies"
 STUDY_FILE = "study.json"
 DATABASE_FILE = "optuna.db"
+STOP_FILE = "stop.request"
+DRIVER_LOG = "driver.log"
 
 
 class StudyNotFoundError(CoreError):
@@ -262,6 +264,18 @@ class StudyStore:
                 f"{path.name}"
             )
         return pd.read_parquet(path)
+
+    def request_stop(self, study_id: str) -> None:
+        """Ask the study's driver to stop (it cancels its runs in flight)."""
+        (self.get(study_id).path / STOP_FILE).touch()
+
+    def stop_requested(self, study_id: str) -> bool:
+        """Whether a stop was asked for and not yet cleared by a resume."""
+        return (self.root / study_id / STOP_FILE).exists()
+
+    def clear_stop(self, study_id: str) -> None:
+        """Forget a stop request (the study is being resumed)."""
+        (self.get(study_id).path / STOP_FILE).unlink(missing_ok=True)
 
     def delete(self, study_id: str) -> None:
         """Remove a study's folder (its trial runs stay, as runs)."""

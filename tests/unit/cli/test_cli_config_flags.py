@@ -36,6 +36,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--target-as-input": (None, True),
     "--smoothing-alpha": ("0.4", 0.4),
     "--entity-age": (None, True),
+    "--season": ("12", 12),
+    "--target-scaling": ("entity", "entity"),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
