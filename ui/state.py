@@ -45,6 +45,9 @@ CONFIG_UPLOAD_MEMO = "config_upload_memo"
 #: The preview of a server folder of Parquet shards (never loaded whole).
 DATA_FOLDER = "server_folder_preview"
 ROLES_SHOWN = "configure_roles_shown"
+#: After a config is loaded: True while the widgets render it, then their values,
+#: written back once so the browser shows them (see ui.configure.pin_widgets).
+WIDGETS_TO_PIN = "configure_widgets_to_pin"
 #: The Insight page's latest stability and importance results, with their inputs.
 INSIGHT_STABILITY = "insight_stability"
 INSIGHT_IMPORTANCE = "insight_importance"
