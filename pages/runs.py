@@ -70,7 +70,13 @@ st.subheader("Open a run")
 chosen = st.selectbox("Run", list(by_id), format_func=describe, key="runs_pick")
 opened = by_id[chosen]
 if opened.status is RunStatus.DONE or executor.store.results(chosen):
-    if st.button("Open", key="runs_open", type="primary"):
+    if st.button(
+        "Open",
+        key="runs_open",
+        type="primary",
+        help="Also brings back its data and configuration.",
+    ):
+        runs.restore_inputs(opened)  # first: a new table closes the open run
         runs.open_run(chosen)
     if state.get(state.OPEN_RUN) == chosen:
         st.success(f"Run {chosen} is open.")
@@ -82,6 +88,20 @@ else:
     if st.button("Follow its progress", key="runs_follow"):
         runs.follow(chosen)
         st.switch_page("pages/train.py")
+edit, again = st.columns(2)
+if edit.button("Edit this configuration", key="runs_edit"):
+    runs.restore_inputs(opened)
+    st.switch_page("pages/configure.py")
+if again.button("Train again", key="runs_train_again", disabled=opened.streamed):
+    try:
+        started = runs.train_again(opened)
+    except CoreError as error:  # e.g. the per-user limit of runs
+        st.error(literal(error))
+    else:
+        if started is None:
+            st.error(f"The stored data of run {chosen} is gone: load it again.")
+        else:
+            st.switch_page("pages/train.py")
 
 st.subheader("Compare two runs")
 pair = st.multiselect(

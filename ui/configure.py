@@ -250,23 +250,6 @@ def epoch_time_metric(column, estimate: Preflight) -> None:
 UNPINNABLE = frozenset({"cfg_sizes"})
 
 
-def forget_widgets() -> None:
-    """Make the configure widgets show a newly loaded config, in the browser too.
-
-    Deleting a widget's state is not enough: a browser keeps showing, and later
-    sends back, the value it holds for a widget unless the server marks a value
-    as set, and a changed default is not such a mark. So the widgets first
-    render from the new config, then :func:`pin_widgets` writes their values
-    back, which marks them.
-    """
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith("cfg_"):
-            del st.session_state[key]
-    state.put(state.ROLES_SHOWN, None)
-    state.put(state.SIZE_OVERRIDES, None)
-    state.put(state.WIDGETS_TO_PIN, True)
-
-
 def apply_pinned_widgets() -> None:
     """Write the values :func:`pin_widgets` kept; call before any configure widget."""
     pinned = state.get(state.WIDGETS_TO_PIN)
@@ -280,8 +263,11 @@ def apply_pinned_widgets() -> None:
 def pin_widgets() -> None:
     """After the widgets rendered a loaded config, keep their values and rerun.
 
-    Call after the last configure widget. The rerun's
-    :func:`apply_pinned_widgets` sets them, so the browser shows them.
+    Call after the last configure widget. A browser keeps showing, and later
+    sends back, the value it holds for a widget unless the server marks a value
+    as set, and a changed default is not such a mark
+    (:func:`ui.state.forget_config_widgets`). The rerun's
+    :func:`apply_pinned_widgets` sets the values, which marks them.
     """
     if state.get(state.WIDGETS_TO_PIN) is not True:
         return
@@ -290,7 +276,9 @@ def pin_widgets() -> None:
         {
             key: st.session_state[key]
             for key in list(st.session_state)
-            if isinstance(key, str) and key.startswith("cfg_") and key not in UNPINNABLE
+            if isinstance(key, str)
+            and key.startswith(state.CONFIG_WIDGET_PREFIX)
+            and key not in UNPINNABLE
         },
     )
     st.rerun()
@@ -314,5 +302,5 @@ def config_upload() -> None:
         st.error(f"Could not use that configuration: {literal(error)}")
         return
     state.put(state.CONFIG, config)
-    forget_widgets()
+    state.forget_config_widgets()
     st.rerun()
