@@ -12,6 +12,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "dataset_run": ["create_dataset_run"],
         "jobs": [],
+        "new_data": [
+            "IN_TRAINING",
+            "NewDataReport",
+            "report_new_data",
+            "table_metrics",
+            "training_entities",
+        ],
         "outputs": ["read_predictions"],
         "processes": ["process_alive", "process_started"],
         "progress": [
