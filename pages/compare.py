@@ -36,6 +36,12 @@ if (dataset is None or config is None) and not (comparison or sweep):
     st.stop()
 store = runs.store()
 
+
+def still_running(records: list) -> bool:
+    """Whether any of these runs is queued or training."""
+    return any(not runs.executor().refresh(record).status.final for record in records)
+
+
 st.subheader("Embedding vs one-hot, over seeds")
 if dataset is not None and config is not None:
     st.caption(
@@ -43,12 +49,12 @@ if dataset is not None and config is not None:
         "(paired). Running the same comparison again reuses the finished seeds, so "
         "a cancelled comparison resumes where it stopped."
     )
-    comparison = comparison_form(dataset, config) or comparison
-
-
-def still_running(records: list) -> bool:
-    """Whether any of these runs is queued or training."""
-    return any(not runs.executor().refresh(record).status.final for record in records)
+    # One comparison at a time per session: a second submit while it runs
+    # (a double click, a changed seed count) would start another one.
+    busy = still_running(
+        list(comparison_runs(store, comparison).values()) if comparison else []
+    )
+    comparison = comparison_form(dataset, config, busy) or comparison
 
 
 comparison_running = still_running(

@@ -13,10 +13,10 @@ from core.plots.runs import curves_overlay
 from core.runs.store import DamagedRun, RunStatus
 from core.runs.views import (
     config_difference,
-    live_progress,
+    deletion_warning,
+    group_runs,
+    group_title,
     metrics_side_by_side,
-    run_summary,
-    runs_table,
     validation_curves,
 )
 from ui import runs, state
@@ -41,28 +41,28 @@ if not records:
     st.page_link("pages/train.py", label="Go to the train page")
     st.stop()
 
-table = runs_table([run_summary(executor.store, record) for record in records])
-progress = {
-    record.id: live_progress(
-        record, executor.store.progress(record.id), executor.queue_position(record)
-    )
-    for record in records
-    if not record.status.final
-}
-table["status"] = [
-    f"{status} {progress[run_id].fraction:.0%}" if run_id in progress else status
-    for run_id, status in zip(table["id"], table["status"], strict=True)
-]
-st.dataframe(table, hide_index=True, key="runs_table")
+alone, groups = group_runs(records)
+if alone:
+    st.dataframe(runs.table_of(alone), hide_index=True, key="runs_table")
+else:
+    st.caption("Every run belongs to a comparison or a sweep (below).")
+for group, members in groups.items():
+    with st.expander(group_title(group, members)):
+        st.dataframe(
+            runs.table_of(members, labelled=True),
+            hide_index=True,
+            key=f"runs_group_{group}",
+        )
 by_id = {record.id: record for record in records}
 
 
 def describe(run_id: str) -> str:
     """A run's id with its data, target and status, for the pickers."""
     record = by_id[run_id]
+    label = f" · {record.label}" if record.label else ""
     return (
         f"{run_id} · {record.data_name} · {record.config.data.target_column} · "
-        f"{record.status.value}"
+        f"{record.status.value}{label}"
     )
 
 
@@ -130,6 +130,9 @@ st.subheader("Delete a run")
 doomed = st.selectbox(
     "Run to delete", list(by_id), format_func=describe, key="runs_delete_pick"
 )
+warning = deletion_warning(by_id[doomed], records)
+if warning:
+    st.warning(literal(warning))
 sure = st.checkbox(
     f"Yes, delete run {doomed} and, unless another run uses it, its stored data",
     key="runs_delete_confirm",

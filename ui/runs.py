@@ -82,6 +82,31 @@ def visible_runs() -> list[RunRecord | DamagedRun]:
     ]
 
 
+def table_of(records: list[RunRecord], labelled: bool = False) -> pd.DataFrame:
+    """The run list as the Runs page shows it: live progress in the status.
+
+    ``labelled`` adds each run's label (a comparison's "seed 3").
+    """
+    server = executor()
+    table = core_runs.runs_table(
+        [core_runs.run_summary(server.store, record) for record in records]
+    )
+    progress = {
+        record.id: core_runs.live_progress(
+            record, server.store.progress(record.id), server.queue_position(record)
+        )
+        for record in records
+        if not record.status.final
+    }
+    table["status"] = [
+        f"{status} {progress[run_id].fraction:.0%}" if run_id in progress else status
+        for run_id, status in zip(table["id"], table["status"], strict=True)
+    ]
+    if labelled:
+        table.insert(1, "label", [record.label for record in records])
+    return table
+
+
 def scope_text() -> str:
     """Whose runs the Runs page lists, in words."""
     viewer = auth.viewer()

@@ -47,8 +47,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "frame_fingerprint",
         ],
         "views": [
+            "GROUP_KINDS",
             "config_difference",
+            "deletion_warning",
             "flatten",
+            "group_kind",
+            "group_runs",
+            "group_title",
             "live_progress",
             "metrics_side_by_side",
             "run_summary",
