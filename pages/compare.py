@@ -24,6 +24,7 @@ from ui.compare import (
     runs_status,
     sweep_form,
 )
+from ui.data import memory_text, shown_table
 from ui.text import literal
 
 st.title("6. Compare")
@@ -89,7 +90,9 @@ def comparison_panel(comparison_id: str) -> None:
                 difference_figure(d.mean, d.low, d.high, result.metric),
                 key="cmp_difference",
             )
-        st.dataframe(cost_table(result), hide_index=True, key="cmp_costs")
+        costs = cost_table(result)
+        costs["peak memory (MiB)"] = costs["peak memory (MiB)"].map(memory_text)
+        st.dataframe(shown_table(costs), hide_index=True, key="cmp_costs")
         st.caption(
             f"Interval: {INTERVAL_METHOD}. Peak memory is that of each seed's "
             "training process (all arms together)."

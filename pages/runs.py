@@ -20,6 +20,7 @@ from core.runs.views import (
     validation_curves,
 )
 from ui import runs, state
+from ui.data import shown_table
 from ui.text import literal
 
 st.title("Runs")
@@ -117,7 +118,7 @@ if len(pair) == 2:
         st.dataframe(difference, hide_index=True, key="runs_difference")
     st.markdown("**Test metrics**")
     st.dataframe(
-        metrics_side_by_side(executor.store, [first, second]),
+        shown_table(metrics_side_by_side(executor.store, [first, second])),
         hide_index=True,
         key="runs_metrics",
     )

@@ -12,6 +12,7 @@ from core.plots.figures import metric_comparison, training_curves
 from core.runs.store import RunStatus
 from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
+from ui.data import shown_table
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
@@ -111,7 +112,7 @@ if current is not None:
     if current.status is RunStatus.DONE:
         table = metrics_side_by_side(executor.store, [current]).drop(columns="run")
         st.subheader("Test metrics, side by side")
-        st.dataframe(table, hide_index=True, key="train_comparison")
+        st.dataframe(shown_table(table), hide_index=True, key="train_comparison")
         if current.config.data.task == "binary":  # no threshold or AUC otherwise
             st.caption(
                 "Accuracy, precision, recall and F1 use a 0.5 threshold; when one "
