@@ -13,6 +13,7 @@ from core.runs.store import RunStatus
 from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
 from ui.data import shown_table
+from ui.dataset_folder import folder_caption, folder_of, submit_folder
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
@@ -42,16 +43,21 @@ if ready:
     twin = state.get(state.TRAIN_TWIN, True)
     encodings = ("embedding", "onehot") if twin else ("embedding",)
     target = literal(config.data.target_column)
+    folder = folder_of(dataset)
+    size = folder_caption(dataset) if folder else f"{len(dataset.frame):,} rows"
     st.caption(
-        f"{len(dataset.frame):,} rows · target **{target}** "
+        f"{size} · target **{target}** "
         f"({config.data.task}) · models: {', '.join(encodings)} · "
         f"up to {config.train.epochs} epochs"
     )
 start, stop = st.columns(2)
 if ready and start.button("Train", key="train_start", type="primary", disabled=active):
     try:
-        submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
-    except CoreError as error:  # e.g. the per-user limit of runs
+        if folder_of(dataset):  # every row of the folder, streamed
+            submitted = submit_folder(dataset, config, encodings)
+        else:
+            submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
+    except CoreError as error:  # the per-user limit; a config it cannot stream
         st.error(literal(error))
     else:
         runs.follow(submitted.id)
