@@ -25,6 +25,7 @@ from ui.compare import (
     sweep_form,
 )
 from ui.forecast_results import show_comparison_standings
+from ui.data import memory_text, shown_table
 from ui.text import literal
 
 st.title("6. Compare")
@@ -37,6 +38,12 @@ if (dataset is None or config is None) and not (comparison or sweep):
     st.stop()
 store = runs.store()
 
+
+def still_running(records: list) -> bool:
+    """Whether any of these runs is queued or training."""
+    return any(not runs.executor().refresh(record).status.final for record in records)
+
+
 st.subheader("Embedding vs one-hot, over seeds")
 if dataset is not None and config is not None:
     st.caption(
@@ -44,12 +51,12 @@ if dataset is not None and config is not None:
         "(paired). Running the same comparison again reuses the finished seeds, so "
         "a cancelled comparison resumes where it stopped."
     )
-    comparison = comparison_form(dataset, config) or comparison
-
-
-def still_running(records: list) -> bool:
-    """Whether any of these runs is queued or training."""
-    return any(not runs.executor().refresh(record).status.final for record in records)
+    # One comparison at a time per session: a second submit while it runs
+    # (a double click, a changed seed count) would start another one.
+    busy = still_running(
+        list(comparison_runs(store, comparison).values()) if comparison else []
+    )
+    comparison = comparison_form(dataset, config, busy) or comparison
 
 
 comparison_running = still_running(
@@ -84,7 +91,9 @@ def comparison_panel(comparison_id: str) -> None:
                 difference_figure(d.mean, d.low, d.high, result.metric),
                 key="cmp_difference",
             )
-        st.dataframe(cost_table(result), hide_index=True, key="cmp_costs")
+        costs = cost_table(result)
+        costs["peak memory (MiB)"] = costs["peak memory (MiB)"].map(memory_text)
+        st.dataframe(shown_table(costs), hide_index=True, key="cmp_costs")
         show_comparison_standings(result)
         st.caption(
             f"Interval: {INTERVAL_METHOD}. Peak memory is that of each seed's "

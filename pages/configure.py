@@ -9,11 +9,13 @@ from core.features.vocabulary import key_counts
 from core.plots.figures import frequency_histogram
 from ui import state
 from ui.configure import (
+    apply_pinned_widgets,
     cached_preflight,
     choose_roles,
     config_upload,
     epoch_samples,
     epoch_time_metric,
+    pin_widgets,
     saved_sizes,
     size_table,
 )
@@ -29,6 +31,7 @@ if dataset is None:
     st.stop()
 
 frame = dataset.frame
+apply_pinned_widgets()
 # The saved config pre-fills the widgets; before one exists, a bundled data set's
 # intended roles do.
 previous = state.get(state.CONFIG) or suggested_config(dataset)
@@ -76,6 +79,7 @@ st.subheader("Experiment")
 sizes = size_table(frame, roles, overrides)
 twin = state.get(state.TRAIN_TWIN, True)
 submitted = experiment_form(roles, framing, sizes, previous, twin)
+pin_widgets()
 if submitted is not None:
     config, twin = submitted
     state.put(state.CONFIG, config)

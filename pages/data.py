@@ -16,6 +16,7 @@ from ui.data import (
     load_upload,
     profile_table,
     schema_for,
+    shown_table,
 )
 from ui.dataset_folder import render_folder_source
 from ui.text import literal
@@ -96,7 +97,7 @@ columns_metric.metric("Columns", f"{frame.shape[1]:,}")
 entities_metric.metric("Entities", f"{entities:,}")
 for note in (*dataset.notes, *schema.notes):
     st.info(literal(note))
-st.dataframe(frame.head(200), key="data_preview", hide_index=True)
+st.dataframe(shown_table(frame.head(200)), key="data_preview", hide_index=True)
 st.subheader("Inferred schema (suggestions: you decide on the next page)")
 profile = profile_table(schema, derived_columns(dataset))
 # Every column visible at once, unless the table is very wide.

@@ -74,6 +74,7 @@ test_metrics = ordered_metrics(source.metrics.get("test", {}), task)
 st.dataframe([test_metrics], key="pred_metrics")
 show_report_baselines(source.metrics, "pred_baselines")
 held_out = part_predictions(source, "test")
+threshold = None  # new-file decisions follow the slider when there is one
 if held_out is not None:
     table, labels_encoded, scores = held_out
     if task == "regression":
@@ -130,10 +131,11 @@ if new_file is not None and st.button("Predict", key="pred_run"):
         new_predictions.remember(source.label, source.model, new_file.name, result)
 shown = new_predictions.for_model(source.label, source.model)
 if shown is not None:
-    new_predictions.show(shown, task)
+    report = new_predictions.report(shown, source, threshold)
+    new_predictions.show(shown, report, task)
     st.download_button(
         "Download these predictions (CSV)",
-        write_csv_safely(shown.result.table),
+        write_csv_safely(report.table),
         "new_predictions.csv",
         key="pred_new_download",
     )

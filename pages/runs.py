@@ -13,14 +13,15 @@ from core.plots.runs import curves_overlay
 from core.runs.store import DamagedRun, RunStatus
 from core.runs.views import (
     config_difference,
-    live_progress,
+    deletion_warning,
+    group_runs,
+    group_title,
     metrics_side_by_side,
-    run_summary,
-    runs_table,
     validation_curves,
 )
 from ui import runs, state
 from ui.forecast_results import show_run_standings
+from ui.data import shown_table
 from ui.text import literal
 
 st.title("Runs")
@@ -42,28 +43,28 @@ if not records:
     st.page_link("pages/train.py", label="Go to the train page")
     st.stop()
 
-table = runs_table([run_summary(executor.store, record) for record in records])
-progress = {
-    record.id: live_progress(
-        record, executor.store.progress(record.id), executor.queue_position(record)
-    )
-    for record in records
-    if not record.status.final
-}
-table["status"] = [
-    f"{status} {progress[run_id].fraction:.0%}" if run_id in progress else status
-    for run_id, status in zip(table["id"], table["status"], strict=True)
-]
-st.dataframe(table, hide_index=True, key="runs_table")
+alone, groups = group_runs(records)
+if alone:
+    st.dataframe(runs.table_of(alone), hide_index=True, key="runs_table")
+else:
+    st.caption("Every run belongs to a comparison or a sweep (below).")
+for group, members in groups.items():
+    with st.expander(group_title(group, members)):
+        st.dataframe(
+            runs.table_of(members, labelled=True),
+            hide_index=True,
+            key=f"runs_group_{group}",
+        )
 by_id = {record.id: record for record in records}
 
 
 def describe(run_id: str) -> str:
     """A run's id with its data, target and status, for the pickers."""
     record = by_id[run_id]
+    label = f" · {record.label}" if record.label else ""
     return (
         f"{run_id} · {record.data_name} · {record.config.data.target_column} · "
-        f"{record.status.value}"
+        f"{record.status.value}{label}"
     )
 
 
@@ -71,7 +72,13 @@ st.subheader("Open a run")
 chosen = st.selectbox("Run", list(by_id), format_func=describe, key="runs_pick")
 opened = by_id[chosen]
 if opened.status is RunStatus.DONE or executor.store.results(chosen):
-    if st.button("Open", key="runs_open", type="primary"):
+    if st.button(
+        "Open",
+        key="runs_open",
+        type="primary",
+        help="Also brings back its data and configuration.",
+    ):
+        runs.restore_inputs(opened)  # first: a new table closes the open run
         runs.open_run(chosen)
     if state.get(state.OPEN_RUN) == chosen:
         st.success(f"Run {chosen} is open.")
@@ -84,6 +91,20 @@ else:
     if st.button("Follow its progress", key="runs_follow"):
         runs.follow(chosen)
         st.switch_page("pages/train.py")
+edit, again = st.columns(2)
+if edit.button("Edit this configuration", key="runs_edit"):
+    runs.restore_inputs(opened)
+    st.switch_page("pages/configure.py")
+if again.button("Train again", key="runs_train_again", disabled=opened.streamed):
+    try:
+        started = runs.train_again(opened)
+    except CoreError as error:  # e.g. the per-user limit of runs
+        st.error(literal(error))
+    else:
+        if started is None:
+            st.error(f"The stored data of run {chosen} is gone: load it again.")
+        else:
+            st.switch_page("pages/train.py")
 
 st.subheader("Compare two runs")
 pair = st.multiselect(
@@ -99,7 +120,7 @@ if len(pair) == 2:
         st.dataframe(difference, hide_index=True, key="runs_difference")
     st.markdown("**Test metrics**")
     st.dataframe(
-        metrics_side_by_side(executor.store, [first, second]),
+        shown_table(metrics_side_by_side(executor.store, [first, second])),
         hide_index=True,
         key="runs_metrics",
     )
@@ -112,6 +133,9 @@ st.subheader("Delete a run")
 doomed = st.selectbox(
     "Run to delete", list(by_id), format_func=describe, key="runs_delete_pick"
 )
+warning = deletion_warning(by_id[doomed], records)
+if warning:
+    st.warning(literal(warning))
 sure = st.checkbox(
     f"Yes, delete run {doomed} and, unless another run uses it, its stored data",
     key="runs_delete_confirm",

@@ -13,6 +13,8 @@ from core.runs.store import RunStatus
 from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
 from ui.forecast_results import show_run_standings
+from ui.data import shown_table
+from ui.dataset_folder import folder_caption, folder_of, submit_folder
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
@@ -42,16 +44,21 @@ if ready:
     twin = state.get(state.TRAIN_TWIN, True)
     encodings = ("embedding", "onehot") if twin else ("embedding",)
     target = literal(config.data.target_column)
+    folder = folder_of(dataset)
+    size = folder_caption(dataset) if folder else f"{len(dataset.frame):,} rows"
     st.caption(
-        f"{len(dataset.frame):,} rows · target **{target}** "
+        f"{size} · target **{target}** "
         f"({config.data.task}) · models: {', '.join(encodings)} · "
         f"up to {config.train.epochs} epochs"
     )
 start, stop = st.columns(2)
 if ready and start.button("Train", key="train_start", type="primary", disabled=active):
     try:
-        submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
-    except CoreError as error:  # e.g. the per-user limit of runs
+        if folder_of(dataset):  # every row of the folder, streamed
+            submitted = submit_folder(dataset, config, encodings)
+        else:
+            submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
+    except CoreError as error:  # the per-user limit; a config it cannot stream
         st.error(literal(error))
     else:
         runs.follow(submitted.id)
@@ -112,7 +119,7 @@ if current is not None:
     if current.status is RunStatus.DONE:
         table = metrics_side_by_side(executor.store, [current]).drop(columns="run")
         st.subheader("Test metrics, side by side")
-        st.dataframe(table, hide_index=True, key="train_comparison")
+        st.dataframe(shown_table(table), hide_index=True, key="train_comparison")
         show_run_standings(executor.store, current)
         if current.config.data.task == "binary":  # no threshold or AUC otherwise
             st.caption(

@@ -24,8 +24,14 @@ RESUME_HINT = (
 )
 
 
-def comparison_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
-    """Seeds, split and arms; returns the comparison id once submitted."""
+def comparison_form(
+    dataset: Dataset, config: ExperimentConfig, busy: bool = False
+) -> str | None:
+    """Seeds, split and arms; returns the comparison id once submitted.
+
+    While the session's comparison still runs (``busy``) the button is
+    disabled and a submit that gets through anyway starts nothing.
+    """
     with st.form("compare_form"):
         left, middle, right = st.columns(3)
         seeds = left.number_input("Seeds", 1, 20, 5, key="cmp_seeds")
@@ -37,8 +43,15 @@ def comparison_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
             "Add gradient boosting on window summaries", key="cmp_baseline",
             help="Is an LSTM worth it at all? Same examples, no sequence model.",
         )  # fmt: skip
-        submitted = st.form_submit_button("Run comparison", type="primary")
-    if not submitted:
+        submitted = st.form_submit_button(
+            "Run comparison", type="primary", disabled=busy
+        )
+    if busy:
+        st.caption(
+            "A comparison is running (below): wait for it, or cancel it, to "
+            "start another."
+        )
+    if not submitted or busy:
         return None
     first = config.train.seed
     spec = ComparisonSpec(

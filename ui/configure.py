@@ -246,12 +246,42 @@ def epoch_time_metric(column, estimate: Preflight) -> None:
     )
 
 
-def forget_widgets() -> None:
-    """Drop the configure widgets' state, so they show a newly loaded config."""
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith("cfg_"):
-            del st.session_state[key]
-    state.put(state.ROLES_SHOWN, None)
+#: Configure widgets whose value Streamlit refuses to take from session state.
+UNPINNABLE = frozenset({"cfg_sizes"})
+
+
+def apply_pinned_widgets() -> None:
+    """Write the values :func:`pin_widgets` kept; call before any configure widget."""
+    pinned = state.get(state.WIDGETS_TO_PIN)
+    if not isinstance(pinned, dict):
+        return
+    state.put(state.WIDGETS_TO_PIN, None)
+    for key, value in pinned.items():
+        st.session_state[key] = value
+
+
+def pin_widgets() -> None:
+    """After the widgets rendered a loaded config, keep their values and rerun.
+
+    Call after the last configure widget. A browser keeps showing, and later
+    sends back, the value it holds for a widget unless the server marks a value
+    as set, and a changed default is not such a mark
+    (:func:`ui.state.forget_config_widgets`). The rerun's
+    :func:`apply_pinned_widgets` sets the values, which marks them.
+    """
+    if state.get(state.WIDGETS_TO_PIN) is not True:
+        return
+    state.put(
+        state.WIDGETS_TO_PIN,
+        {
+            key: st.session_state[key]
+            for key in list(st.session_state)
+            if isinstance(key, str)
+            and key.startswith(state.CONFIG_WIDGET_PREFIX)
+            and key not in UNPINNABLE
+        },
+    )
+    st.rerun()
 
 
 def config_upload() -> None:
@@ -272,5 +302,5 @@ def config_upload() -> None:
         st.error(f"Could not use that configuration: {literal(error)}")
         return
     state.put(state.CONFIG, config)
-    forget_widgets()
+    state.forget_config_widgets()
     st.rerun()

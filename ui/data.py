@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -156,3 +157,40 @@ def profile_table(schema: SchemaSuggestion, derived: dict[str, str]) -> pd.DataF
     if derived:
         profile["derived"] = [derived.get(c.name, "") for c in schema.columns]
     return profile
+
+
+#: A missing cell as the tables show it (Streamlit itself prints "None").
+MISSING = "—"
+
+
+def _cell(value: object) -> str:
+    """One present value as text, numbers compact (``3.25``, ``120``)."""
+    if isinstance(value, float | np.floating):
+        if float(value).is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6g}"
+    return str(value)
+
+
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: missing cells as "—" rather than Streamlit's "None".
+
+    Only columns with a missing cell become text; the others keep their type
+    (and their sorting and alignment).
+    """
+    shown = frame.copy()
+    for column in shown.columns:
+        missing = shown[column].isna().to_numpy()
+        if missing.any():
+            shown[column] = [
+                MISSING if gone else _cell(value)
+                for value, gone in zip(shown[column], missing, strict=True)
+            ]
+    return shown
+
+
+def memory_text(mebibytes: float | None) -> str:
+    """Memory in whole MiB ("906 MiB"), or "—"."""
+    if mebibytes is None or pd.isna(mebibytes):
+        return MISSING
+    return f"{round(mebibytes):,} MiB"

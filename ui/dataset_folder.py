@@ -9,10 +9,16 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from core.config import ExperimentConfig
 from core.data.parquet import DatasetSource
+from core.data.provenance import Provenance, SourceKind
+from core.examples.stream_passes import StreamOptions
+from core.runs.dataset_run import create_dataset_run
+from core.runs.store import RunRecord
 from core.serve.server_paths import DATA_ROOT_VARIABLE, allowed_folder
-from ui import state
+from ui import auth, runs, state
 from ui.auth import login_configured
+from ui.state import Dataset
 from ui.text import literal
 
 PREVIEW_ROWS = 200
@@ -23,6 +29,7 @@ class FolderPreview:
     """What the page shows of a dataset: size, schema and the first rows."""
 
     path: str
+    fingerprint: str
     files: int
     rows: int
     megabytes: float
@@ -35,6 +42,7 @@ def _preview(path: str, fingerprint: str) -> FolderPreview:
     source = DatasetSource.open(path)
     return FolderPreview(
         path,
+        fingerprint,
         len(source.files),
         source.row_count(),
         source.total_bytes / 1024**2,
@@ -76,10 +84,75 @@ def render_folder_source() -> bool:
     )
     st.dataframe(preview.sample, key="data_folder_sample", hide_index=True)
     st.dataframe(preview.schema, key="data_folder_schema", hide_index=True)
-    st.markdown("Train on all of it, streamed within a memory budget:")
+    if st.button(
+        "Configure and train on this folder",
+        key="data_folder_use",
+        type="primary",
+        help="Its first rows are the table to configure on; training streams "
+        "every row of every file.",
+    ):
+        use_folder(preview)
+    st.markdown("Or from the command line, streamed within a memory budget:")
     st.code(
         f"python -m core train --data {shlex.quote(preview.path)} --target COLUMN "
         "--id ID_COLUMN --memory-budget-mb 1024",
         language="bash",
     )
     return True
+
+
+def use_folder(preview: FolderPreview) -> None:
+    """Make a previewed folder the session's data: its first rows to configure on.
+
+    The provenance keeps the folder's path, so the Train page streams every row
+    of it (:func:`submit_folder`) instead of training on the sample.
+    """
+    provenance = Provenance.folder(preview.path, preview.fingerprint)
+    note = (
+        f"The first {len(preview.sample):,} of {preview.rows:,} rows, to configure "
+        f"on; training streams all of them from {preview.files:,} file(s)."
+    )
+    name = os.path.basename(preview.path.rstrip(os.sep)) or preview.path
+    state.set_dataset(Dataset(preview.sample.copy(), name, provenance, (note,)))
+
+
+def folder_of(dataset: Dataset | None) -> str | None:
+    """The folder a session's data streams from, or None for an in-memory table."""
+    if dataset is None or dataset.provenance.kind is not SourceKind.FOLDER:
+        return None
+    return dataset.provenance.name
+
+
+def folder_caption(dataset: Dataset) -> str:
+    """What a streamed run trains on: rows and files of the session's folder."""
+    preview = _preview(dataset.provenance.name, dataset.provenance.content_hash or "")
+    return f"{preview.rows:,} rows in {preview.files:,} files, streamed"
+
+
+def submit_folder(
+    dataset: Dataset, config: ExperimentConfig, encodings: tuple[str, ...]
+) -> RunRecord:
+    """Start a streamed run on every row of the session's folder.
+
+    The path is checked against the server's policy again (the session could
+    hold it from before a change of ``$SEQ_EMBED_DATA_ROOT``).
+
+    Raises
+    ------
+    CoreError
+        If the folder is no longer allowed or readable, or the config cannot
+        be streamed (:func:`core.examples.stream_passes.check_streamable`).
+    """
+    root = os.environ.get(DATA_ROOT_VARIABLE) or None
+    path = allowed_folder(dataset.provenance.name, root, login_configured())
+    executor = runs.executor()
+    record = create_dataset_run(
+        executor.store,
+        DatasetSource.open(str(path)),
+        config,
+        encodings,
+        StreamOptions(),
+        owner=auth.viewer().owner,
+    )
+    executor.launch(record.id)
+    return executor.store.get(record.id)

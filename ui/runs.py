@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from core import runs as core_runs
+from core.data.provenance import Provenance
 from core.runs import executors
 from core.serve.access import not_found_message, require_visible, visible_items
 from ui import auth, state
@@ -81,6 +82,31 @@ def visible_runs() -> list[RunRecord | DamagedRun]:
     ]
 
 
+def table_of(records: list[RunRecord], labelled: bool = False) -> pd.DataFrame:
+    """The run list as the Runs page shows it: live progress in the status.
+
+    ``labelled`` adds each run's label (a comparison's "seed 3").
+    """
+    server = executor()
+    table = core_runs.runs_table(
+        [core_runs.run_summary(server.store, record) for record in records]
+    )
+    progress = {
+        record.id: core_runs.live_progress(
+            record, server.store.progress(record.id), server.queue_position(record)
+        )
+        for record in records
+        if not record.status.final
+    }
+    table["status"] = [
+        f"{status} {progress[run_id].fraction:.0%}" if run_id in progress else status
+        for run_id, status in zip(table["id"], table["status"], strict=True)
+    ]
+    if labelled:
+        table.insert(1, "label", [record.label for record in records])
+    return table
+
+
 def scope_text() -> str:
     """Whose runs the Runs page lists, in words."""
     viewer = auth.viewer()
@@ -139,6 +165,61 @@ def open_run(run_id: str) -> None:
     state.put(state.ADOPTED_RUN, run_id)
 
 
+#: The provenance name of a table read back from the run store.
+STORED_DATA_PREFIX = "stored:"
+
+
+def restore_inputs(run: RunRecord) -> bool:
+    """Make a run's table and configuration this session's data and config.
+
+    The table comes from the run store (which keeps every run's data); when the
+    session already holds that very table, it stays, with its name and repairs.
+    The configure form then shows the run's configuration. Returns False when
+    the table could not be restored (a streamed run trains on a folder by
+    reference; a stored table removed by hand): only the config is then set.
+    """
+    current = state.dataset()
+    same = (
+        current is not None
+        and core_runs.data_fingerprint(current.frame, run.owner) == run.data_fingerprint
+    )
+    restored = same
+    if not same and not run.streamed:
+        try:
+            frame = store().load_data(run)
+        except core_runs.RunNotFoundError:
+            frame = None
+        if frame is not None:
+            provenance = Provenance.parse(STORED_DATA_PREFIX + run.data_fingerprint)
+            # A session without data computed nothing from it: the models it
+            # has open stay open.
+            kept = (state.OPEN_RUN, state.ADOPTED_RUN) if current is None else ()
+            opened = {key: state.get(key) for key in kept}
+            state.set_dataset(state.Dataset(frame, run.data_name, provenance))
+            for key, value in opened.items():
+                if value is not None:
+                    state.put(key, value)
+            restored = True
+    state.put(state.CONFIG, run.config)
+    state.put(state.TRAIN_TWIN, "onehot" in run.encodings)
+    state.forget_config_widgets()
+    return restored
+
+
+def train_again(run: RunRecord) -> RunRecord | None:
+    """Restore a run's data and config and start a new run with them.
+
+    Returns None when its table cannot be restored (nothing is started).
+    Raises RunLimitError past the viewer's limit of runs.
+    """
+    if not restore_inputs(run):
+        return None
+    dataset = state.dataset()
+    started = submit(dataset.frame, run.config, run.encodings, dataset.name)
+    follow(started.id)
+    return started
+
+
 def sync_with_url() -> None:
     """Run on every page: adopt ``?run=ID``, keep it in the URL, open finished runs.
 
@@ -150,7 +231,12 @@ def sync_with_url() -> None:
     asked = st.query_params.get(QUERY_KEY)
     current = state.get(state.CURRENT_RUN)
     if asked and asked != current:
-        if record(asked) is not None:
+        adopted = record(asked)
+        if adopted is not None:
+            # A refresh or a bookmark starts an empty session: bring back the
+            # run's data and configuration, so every page can be used.
+            if state.dataset() is None:
+                restore_inputs(adopted)
             follow(asked)
             current = asked
         else:

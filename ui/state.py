@@ -45,6 +45,11 @@ CONFIG_UPLOAD_MEMO = "config_upload_memo"
 #: The preview of a server folder of Parquet shards (never loaded whole).
 DATA_FOLDER = "server_folder_preview"
 ROLES_SHOWN = "configure_roles_shown"
+#: Every configure widget's key starts with this.
+CONFIG_WIDGET_PREFIX = "cfg_"
+#: After a config is loaded: True while the widgets render it, then their values,
+#: written back once so the browser shows them (see ui.configure.pin_widgets).
+WIDGETS_TO_PIN = "configure_widgets_to_pin"
 #: The Insight page's latest stability and importance results, with their inputs.
 INSIGHT_STABILITY = "insight_stability"
 INSIGHT_IMPORTANCE = "insight_importance"
@@ -127,3 +132,20 @@ def dataset() -> Dataset | None:
     # The session keeps the fingerprint string (tests and older sessions seed it).
     provenance = Provenance.parse(get(DATA_FINGERPRINT, ""))
     return Dataset(frame, get(DATA_NAME, ""), provenance, tuple(get(DATA_NOTES, ())))
+
+
+def forget_config_widgets() -> None:
+    """Make the configure widgets show the config now in :data:`CONFIG`.
+
+    Deleting a widget's state is not enough for a browser that still shows the
+    widget: it keeps (and later sends back) its own value unless the server
+    marks a new one as set. So this also asks the configure page to write the
+    freshly rendered values back once (``ui.configure.pin_widgets``). Sizes
+    the advisor applied give way to the config's.
+    """
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(CONFIG_WIDGET_PREFIX):
+            del st.session_state[key]
+    put(ROLES_SHOWN, None)
+    put(SIZE_OVERRIDES, None)
+    put(WIDGETS_TO_PIN, True)

@@ -12,6 +12,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "dataset_run": ["create_dataset_run"],
         "jobs": [],
+        "new_data": [
+            "IN_TRAINING",
+            "NewDataReport",
+            "report_new_data",
+            "table_metrics",
+            "training_entities",
+        ],
         "outputs": ["read_predictions"],
         "processes": ["process_alive", "process_started"],
         "progress": [
@@ -40,8 +47,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "frame_fingerprint",
         ],
         "views": [
+            "GROUP_KINDS",
             "config_difference",
+            "deletion_warning",
             "flatten",
+            "group_kind",
+            "group_runs",
+            "group_title",
             "live_progress",
             "metrics_side_by_side",
             "run_summary",

@@ -24,8 +24,11 @@ def create_dataset_run(
     config: ExperimentConfig,
     encodings: tuple[str, ...],
     options: StreamOptions,
+    owner: str | None = None,
 ) -> RunRecord:
     """Record a new ``queued`` run on ``source``, without copying its rows.
+
+    ``owner`` is who started it (``None`` in local mode), as for any run.
 
     Raises
     ------
@@ -36,7 +39,7 @@ def create_dataset_run(
     check_streamable(config)
     reference = {"source": source.to_dict(), "options": options.to_dict()}
     data = DataSummary(source.fingerprint, source.name, source.row_count(), 0)
-    return store.add_run(config, encodings, data, reference=reference)
+    return store.add_run(config, encodings, data, owner=owner, reference=reference)
 
 
 def read_reference(store: RunStore, run_id: str) -> tuple[DatasetSource, StreamOptions]:

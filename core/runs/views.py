@@ -272,3 +272,68 @@ def validation_curves(
 def is_active(record: RunRecord) -> bool:
     """Queued or running."""
     return record.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+#: What a group of runs is, by the prefix of its id (``RunRecord.comparison``).
+GROUP_KINDS = {"cmp-": "comparison", "swp-": "size sweep"}
+
+
+def group_kind(group: str) -> str:
+    """``"comparison"`` or ``"size sweep"`` for a group id (``"group"`` otherwise)."""
+    for prefix, kind in GROUP_KINDS.items():
+        if group.startswith(prefix):
+            return kind
+    return "group"
+
+
+def group_runs(
+    records: list[RunRecord],
+) -> tuple[list[RunRecord], dict[str, list[RunRecord]]]:
+    """Runs on their own, and the runs of each comparison or sweep together.
+
+    Order is kept: newest first within each, groups by their newest run.
+    """
+    alone: list[RunRecord] = []
+    groups: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if record.comparison is None:
+            alone.append(record)
+        else:
+            groups.setdefault(record.comparison, []).append(record)
+    return alone, groups
+
+
+def group_title(group: str, members: list[RunRecord]) -> str:
+    """An expander title: kind, id, run count, data, target and how many finished."""
+    first = members[0]
+    done = sum(record.status is RunStatus.DONE for record in members)
+    return (
+        f"{group_kind(group).capitalize()} {group} · {len(members)} runs "
+        f"({done} done) · {first.data_name} · {first.config.data.target_column}"
+    )
+
+
+def deletion_warning(record: RunRecord, records: list[RunRecord]) -> str | None:
+    """What deleting ``record`` does to its comparison or sweep (None if alone).
+
+    A comparison reports over the seeds it finds: without a warning, deleting
+    one seed quietly leaves fewer seeds and a wider interval.
+    """
+    if record.comparison is None:
+        return None
+    group = record.comparison
+    members = [other for other in records if other.comparison == group]
+    others = [other for other in members if other.id != record.id]
+    kind = group_kind(group)
+    if kind == "comparison":
+        seeds = len({other.config.train.seed for other in others})
+        effect = (
+            f"leaves it {seeds} seeds: its report then quietly covers fewer "
+            "seeds, with a wider interval"
+        )
+    else:
+        effect = f"leaves it {len(others)} runs: its intervals widen"
+    return (
+        f"Run {record.id} ({record.label or 'no label'}) is one of the "
+        f"{len(members)} runs of {kind} {group}. Deleting it {effect}."
+    )
