@@ -115,8 +115,10 @@ def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
 
 def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
     """Computed on the button; kept in the session for this model, data and repeats."""
-    # id(): a bundle loaded later under the same label is another model.
-    key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
+    # id(): a bundle loaded later under the same label is another model; a
+    # run's model is its folder (reading it must not load Keras).
+    model = str(source.path) if source.path is not None else id(source.loaded)
+    key = (source.label, model, dataset.fingerprint if dataset else None,
            repeats)  # fmt: skip
     if st.button("Compute importance", key="ins_imp_go"):
         try:
@@ -141,6 +143,23 @@ def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFram
     """The per-epoch map of one column of a run (see core.analysis.evolution)."""
     store = core_runs.RunStore(root)
     return analysis.run_evolution(store, store.get(run_id), column, encoding)
+
+
+def embedding_of(source: ModelSource, column: str) -> analysis.EmbeddingTable:
+    """A column's embedding table: a run's from its saved weights file (no
+    TensorFlow in the server), an uploaded bundle's from its loaded model."""
+    if source.path is not None:
+        modified = (source.path / "model.keras").stat().st_mtime
+        return _stored_embedding(str(source.path), modified, column)
+    return analysis.extract_embedding(source.model, source.preprocessor, column)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stored_embedding(
+    path: str, modified: float, column: str
+) -> analysis.EmbeddingTable:
+    preprocessor = core_runs.read_stored_model(path).preprocessor
+    return analysis.stored_embedding(path, preprocessor, column)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -39,6 +39,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "default_runs_dir",
             "frame_fingerprint",
         ],
+        "stored_models": [
+            "StoredModel",
+            "read_snapshots",
+            "read_stored_model",
+            "stored_embedding_weights",
+        ],
         "views": [
             "config_difference",
             "flatten",
