@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "StepRecord",
             "read_progress_line",
         ],
+        "remote": ["ModelWorker", "RemoteError"],
         "slots": ["waiting_ahead"],
         "store": [
             "DamagedRun",

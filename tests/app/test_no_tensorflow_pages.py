@@ -14,9 +14,12 @@ import sys
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.analysis.embeddings import extract_embedding, stored_embedding
+from core.errors import CoreError
+from core.runs.remote import ModelWorker
 from core.runs.store import RunStore
 from tests.support.insight_runs import run_in_process, tiny_config
 from tests.support.paths import ROOT
@@ -26,7 +29,15 @@ pytestmark = pytest.mark.slow
 
 VISIT = textwrap.dedent(
     """
-    import json, sys
+    import json, sys, traceback
+    class Watch:  # says who imports TensorFlow, should anything do so
+        def find_spec(self, name, path=None, target=None):
+            if name == "tensorflow":
+                frames = traceback.extract_stack()
+                ours = [f for f in frames if "importlib" not in f.filename]
+                print("".join(traceback.format_list(ours[:14])), file=sys.stderr)
+            return None
+    sys.meta_path.insert(0, Watch())
     from tests.support.app import open_page
     page, run_id = sys.argv[1], sys.argv[2]
     app = open_page(page, query={"run": run_id})
@@ -63,7 +74,9 @@ def _visit(store: RunStore, page: str, run_id: str) -> dict:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen["stderr"] = done.stderr[-4000:]
+    return seen
 
 
 def test_the_embeddings_page_shows_a_run_without_tensorflow(finished):
@@ -72,7 +85,7 @@ def test_the_embeddings_page_shows_a_run_without_tensorflow(finished):
     assert seen["exception"] == []
     assert seen["errors"] == []
     assert seen["charts"] >= 2, "the PCA map and the similarity heatmap"
-    assert not seen["tensorflow"]
+    assert not seen["tensorflow"], seen["stderr"]
     assert not seen["keras"]
 
 
@@ -88,3 +101,41 @@ def test_the_stored_table_is_the_saved_models_table(finished):
         assert read.labels == live.labels
         assert read.counts == live.counts
         np.testing.assert_array_equal(read.vectors, live.vectors)
+
+
+def test_the_insight_page_shows_a_run_without_tensorflow(finished):
+    store, record = finished
+    seen = _visit(store, "insight", record.id)
+    assert seen["exception"] == []
+    assert seen["errors"] == []
+    # Evolution, the what-if timeline (from the model worker) and the PCA map.
+    assert seen["charts"] >= 3
+    assert not seen["tensorflow"], seen["stderr"]
+    assert not seen["keras"]
+
+
+def test_the_model_worker_answers_like_the_model_here(finished):
+    from core.analysis.whatif import entity_history, timeline
+    from core.model.bundle import load_bundle
+
+    store, record = finished
+    path = store.bundle_path(record.id, "embedding")
+    bundle = load_bundle(path)
+    data = bundle.preprocessor.config
+    frame = store.load_data(record)
+    history = entity_history(frame, data, frame[data.id_column].iloc[0])
+    worker = ModelWorker()
+    try:
+        remote = worker.call("timeline", path, history)
+        pd.testing.assert_frame_equal(
+            remote, timeline(bundle.model, bundle.preprocessor, history)
+        )
+        with pytest.raises(CoreError, match="nothing_here"):
+            worker.call("what_if", path, history, "nothing_here", "x")
+        first = worker.process.pid
+        # A failed question leaves the worker serving.
+        worker.call("timeline", path, history)
+        assert worker.process.pid == first
+    finally:
+        worker.close()
+    assert worker.process is None

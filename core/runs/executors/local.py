@@ -31,6 +31,7 @@ from core.runs.executors.warm import (
     thread_environment,
 )
 from core.runs.processes import process_started, terminate
+from core.runs.remote import ModelWorker
 from core.runs.store import RunRecord, RunStore
 from core.serve.access import UserLimits
 
@@ -94,11 +95,24 @@ class LocalExecutor(Executor):
         )
         self.pool = WarmPool(store, warm_workers, runs_per_worker, self.environment)
         self.pool.maintain()  # the workers import TensorFlow from now on
+        self._models: ModelWorker | None = None
+
+    @property
+    def models(self) -> ModelWorker:
+        """The process that computes with a run's model for the web server
+        (predictions on a new file, what-if, importance); started on first use."""
+        with self._lock:
+            if self._models is None:
+                self._models = ModelWorker(self.environment)
+            return self._models
 
     def close(self) -> None:
-        """Let the spare and the warm workers go (busy ones finish their run)."""
+        """Let the spare, the warm workers and the model worker go (busy warm
+        workers finish their run)."""
         self.close_spare()
         self.pool.close()
+        if self._models is not None:
+            self._models.close()
 
     def start_spare(self, spare: SpareWorker | None = None) -> None:
         """Keep a spare worker (``spare``, or a new one) for the next :meth:`launch`.
