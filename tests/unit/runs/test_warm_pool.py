@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def stand_ins(monkeypatch, tmp_path):
         return process
 
     monkeypatch.setattr(warm, "spawn_worker", spawn)
+    # Stand-ins leave their idle logs behind: keep them in the test's folder.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     return environments
 
 
@@ -118,6 +121,8 @@ def test_a_killed_warm_worker_is_replaced(tmp_path, stand_ins):
 def test_workers_that_die_at_start_stop_the_pool_from_restarting_them(
     tmp_path, monkeypatch
 ):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
     def spawn(arguments, log, stdin, environment=None):
         return subprocess.Popen(
             [sys.executable, "-c", "raise SystemExit(1)"], stdin=stdin
