@@ -165,12 +165,15 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def write_section(name: str, title: str, body: str, quick: bool) -> None:
-    """Replace (or append) section ``name`` of docs/benchmarks.md.
+def write_section(
+    name: str, title: str, body: str, quick: bool, document: Path | None = None
+) -> None:
+    """Replace (or append) section ``name`` of ``document`` (docs/benchmarks.md).
 
     A ``--quick`` run writes to ``<name>-quick`` so it never overwrites the
     full-mode figures.
     """
+    document = document or BENCHMARKS_MD
     marker = f"{name}-quick" if quick else name
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     mode = "quick mode (smoke test, not a result)" if quick else "full mode"
@@ -183,7 +186,7 @@ def write_section(name: str, title: str, body: str, quick: bool) -> None:
         f"<!-- end:{marker} -->"
     )
     DOCS.mkdir(exist_ok=True)
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n"
+    text = document.read_text() if document.exists() else "# Benchmarks\n"
     begin, end = f"<!-- begin:{marker} -->", f"<!-- end:{marker} -->"
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
@@ -191,8 +194,8 @@ def write_section(name: str, title: str, body: str, quick: bool) -> None:
         text = head + block + tail
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    BENCHMARKS_MD.write_text(text)
-    print(f"wrote section '{marker}' of {BENCHMARKS_MD.relative_to(ROOT)}")
+    document.write_text(text)
+    print(f"wrote section '{marker}' of {document.relative_to(ROOT)}")
 
 
 def log(message: str) -> None:

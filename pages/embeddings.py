@@ -6,7 +6,6 @@ from core.analysis.embeddings import (
     HEATMAP_CATEGORIES,
     cluster_categories,
     embedding_frame,
-    extract_embedding,
     heatmap_similarity,
     nearest_neighbours,
     project_pca,
@@ -15,7 +14,7 @@ from core.analysis.embeddings import (
 from core.data.values import natural_order
 from core.errors import CoreError
 from core.plots.figures import pca_dimensions, pca_scatter, similarity_heatmap
-from ui import runs
+from ui import insight, runs
 from ui.results import choose_source
 from ui.text import literal
 
@@ -42,7 +41,7 @@ if "onehot" in source.label:
 left, middle, right = st.columns(3)
 column = left.selectbox("Categorical column", columns, key="emb_column")
 try:
-    table = extract_embedding(source.model, source.preprocessor, column)
+    table = insight.embedding_of(source, column)  # a run's: read, not loaded
 except CoreError as error:
     st.error(literal(error))
     st.stop()

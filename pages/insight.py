@@ -7,7 +7,7 @@ ones run on a button and are kept for the session.
 
 import streamlit as st
 
-from core.analysis.embeddings import embedding_frame, extract_embedding
+from core.analysis.embeddings import embedding_frame
 from core.analysis.tsne import MANY_CATEGORIES
 from core.errors import CoreError
 from core.plots.figures import pca_scatter
@@ -99,7 +99,7 @@ with tabs[4]:
         st.info("This model has no categorical columns, so it has no embeddings.")
     else:
         column = st.selectbox("Column", columns, key="ins_map_column")
-        table = extract_embedding(source.model, source.preprocessor, column)
+        table = insight.embedding_of(source, column)
         left, right = st.columns(2)
         left.plotly_chart(pca_scatter(embedding_frame(table)), key="ins_map_pca")
         if len(table.labels) < MANY_CATEGORIES:

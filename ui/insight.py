@@ -115,16 +115,19 @@ def _prepared(source: ModelSource, dataset: Any) -> tuple[Any, str]:
 
 def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
     """Computed on the button; kept in the session for this model, data and repeats."""
-    # id(): a bundle loaded later under the same label is another model.
-    key = (source.label, id(source.bundle), dataset.fingerprint if dataset else None,
+    # id(): a bundle loaded later under the same label is another model; a
+    # run's model is its folder (reading it must not load Keras).
+    model = str(source.path) if source.path is not None else id(source.loaded)
+    key = (source.label, model, dataset.fingerprint if dataset else None,
            repeats)  # fmt: skip
     if st.button("Compute importance", key="ins_imp_go"):
         try:
             with st.spinner("Shuffling each column and predicting again..."):
                 prepared, part = _prepared(source, dataset)
-                result = analysis.permutation_importance(
-                    source.model, prepared, part, repeats=repeats
-                )
+                result = _with_model(
+                    source, "permutation_importance", analysis.permutation_importance,
+                    prepared, part, repeats=repeats,
+                )  # fmt: skip
         except CoreError as error:
             st.error(literal(error))
             return None
@@ -136,11 +139,52 @@ def importance_result(source: ModelSource, dataset: Any, repeats: int) -> Any:
 # -- evolution, what-if, maps ---------------------------------------------------
 
 
+def _with_model(
+    source: ModelSource, operation: str, local: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """Compute with the source's model: a run's in the executor's model worker
+    (the server never imports TensorFlow for it), an uploaded bundle's here.
+
+    ``local`` is the core function taking ``(model, ...)`` (importance) or
+    ``(model, preprocessor, ...)`` (timeline, what-if).
+    """
+    if source.path is not None and kwargs:
+        return runs.executor().models.call(operation, source.path, *args, **kwargs)
+    if source.path is not None:  # every rerun asks again: kept per question
+        modified = (source.path / "model.keras").stat().st_mtime
+        return _remote_cached(str(source.path), modified, operation, args)
+    if operation == "permutation_importance":
+        return local(source.model, *args, **kwargs)
+    return local(source.model, source.preprocessor, *args, **kwargs)
+
+
+@st.cache_data(show_spinner="Asking the model...", max_entries=64)
+def _remote_cached(path: str, modified: float, operation: str, arguments: Any) -> Any:
+    return runs.executor().models.call(operation, path, *arguments)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def evolution(root: str, run_id: str, encoding: str, column: str) -> pd.DataFrame:
     """The per-epoch map of one column of a run (see core.analysis.evolution)."""
     store = core_runs.RunStore(root)
     return analysis.run_evolution(store, store.get(run_id), column, encoding)
+
+
+def embedding_of(source: ModelSource, column: str) -> analysis.EmbeddingTable:
+    """A column's embedding table: a run's from its saved weights file (no
+    TensorFlow in the server), an uploaded bundle's from its loaded model."""
+    if source.path is not None:
+        modified = (source.path / "model.keras").stat().st_mtime
+        return _stored_embedding(str(source.path), modified, column)
+    return analysis.extract_embedding(source.model, source.preprocessor, column)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stored_embedding(
+    path: str, modified: float, column: str
+) -> analysis.EmbeddingTable:
+    preprocessor = core_runs.read_stored_model(path).preprocessor
+    return analysis.stored_embedding(path, preprocessor, column)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -194,7 +238,7 @@ def what_if_view(
     )  # fmt: skip
     history = analysis.entity_history(table, data, entity)
     if column == NO_CHANGE:
-        frame = analysis.timeline(source.model, source.preprocessor, history)
+        frame = _with_model(source, "timeline", analysis.timeline, history)
         lines = [c for c in frame.columns if c.startswith("probability")]
         lines = lines or ["predicted"]
     else:
@@ -202,8 +246,8 @@ def what_if_view(
         replacement = right.selectbox(
             "by", [features.UNKNOWN_LABEL, *vocabulary], key="ins_wi_value"
         )
-        frame = analysis.what_if(
-            source.model, source.preprocessor, history, column, replacement
+        frame = _with_model(
+            source, "what_if", analysis.what_if, history, column, replacement
         )
         lines = ["original", "changed"]
     x = data.time_column if data.time_column in frame.columns else "step"

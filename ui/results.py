@@ -13,6 +13,7 @@ import streamlit as st
 from core.features.preprocessor import SequencePreprocessor
 from core.runs.outputs import read_predictions
 from core.runs.store import RunStore
+from core.runs.stored_models import StoredModel, read_stored_model
 from ui import runs, state
 
 if TYPE_CHECKING:
@@ -28,13 +29,25 @@ class ModelSource:
 
     ``run_id`` and ``encoding`` are set for a run's model; its held-out
     predictions were written by the training process into the run folder.
+    A run's model (``path`` set, ``loaded`` None) is loaded, with Keras, only
+    when :attr:`bundle` or :attr:`model` is asked for: its preprocessor,
+    metrics and history come from the bundle's JSON, so a page that shows only
+    those (or its stored embedding matrices) never imports TensorFlow into
+    the server.
     """
 
     label: str
-    bundle: Bundle
+    loaded: Bundle | None
     path: Path | None
     run_id: str | None = None
     encoding: str | None = None
+
+    @property
+    def bundle(self) -> Bundle:
+        """The loaded bundle (loads the Keras model of a run on first use)."""
+        if self.loaded is None and self.path is not None:
+            self.loaded = _load_bundle(str(self.path), _modified(self.path))
+        return self.loaded
 
     @property
     def model(self) -> keras.Model:
@@ -42,27 +55,47 @@ class ModelSource:
         return self.bundle.model
 
     @property
+    def stored(self) -> StoredModel | None:
+        """A run's model as its JSON files (no Keras); None for a loaded bundle."""
+        if self.path is None:
+            return None
+        return _stored_model(str(self.path), _modified(self.path))
+
+    @property
     def preprocessor(self) -> SequencePreprocessor:
         """The fitted preprocessor."""
-        return self.bundle.preprocessor
+        stored = self.stored
+        return stored.preprocessor if stored else self.bundle.preprocessor
 
     @property
     def metrics(self) -> dict[str, Any]:
         """Validation/test metrics and baseline."""
-        return self.bundle.metrics
+        stored = self.stored
+        return stored.metrics if stored else self.bundle.metrics
 
     @property
     def history(self) -> dict[str, list[float]]:
         """Per-epoch curves."""
-        return self.bundle.history
+        stored = self.stored
+        return stored.history if stored else self.bundle.history
+
+
+def _modified(path: Path) -> float:
+    """The bundle's model file's modification time (the caches' key)."""
+    return (path / "model.keras").stat().st_mtime
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=16)
 def _load_bundle(path: str, modified: float) -> Bundle:
-    # Start-up cost: Keras, only on the pages that load a model.
+    # Start-up cost: Keras, only where a page needs the model itself.
     from core.model.bundle import load_bundle
 
     return load_bundle(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _stored_model(path: str, modified: float) -> StoredModel:
+    return read_stored_model(path)
 
 
 def run_sources(run_id: str) -> list[ModelSource]:
@@ -80,9 +113,8 @@ def run_sources(run_id: str) -> list[ModelSource]:
         path = store.bundle_path(run_id, encoding)
         if not (path / "model.keras").is_file():
             continue
-        bundle = _load_bundle(str(path), (path / "model.keras").stat().st_mtime)
         label = f"{encoding} model (run {run_id})"
-        sources.append(ModelSource(label, bundle, path, run_id, encoding))
+        sources.append(ModelSource(label, None, path, run_id, encoding))
     return sources
 
 

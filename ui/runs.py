@@ -38,7 +38,14 @@ QUERY_KEY = "run"
 
 @st.cache_resource(show_spinner=False)
 def _executor(root: str, concurrency: int) -> LocalExecutor:
-    return executors.LocalExecutor(core_runs.RunStore(root), max_concurrent=concurrency)
+    # Warm workers (TensorFlow imported) make a Train click start in seconds;
+    # capping each worker's threads at cores - 1 keeps a core for the pages.
+    return executors.LocalExecutor(
+        core_runs.RunStore(root),
+        max_concurrent=concurrency,
+        warm_workers=executors.default_warm_workers(concurrency),
+        training_threads=executors.server_training_threads(),
+    )
 
 
 def executor() -> LocalExecutor:

@@ -3,8 +3,9 @@
 Weights are fetched by layer name (:func:`core.features.naming.embedding_layer_name`),
 never by position, so a reloaded model gives the same table. The reserved rows
 0 (padding) and 1 (unknown) are dropped; row ``i + 2`` belongs to vocabulary
-entry ``i``. Only :func:`extract_embedding` touches Keras, and imports it lazily,
-so everything else here runs without TensorFlow.
+entry ``i``. Only :func:`extract_embedding` touches Keras, and imports it lazily;
+:func:`stored_embedding` reads a saved bundle's weights file instead, so the web
+server never imports TensorFlow for it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core.data.values import natural_order
 from core.errors import DataValidationError, NotFittedError
 from core.features.naming import embedding_layer_name
 from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
+from core.runs.stored_models import stored_embedding_weights
 
 if TYPE_CHECKING:
     import keras
@@ -134,14 +136,64 @@ def extract_embedding(
         If the column has no embedding layer, or the layer's size does not
         match the vocabulary.
     """
+    vocabularies = _fitted_vocabularies(preprocessor, column)
+    weights = _embedding_weights(model, column, sorted(vocabularies))
+    return embedding_table(weights, preprocessor, column, include_unknown)
+
+
+def stored_embedding(
+    bundle_path: str | Path,
+    preprocessor: SequencePreprocessor,
+    column: str,
+    include_unknown: bool = False,
+) -> EmbeddingTable:
+    """:func:`extract_embedding` of a saved bundle, read from its weights file.
+
+    The same table as from the loaded model, without loading it (no
+    TensorFlow): what the web server's pages use for a run's models.
+
+    Raises
+    ------
+    NotFittedError, DataValidationError
+        As :func:`extract_embedding`.
+    BundleError
+        If the bundle's ``model.keras`` is missing or damaged.
+    """
+    _fitted_vocabularies(preprocessor, column)
+    weights = stored_embedding_weights(bundle_path, column)
+    return embedding_table(weights, preprocessor, column, include_unknown)
+
+
+def _fitted_vocabularies(
+    preprocessor: SequencePreprocessor, column: str
+) -> dict[str, Any]:
+    """The preprocessor's vocabularies; raises unless fitted and ``column`` in them."""
     vocabularies = getattr(preprocessor, "vocabularies_", None)
     if vocabularies is None:
         raise NotFittedError("the preprocessor must be fitted before embeddings")
-    available = sorted(vocabularies)
     if column not in vocabularies:
-        raise _layer_error(column, available)
-    vocabulary = [str(label) for label in vocabularies[column]]
-    weights = _embedding_weights(model, column, available)
+        raise _layer_error(column, sorted(vocabularies))
+    return vocabularies
+
+
+def embedding_table(
+    weights: np.ndarray,
+    preprocessor: SequencePreprocessor,
+    column: str,
+    include_unknown: bool = False,
+) -> EmbeddingTable:
+    """The table of ``column`` from its embedding layer's full weight matrix
+    (rows 0 and 1 reserved), labelled from the fitted preprocessor.
+
+    Raises
+    ------
+    DataValidationError
+        If the matrix's rows do not match the vocabulary.
+    """
+    vocabulary = [
+        str(label) for label in _fitted_vocabularies(preprocessor, column)[column]
+    ]
+    weights = np.asarray(weights, dtype=np.float64)
     if weights.shape[0] != len(vocabulary) + FIRST_CATEGORY_INDEX:
         raise DataValidationError(
             column,

@@ -24,6 +24,7 @@ from core.errors import ConfigError, DataValidationError
 from core.features.vocabulary import FIRST_CATEGORY_INDEX
 from core.model.arms import Arm
 from core.runs.store import RunRecord, RunStore
+from core.runs.stored_models import read_snapshots
 
 
 def evolution_frame(
@@ -119,11 +120,8 @@ def run_vocabulary(
 def run_evolution(
     store: RunStore, record: RunRecord, column: str, encoding: str = Arm.EMBEDDING
 ) -> pd.DataFrame:
-    """:func:`evolution_frame` of a run's stored snapshots (see there)."""
-    # Start-up cost: core.model.run_logging imports Keras; the rest of this
-    # module (and the pages that list runs) needs none.
-    from core.model.run_logging import read_snapshots
-
+    """:func:`evolution_frame` of a run's stored snapshots (see there); reads
+    arrays only, so the web server never imports TensorFlow for it."""
     labels, counts = run_vocabulary(store, record, column, encoding)
     snapshots = read_snapshots(store.snapshots_dir(record.id, encoding))
     return evolution_frame(snapshots, column, labels, counts)

@@ -22,7 +22,6 @@ from core.examples.prepare import PreparedData, prepare_prediction
 from core.examples.sequences import Examples, order_rows
 from core.features.preprocessor import SequencePreprocessor
 from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
-from core.model.evaluation import predict_scores
 
 
 def entity_ids(frame: pd.DataFrame, data: DataConfig) -> list[Any]:
@@ -72,6 +71,10 @@ def _one_entity(
 
 
 def _scores(model: Any, prepared: PreparedData) -> np.ndarray:
+    # Start-up cost: Keras, only where a model scores; the web server picks
+    # entities here (entity_ids, entity_history) without TensorFlow.
+    from core.model.evaluation import predict_scores
+
     return predict_scores(model, prepared, "steps")
 
 

@@ -33,6 +33,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "StepRecord",
             "read_progress_line",
         ],
+        "remote": ["ModelWorker", "RemoteError"],
         "slots": ["waiting_ahead"],
         "store": [
             "DamagedRun",
@@ -45,6 +46,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "data_fingerprint",
             "default_runs_dir",
             "frame_fingerprint",
+        ],
+        "stored_models": [
+            "StoredModel",
+            "read_snapshots",
+            "read_stored_model",
+            "stored_embedding_weights",
         ],
         "views": [
             "GROUP_KINDS",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import pickle
@@ -21,13 +22,14 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 from core.errors import CoreError
 from core.examples.prepare import PreparedData, prepare_experiment
 from core.runs.executors.spare import NICENESS_VARIABLE, PREPARED_HEADER, SPARE_RUN_ID
+from core.runs.executors.warm import READY_LINE, THREADS_VARIABLE, WARM_RUNS_OPTION
 from core.runs.processes import lower_cpu_priority, peak_memory_bytes
 from core.runs.progress import FileCancelToken, Phase, ProgressWriter
 from core.runs.slots import training_slot
@@ -38,6 +40,10 @@ _IMPORTING: threading.Thread | None = None
 #: Training runs below the web server's CPU priority, so pages stay responsive
 #: while a run imports TensorFlow and trains (an idle machine loses nothing).
 DEFAULT_NICENESS = 10
+#: Guards the one-time TensorFlow set-up (a warm worker's background thread and
+#: its first run may both ask for it).
+_CONFIGURED = threading.Lock()
+_CONFIGURED_DONE: list[bool] = []
 
 
 def _training_modules() -> ModuleType:
@@ -77,8 +83,41 @@ def _loaded_training_modules() -> ModuleType:
 
 
 def _configure_tensorflow() -> None:
-    """Deterministic kernels on CPU, so concurrent and solo runs agree exactly."""
-    _loaded_training_modules().configure_tensorflow()
+    """Once per process: the thread cap, then deterministic kernels on CPU (so
+    concurrent and solo runs agree exactly)."""
+    jobs = _loaded_training_modules()
+    with _CONFIGURED:
+        if _CONFIGURED_DONE:
+            return
+        apply_thread_limit()
+        jobs.configure_tensorflow()
+        _CONFIGURED_DONE.append(True)
+
+
+def apply_thread_limit() -> None:
+    """Cap TensorFlow's intra- and inter-op threads at ``$SEQ_EMBED_TRAINING_THREADS``.
+
+    The app sets it (cores - 1) so that a training process leaves the web
+    server a core. It must run before TensorFlow's runtime starts: a warm
+    worker imports TensorFlow long before its first run, so the environment
+    variables TensorFlow reads at start-up are applied here explicitly too.
+    """
+    text = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not text.isdigit() or int(text) < 1:
+        return
+    tf = _loaded_training_modules().tf  # never imported at module level (start-up)
+    with contextlib.suppress(RuntimeError):  # the runtime had started: too late
+        tf.config.threading.set_intra_op_parallelism_threads(int(text))
+        tf.config.threading.set_inter_op_parallelism_threads(int(text))
+
+
+def training_threads() -> tuple[int, int]:
+    """TensorFlow's (intra-op, inter-op) thread settings; 0 means "all cores"."""
+    tf = _loaded_training_modules().tf
+    return (
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
 
 
 def run(
@@ -129,14 +168,22 @@ def _train_all(
     cancel = FileCancelToken(store, run_id)
     if record.streamed:
         _configure_tensorflow()
+        _report_threads()
         jobs = _loaded_training_modules()
         return jobs.train_dataset_run(store, record, progress, cancel)
     prepared = _prepare(store, record, prepared, progress, cancel)
     if prepared is None:
         return True
     _configure_tensorflow()
+    _report_threads()
     jobs = _loaded_training_modules()
     return jobs.train_table_run(store, record, prepared, progress, cancel)
+
+
+def _report_threads() -> None:
+    """Say in the run's log how many threads this process trains with."""
+    intra, inter = training_threads()
+    print(f"training threads: intra-op {intra}, inter-op {inter} (0: every core)")
 
 
 def _prepare(
@@ -215,6 +262,65 @@ def wait_for_run(spare_log: Path | None) -> tuple[dict, PreparedData | None]:
     return settings, prepared
 
 
+@contextlib.contextmanager
+def _output_to(log_path: Path) -> Iterator[None]:
+    """Send this process's output (Python's and TensorFlow's) to ``log_path``
+    while the block runs, then back to where it went before."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(sys.stdout.fileno()), os.dup(sys.stderr.fileno())
+    try:
+        with log_path.open("ab") as log:
+            os.dup2(log.fileno(), sys.stdout.fileno())
+            os.dup2(log.fileno(), sys.stderr.fileno())
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], sys.stdout.fileno())
+        os.dup2(saved[1], sys.stderr.fileno())
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+def forget_run() -> None:
+    """Drop what a run left in this process: Keras's graph, names and caches,
+    and the Python objects behind them (a warm worker trains the next run)."""
+    _loaded_training_modules().keras.backend.clear_session(free_memory=True)
+    gc.collect()
+
+
+def serve_warm(runs: int, idle_log: Path | None) -> int:
+    """A warm worker's life: train up to ``runs`` runs read from stdin, then exit.
+
+    Each line on stdin is one run's settings (JSON: ``run_id``, ``runs_dir``,
+    ``slots``, ``per_user``; :meth:`core.runs.executors.warm.WarmWorker.hand`).
+    TensorFlow is imported and set up while it waits. End-of-file (the
+    launcher closed the pipe, or ended) makes it exit; a run in progress is
+    finished first. Each run's output goes to that run's ``worker.log``.
+    """
+
+    def get_ready() -> None:
+        _configure_tensorflow()
+        print(READY_LINE, flush=True)
+
+    threading.Thread(target=get_ready, name="configure-tensorflow", daemon=True).start()
+    pipe = sys.stdin.buffer
+    for _ in range(runs):
+        line = pipe.readline().strip()
+        if not line:
+            break
+        settings = json.loads(line)
+        store = RunStore(settings["runs_dir"])
+        per_user = settings["per_user"] if settings["per_user"] > 0 else None
+        with _output_to(store.log_path(settings["run_id"])):
+            run(store, settings["run_id"], max(1, settings["slots"]), per_user)
+        forget_run()
+    if idle_log is not None:
+        idle_log.unlink(missing_ok=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the training process."""
     global _IMPORTING
@@ -226,11 +332,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--spare-log", type=Path, help="a spare worker's output until it has a run"
     )
     parser.add_argument(
+        WARM_RUNS_OPTION,
+        type=int,
+        default=0,
+        help="a warm worker: trains up to this many runs read from stdin",
+    )
+    parser.add_argument(
         "run_id", help=f"the run to train; {SPARE_RUN_ID}: a spare, reads it on stdin"
     )
     args = parser.parse_args(argv)
     lower_priority()
     _IMPORTING = import_tensorflow_in_background()
+    if args.warm_runs > 0:
+        return serve_warm(args.warm_runs, args.spare_log)
     prepared = None
     if args.run_id == SPARE_RUN_ID:
         settings, prepared = wait_for_run(args.spare_log)

@@ -1,5 +1,5 @@
 """Who trains a run: child processes on this machine (local, with a spare worker
-started ahead) or tasks on a Ray cluster.
+or warm workers started ahead) or tasks on a Ray cluster.
 
 The public names below load their module on first use (see
 :mod:`core._exports`).
@@ -20,6 +20,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "SPARE_RUN_ID",
             "SpareWorker",
             "start_spare_worker",
+        ],
+        "warm": [
+            "THREADS_VARIABLE",
+            "WARM_WORKERS_VARIABLE",
+            "WarmPool",
+            "default_warm_workers",
+            "server_training_threads",
+            "thread_environment",
         ],
     },
 )

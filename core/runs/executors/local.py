@@ -1,5 +1,5 @@
 """The local executor: each run trains in its own ``python -m core.runs.worker``
-process.
+process, started for it or kept warm ahead (:mod:`core.runs.executors.warm`).
 
 The web server and the command line only create runs in the :class:`RunStore`
 and launch workers; they never train. A worker waits for one of the store's
@@ -25,7 +25,13 @@ from core.errors import CoreError
 from core.examples.prepare import prepare_experiment
 from core.runs.executors.base import DEFAULT_CANCEL_GRACE_SECONDS, Executor
 from core.runs.executors.spare import SpareWorker, spawn_worker, start_spare_worker
+from core.runs.executors.warm import (
+    DEFAULT_RUNS_PER_WORKER,
+    WarmPool,
+    thread_environment,
+)
 from core.runs.processes import process_started, terminate
+from core.runs.remote import ModelWorker
 from core.runs.store import RunRecord, RunStore
 from core.serve.access import UserLimits
 
@@ -55,6 +61,15 @@ class LocalExecutor(Executor):
     limits : UserLimits or None
         Per-user limits of runs with an owner; ``None`` reads them from the
         environment (:meth:`UserLimits.from_environment`).
+    warm_workers : int
+        Training processes kept started, TensorFlow imported, for the next
+        runs (:class:`~core.runs.executors.warm.WarmPool`); 0: each run starts
+        its own. The app keeps one per slot; a command line keeps none.
+    training_threads : int or None
+        Caps every training process's threads (the app leaves its server a
+        core); None: TensorFlow's default, every core.
+    runs_per_worker : int
+        Runs a warm worker trains before it is replaced.
     """
 
     def __init__(
@@ -63,6 +78,9 @@ class LocalExecutor(Executor):
         max_concurrent: int | None = None,
         cancel_grace_seconds: float = DEFAULT_CANCEL_GRACE_SECONDS,
         limits: UserLimits | None = None,
+        warm_workers: int = 0,
+        training_threads: int | None = None,
+        runs_per_worker: int = DEFAULT_RUNS_PER_WORKER,
     ) -> None:
         super().__init__(
             store,
@@ -72,6 +90,29 @@ class LocalExecutor(Executor):
         )
         self._children: dict[str, subprocess.Popen] = {}
         self._spare: SpareWorker | None = None
+        self.environment: dict[str, str] = (
+            {} if training_threads is None else thread_environment(training_threads)
+        )
+        self.pool = WarmPool(store, warm_workers, runs_per_worker, self.environment)
+        self.pool.maintain()  # the workers import TensorFlow from now on
+        self._models: ModelWorker | None = None
+
+    @property
+    def models(self) -> ModelWorker:
+        """The process that computes with a run's model for the web server
+        (predictions on a new file, what-if, importance); started on first use."""
+        with self._lock:
+            if self._models is None:
+                self._models = ModelWorker(self.environment)
+            return self._models
+
+    def close(self) -> None:
+        """Let the spare, the warm workers and the model worker go (busy warm
+        workers finish their run)."""
+        self.close_spare()
+        self.pool.close()
+        if self._models is not None:
+            self._models.close()
 
     def start_spare(self, spare: SpareWorker | None = None) -> None:
         """Keep a spare worker (``spare``, or a new one) for the next :meth:`launch`.
@@ -125,8 +166,11 @@ class LocalExecutor(Executor):
         return pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
 
     def launch(self, run_id: str) -> None:
-        """Start the worker process of a queued run (or hand it to the spare)."""
+        """Start the worker process of a queued run (or hand it to the spare, or
+        to an idle warm worker)."""
         child = self._hand_to_spare(run_id)
+        if child is None:
+            child = self.pool.take(run_id, self.max_concurrent, self.limits.training)
         if child is None:
             arguments = [
                 "--runs-dir",
@@ -138,7 +182,9 @@ class LocalExecutor(Executor):
                 run_id,
             ]
             with self.store.log_path(run_id).open("ab") as log:
-                child = spawn_worker(arguments, log, subprocess.DEVNULL)
+                child = spawn_worker(
+                    arguments, log, subprocess.DEVNULL, self.environment
+                )
         with self._lock:
             self._children[run_id] = child
         self.store.update(
@@ -149,11 +195,13 @@ class LocalExecutor(Executor):
         )
 
     def _reap(self) -> None:
-        """Collect the exit status of finished children (no zombies linger)."""
+        """Collect the exit status of finished children (no zombies linger) and
+        replace warm workers that ended (recycled, or terminated by a cancel)."""
         with self._lock:
             for run_id, child in list(self._children.items()):
                 if child.poll() is not None:
                     del self._children[run_id]
+        self.pool.maintain()
 
     def refresh(self, record: RunRecord) -> RunRecord:
         """The record, marked ``interrupted`` (or ``cancelled``) if its process died."""
