@@ -24,8 +24,8 @@ from ui.compare import (
     runs_status,
     sweep_form,
 )
-from ui.forecast_results import show_comparison_standings
 from ui.data import memory_text, shown_table
+from ui.forecast_results import show_comparison_standings
 from ui.text import literal
 
 st.title("6. Compare")

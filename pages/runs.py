@@ -20,8 +20,8 @@ from core.runs.views import (
     validation_curves,
 )
 from ui import runs, state
-from ui.forecast_results import show_run_standings
 from ui.data import shown_table
+from ui.forecast_results import show_run_standings
 from ui.text import literal
 
 st.title("Runs")

@@ -12,9 +12,9 @@ from core.plots.figures import metric_comparison, training_curves
 from core.runs.store import RunStatus
 from core.runs.views import live_progress, metrics_side_by_side
 from ui import runs, state
-from ui.forecast_results import show_run_standings
 from ui.data import shown_table
 from ui.dataset_folder import folder_caption, folder_of, submit_folder
+from ui.forecast_results import show_run_standings
 from ui.text import literal
 
 MODEL_TITLES = {"embedding": "embedding model", "onehot": "one-hot twin"}
