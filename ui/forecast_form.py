@@ -74,8 +74,10 @@ def target_scaling_field(data: DataConfig) -> str | None:
     choices = [NO_SCALING, BY_ENTITY, *data.categorical_names]
     chosen = data.target_scaling
     dataset = state.dataset()
+    # A configuration loaded from a file says "none" on purpose: no suggestion.
     suggested = (
         chosen is None
+        and state.get(state.CONFIG_UPLOAD_MEMO) is None
         and dataset is not None
         and data.task == "regression"
         and data.id_column in dataset.frame.columns

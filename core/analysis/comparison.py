@@ -211,11 +211,6 @@ class ComparisonResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON the CLI writes: metric, arms, difference, verdict, ..."""
         return {
-            "baselines": {name: self.baselines.get(name) for name in BASELINE_NAMES},
-            "skill": self.skill(),
-            "versus_baselines": {
-                arm: found.to_dict() for arm, found in self.standings().items()
-            },
             "comparison": self.comparison,
             "metric": self.metric,
             "arms": {name: arm.to_dict() for name, arm in self.arms.items()},
@@ -226,6 +221,11 @@ class ComparisonResult:
             "baseline": self.baseline,
             "runs": {str(seed): run_id for seed, run_id in self.runs.items()},
             "pending": self.pending,
+            "baselines": {name: self.baselines.get(name) for name in BASELINE_NAMES},
+            "skill": self.skill(),
+            "versus_baselines": {
+                arm: found.to_dict() for arm, found in self.standings().items()
+            },
         }
 
 

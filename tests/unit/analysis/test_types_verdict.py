@@ -90,7 +90,7 @@ def test_the_compare_json_keeps_the_verdict_sentence():
     assert report["verdict"].startswith("embeddings better by")
     assert list(report) == [
         "comparison", "metric", "arms", "difference", "verdict", "baseline", "runs",
-        "pending",
+        "pending", "baselines", "skill", "versus_baselines",
     ]  # fmt: skip
 
 
