@@ -23,6 +23,7 @@ from core.examples.sequences import Examples, order_rows
 from core.features.preprocessor import SequencePreprocessor
 from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
 from core.model.evaluation import predict_scores
+from core.model.forecast_report import point_scores
 
 
 def entity_ids(frame: pd.DataFrame, data: DataConfig) -> list[Any]:
@@ -72,7 +73,13 @@ def _one_entity(
 
 
 def _scores(model: Any, prepared: PreparedData) -> np.ndarray:
-    return predict_scores(model, prepared, "steps")
+    scores = predict_scores(model, prepared, "steps")
+    data = prepared.preprocessor.config
+    if data.task == "regression" and scores.ndim == 2:
+        # Several steps or quantiles: one number per step, the farthest median.
+        scores = point_scores(scores, data)
+        scores = scores[:, -1] if scores.ndim == 2 else scores
+    return scores
 
 
 def _main_output(

@@ -209,7 +209,8 @@ def _labelled(
     actual = None
     if raw is not None:
         actual = example_labels(raw, layout, end_rows, first_rows, data)
-    examples = Examples(end_rows, lengths, labels, actual).subset(~np.isnan(labels))
+    examples = Examples(end_rows, lengths, labels, actual)
+    examples = examples.subset(examples.known())
     if part == VALIDATION and config.split.validation_windows == "last":
         return last_per_entity(examples, layout)
     return examples
