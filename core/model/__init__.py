@@ -37,11 +37,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "seasonal_naive_scores",
         ],
         "forecast_report": [
+            "baseline_columns",
             "forecast_outputs",
             "horizon_report",
             "interval_factors",
             "point_scores",
             "quantile_report",
+            "quantile_summary",
+            "target_times",
         ],
         "experiment": [
             "fit_prepared",

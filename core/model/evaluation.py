@@ -19,6 +19,7 @@ from core.examples.sequences import example_labels
 from core.features.preprocessor import SequencePreprocessor
 from core.model.batches import input_batches
 from core.model.forecast_report import (
+    baseline_columns,
     horizon_report,
     interval_factors,
     known_pairs,
@@ -26,6 +27,7 @@ from core.model.forecast_report import (
     point_scores,
     quantile_report,
     step_labels,
+    target_times,
 )
 from core.model.metrics import baseline_name, baseline_predictions, compute_metrics
 from core.model.quantiles import point_index, quantile_name, widened
@@ -362,9 +364,11 @@ def prediction_table(
 
     Binary: ``probability`` and ``predicted`` class; multiclass: a
     ``probability_<class>`` column per class and ``predicted``; regression:
-    ``predicted``. ``actual`` is present when labels are known. With a
-    horizon, a ``horizon`` column says how many steps after the shown (window
-    end) time the prediction and ``actual`` refer to. A forecast of several
+    ``predicted``. ``actual`` is present when labels are known. A forecast
+    (a horizon) names the *predicted* step's time in the time column, the
+    window's last time in ``input_end`` and the steps between them in
+    ``horizon``; a regression forecast also carries the ``persistence`` and
+    ``seasonal_naive`` forecasts of each row. A forecast of several
     steps has one row per example and step; a quantile forecast a column per
     quantile (``P10``, ``P50``, ...) and ``predicted`` is the median's.
     ``interval_factors`` (split-conformal, per step) widen the outermost
@@ -393,12 +397,24 @@ def configured_prediction_table(
     return prediction_table(prepared, part, scores, config.train.quantiles, factors)
 
 
-def _row_keys_table(prepared: PreparedData, end_rows: np.ndarray) -> pd.DataFrame:
-    """Entity and (window end) time of each example."""
+def _row_keys_table(
+    prepared: PreparedData, end_rows: np.ndarray, steps: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Entity and time of each table row.
+
+    With ``steps`` (a forecast's horizon per row), the time column names the
+    *target* time (:func:`core.model.forecast_report.target_times`) and
+    ``input_end`` the window's last time.
+    """
     data = prepared.preprocessor.config
     table = pd.DataFrame({data.id_column or "entity": prepared.entity_of_row[end_rows]})
-    if prepared.time_of_row is not None:
+    if prepared.time_of_row is None:
+        return table
+    if steps is None:
         table[data.time_column] = prepared.time_of_row[end_rows]
+        return table
+    table[data.time_column] = target_times(prepared, end_rows, steps).to_numpy()
+    table["input_end"] = prepared.time_of_row[end_rows]
     return table
 
 
@@ -410,7 +426,8 @@ def forecast_table(
     interval_factors: list[float] | None = None,
 ) -> pd.DataFrame:
     """Prediction table of a forecast of several steps or quantiles: one row per
-    example and step (see :func:`prediction_table`)."""
+    example and step (see :func:`prediction_table`), with the persistence and
+    seasonal naive forecasts of each row beside the model's."""
     data = prepared.preprocessor.config
     examples = prepared.parts[part]
     cube = natural_quantiles(prepared, scores)
@@ -418,13 +435,16 @@ def forecast_table(
     if interval_factors is not None and levels >= 2:
         factors = np.asarray(interval_factors, dtype=np.float64)[:steps]
         cube[..., 0], cube[..., -1] = widened(cube[..., 0], cube[..., -1], factors)
-    base = _row_keys_table(prepared, examples.end_rows)
-    base["steps"] = examples.lengths
-    table = base.loc[np.repeat(np.arange(count), steps)].reset_index(drop=True)
+    end_rows = np.repeat(examples.end_rows, steps)
     if data.horizons is not None:
-        table["horizon"] = np.tile(np.arange(1, steps + 1), count)
-    elif data.horizon is not None:
-        table["horizon"] = data.horizon
+        row_steps = np.tile(np.arange(1, steps + 1), count)
+    else:
+        row_steps = np.full(count, data.horizon or 0)
+    forecast = data.horizon is not None
+    table = _row_keys_table(prepared, end_rows, row_steps if forecast else None)
+    table["steps"] = np.repeat(examples.lengths, steps)
+    if forecast:
+        table["horizon"] = row_steps
     point = point_index(quantiles, levels)
     table["predicted"] = cube[:, :, point].reshape(-1)
     if levels > 1:
@@ -441,6 +461,8 @@ def forecast_table(
             decode = prepared.preprocessor.target_encoder_.inverse_transform
             actual = decode(examples.labels)
         table["actual"] = step_labels(np.asarray(actual, dtype=np.float64)).reshape(-1)
+    for name, values in baseline_columns(prepared, end_rows, row_steps).items():
+        table[name] = values
     return table
 
 
@@ -452,10 +474,13 @@ def _single_table(
     data = preprocessor.config
     encoder = preprocessor.target_encoder_
     examples = prepared.parts[part]
-    table = _row_keys_table(prepared, examples.end_rows)
+    steps = None
+    if is_forecast(data):
+        # The time shown is the predicted step's; input_end the window's end.
+        steps = np.full(len(examples), data.horizon)
+    table = _row_keys_table(prepared, examples.end_rows, steps)
     table["steps"] = examples.lengths
-    if data.framing == "window" and data.horizon is not None:
-        # The time shown is the window's end; the prediction is this far ahead.
+    if steps is not None:
         table["horizon"] = data.horizon
     if data.task == "binary":
         table["probability"] = scores
@@ -478,4 +503,9 @@ def _single_table(
             table["actual"] = (
                 actual if data.task != "regression" else actual.astype(float)
             )
+    if steps is not None:
+        for name, values in baseline_columns(
+            prepared, examples.end_rows, steps
+        ).items():
+            table[name] = values
     return table

@@ -23,9 +23,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from core.config import DataConfig
+from core.data.values import parse_time
 from core.examples.prepare import PreparedData
+from core.examples.seasons import forecast_season, seasonal_offset
 from core.model.quantiles import (
     conformal_factor,
     interval_coverage,
@@ -230,3 +233,107 @@ def interval_factors(report: dict[str, Any] | None) -> list[float] | None:
         return None
     factors = calibration.get("factors") or []
     return [0.0 if not math.isfinite(f) else float(f) for f in factors]
+
+
+def target_times(
+    prepared: PreparedData, end_rows: np.ndarray, steps: np.ndarray
+) -> pd.Series | None:
+    """The time each forecast refers to: the window's end plus ``steps`` rows.
+
+    Where that row exists in the entity, its own time; past the entity's last
+    row, the end time plus ``steps`` typical steps (the median forward step
+    between rows: an hour for hourly rows), so a timestamp column gives
+    timestamps. ``None`` without a time column.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+        The examples' rows.
+    end_rows, steps : numpy.ndarray
+        Each table row's window end and its horizon (same length).
+    """
+    if prepared.time_of_row is None:
+        return None
+    parsed = parse_time(pd.Series(prepared.time_of_row))
+    if getattr(getattr(parsed, "dt", None), "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = parsed.to_numpy()
+    is_datetime = np.issubdtype(values.dtype, np.datetime64)
+    if is_datetime:
+        numbers = values.astype("datetime64[ns]").astype(np.int64).astype(np.float64)
+    else:
+        numbers = values.astype(np.float64)
+    entity = prepared.layout.entity_of_rows()[end_rows]
+    last = prepared.layout.starts[entity] + prepared.layout.lengths[entity] - 1
+    target = end_rows + steps
+    inside = target <= last
+    # Entity boundaries step backwards (or jump): the median forward step is robust.
+    forward = np.diff(numbers)
+    forward = forward[forward > 0]
+    step = float(np.median(forward)) if len(forward) else 0.0
+    times = numbers[end_rows] + steps * step
+    times[inside] = numbers[target[inside]]
+    if is_datetime:
+        return pd.Series(pd.to_datetime(np.rint(times).astype(np.int64), unit="ns"))
+    if np.issubdtype(values.dtype, np.integer) and float(step).is_integer():
+        return pd.Series(times.astype(np.int64))
+    return pd.Series(times)
+
+
+def baseline_columns(
+    prepared: PreparedData, end_rows: np.ndarray, steps: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Persistence and seasonal naive forecasts of each table row, target units.
+
+    For a regression forecast only (else empty): ``persistence`` is the
+    window's last observed target, ``seasonal_naive`` the target a whole
+    number of seasons before the predicted step (NaN where it lies before the
+    entity's first row, or without a season).
+    """
+    preprocessor = prepared.preprocessor
+    data = preprocessor.config
+    if (
+        data.task != "regression"
+        or data.horizon is None
+        or prepared.target_of_row is None
+    ):
+        return {}
+    decode = preprocessor.target_encoder_.inverse_transform
+    columns = {"persistence": decode(prepared.target_of_row[end_rows])}
+    season = forecast_season(data, prepared.time_of_row)
+    if season is not None:
+        entity = prepared.layout.entity_of_rows()[end_rows]
+        offsets = np.asarray([seasonal_offset(season, int(h)) for h in steps])
+        rows = end_rows + steps - offsets
+        inside = rows >= prepared.layout.starts[entity]
+        values = np.full(len(rows), np.nan)
+        values[inside] = prepared.target_of_row[rows[inside]]
+        columns["seasonal_naive"] = decode(values)
+    return columns
+
+
+def quantile_summary(report: dict[str, Any], part: str = "test") -> pd.DataFrame:
+    """The ``quantiles`` section of a report as rows of (measure, value).
+
+    Pinball loss per quantile, q-risk (P50, P90), the interval's coverage
+    against its nominal level, and with calibration the coverage after it.
+    """
+    section = report.get("quantiles") or {}
+    scores = section.get(part) or {}
+    rows: list[dict[str, Any]] = []
+    for name, value in (scores.get("pinball") or {}).items():
+        rows.append({"measure": f"pinball loss {name}", "value": value})
+    for name, value in (scores.get("q_risk") or {}).items():
+        rows.append({"measure": f"q-risk {name}", "value": value})
+    interval = scores.get("interval")
+    calibration = section.get("calibration") or {}
+    if interval and scores.get("coverage") is not None:
+        nominal = calibration.get("level")
+        label = f"coverage {interval[0]}–{interval[1]}"
+        if nominal is not None:
+            label += f" (nominal {nominal:.0%})"
+        rows.append({"measure": label, "value": scores["coverage"]})
+    after = (calibration.get("coverage_after") or {}).get(part)
+    if after is not None:
+        rows.append({"measure": "coverage after conformal calibration", "value": after})
+    return pd.DataFrame(rows, columns=["measure", "value"])
