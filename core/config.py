@@ -54,6 +54,7 @@ CELLS: tuple[str, ...] = ("lstm", "gru")
 SUMMARIES: tuple[str, ...] = ("last", "attention", "mean_last")
 REGRESSION_LOSSES: tuple[str, ...] = ("mse", "huber")
 VALIDATION_WINDOWS: tuple[str, ...] = ("all", "last")
+TIME_FEATURES: tuple[str, ...] = ("hour", "day_of_week", "month")
 
 _T = TypeVar("_T")
 
@@ -67,6 +68,8 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "season": None,
         "target_scaling": None,
         "horizons": None,
+        "known_future": [],
+        "time_features": [],
     },
     "split": {"validation_windows": "all"},
     "model": {
@@ -222,6 +225,14 @@ class DataConfig:
         after the window's end at once (``horizon``, when given, must equal it;
         unset, it is set to it, so the purge of a time split covers every
         step). ``None``: the single step ``horizon``.
+    known_future : tuple of str
+        Forecasts: feature columns known in advance (calendar parts, holidays,
+        planned settings), fed for the predicted steps too: each gets a
+        derived column ``<column>__ahead<h>`` holding its value ``h`` rows
+        later (see :mod:`core.features.derived`). May name calendar features.
+    time_features : tuple of str
+        Calendar features derived from a date/time time column, each a
+        categorical input: ``hour`` (of the day), ``day_of_week``, ``month``.
     """
 
     target_column: str
@@ -248,10 +259,14 @@ class DataConfig:
     season: int | None = None
     target_scaling: str | None = None
     horizons: int | None = None
+    known_future: tuple[str, ...] = ()
+    time_features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
         object.__setattr__(self, "numeric_columns", tuple(self.numeric_columns))
+        object.__setattr__(self, "known_future", tuple(self.known_future))
+        object.__setattr__(self, "time_features", tuple(self.time_features))
         _require_choice(self.task, TASKS, "data.task")
         _require_choice(self.framing, FRAMINGS, "data.framing")
         _require_choice(self.label_reduction, REDUCTIONS, "data.label_reduction")
@@ -268,6 +283,7 @@ class DataConfig:
         self._check_columns()
         self._check_season()
         self._check_target_scaling()
+        self._check_known_future()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -352,6 +368,32 @@ class DataConfig:
             "data.target_scaling",
             f"expected task 'regression' for per-series scaling, received "
             f"{self.task!r}",
+        )
+
+    def _check_known_future(self) -> None:
+        for part in self.time_features:
+            _require_choice(part, TIME_FEATURES, "data.time_features")
+        _require(
+            not self.time_features or self.time_column is not None,
+            "data.time_features",
+            "expected a time column to derive calendar features from, received none",
+        )
+        if not self.known_future:
+            return
+        _require(
+            self.framing == "window" and self.horizon is not None,
+            "data.known_future",
+            "expected framing 'window' with a horizon (inputs known for the "
+            f"predicted steps), received framing {self.framing!r} with horizon "
+            f"{self.horizon!r}",
+        )
+        allowed = [*self.feature_columns, *self.time_features]
+        unknown = [name for name in self.known_future if name not in allowed]
+        _require(
+            not unknown,
+            "data.known_future",
+            f"expected feature columns or calendar features among {allowed}, "
+            f"received {unknown}",
         )
 
     def _check_columns(self) -> None:

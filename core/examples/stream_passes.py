@@ -87,7 +87,8 @@ def check_streamable(config: ExperimentConfig) -> None:
     ------
     ConfigError
         Without an id column, with derived inputs (the target's past, smoothing,
-        entity age) or with balanced class weights.
+        entity age, calendar and known-future inputs) or with balanced class
+        weights.
     """
     if config.data.id_column is None:
         raise ConfigError(
@@ -101,6 +102,8 @@ def check_streamable(config: ExperimentConfig) -> None:
         ("target_as_input", False),
         ("smoothing_alpha", None),
         ("entity_age", False),
+        ("known_future", ()),
+        ("time_features", ()),
     ):
         value = getattr(config.data, name)
         if value != off:

@@ -72,3 +72,24 @@ def test_configure_page_sets_horizons_quantiles_and_calibration():
     assert saved.data.horizons == saved.data.horizon == config.data.horizon
     assert saved.train.quantiles == QUANTILES
     assert saved.train.calibrate_intervals is True
+
+
+def test_configure_page_adds_calendar_features_in_one_click():
+    frame = forecast_table()
+    frame["step"] = [f"2024-03-{1 + s:02d}" for s in frame["step"]]  # daily rows
+    seeded = {
+        state.DATA: frame,
+        state.DATA_NAME: "levels.csv",
+        state.DATA_FINGERPRINT: "test:daily-levels",
+        state.DATA_NOTES: [],
+        state.CONFIG: forecast_config(),
+    }
+    app = open_page("configure", seeded)
+    app.checkbox(key="cfg_calendar").check()
+    app.multiselect(key="cfg_known_future").select("driver")
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception, app.exception
+    saved = app.session_state[state.CONFIG]
+    # Daily rows: no hour of day.
+    assert saved.data.time_features == ("day_of_week", "month")
+    assert saved.data.known_future == ("driver", "day_of_week", "month")

@@ -39,6 +39,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--season": ("24", 24),
     "--target-scaling": ("entity", "entity"),
     "--horizons": ("1", 1),
+    "--known-future": ("driver", ("driver",)),
+    "--time-features": ("hour,month", ("hour", "month")),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
