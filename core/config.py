@@ -54,6 +54,7 @@ CELLS: tuple[str, ...] = ("lstm", "gru")
 SUMMARIES: tuple[str, ...] = ("last", "attention", "mean_last")
 REGRESSION_LOSSES: tuple[str, ...] = ("mse", "huber")
 VALIDATION_WINDOWS: tuple[str, ...] = ("all", "last")
+TIME_FEATURES: tuple[str, ...] = ("hour", "day_of_week", "month")
 
 _T = TypeVar("_T")
 
@@ -66,6 +67,9 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "entity_age": False,
         "season": None,
         "target_scaling": None,
+        "horizons": None,
+        "known_future": [],
+        "time_features": [],
     },
     "split": {"validation_windows": "all"},
     "model": {
@@ -76,7 +80,13 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "layer_norm": False,
         "input_dropout": 0.0,
     },
-    "train": {"lr_schedule": "none", "clipnorm": None, "regression_loss": "mse"},
+    "train": {
+        "lr_schedule": "none",
+        "clipnorm": None,
+        "regression_loss": "mse",
+        "quantiles": None,
+        "calibrate_intervals": False,
+    },
 }
 
 
@@ -210,6 +220,19 @@ class DataConfig:
         ``"entity"`` or a categorical column naming the series, with training
         statistics; see :mod:`core.features.series_scaling`. ``None``: one
         global scaling.
+    horizons : int or None
+        Regression forecasts: one model predicts every step ``1 .. horizons``
+        after the window's end at once (``horizon``, when given, must equal it;
+        unset, it is set to it, so the purge of a time split covers every
+        step). ``None``: the single step ``horizon``.
+    known_future : tuple of str
+        Forecasts: feature columns known in advance (calendar parts, holidays,
+        planned settings), fed for the predicted steps too: each gets a
+        derived column ``<column>__ahead<h>`` holding its value ``h`` rows
+        later (see :mod:`core.features.derived`). May name calendar features.
+    time_features : tuple of str
+        Calendar features derived from a date/time time column, each a
+        categorical input: ``hour`` (of the day), ``day_of_week``, ``month``.
     """
 
     target_column: str
@@ -235,10 +258,15 @@ class DataConfig:
     entity_age: bool = False
     season: int | None = None
     target_scaling: str | None = None
+    horizons: int | None = None
+    known_future: tuple[str, ...] = ()
+    time_features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
         object.__setattr__(self, "numeric_columns", tuple(self.numeric_columns))
+        object.__setattr__(self, "known_future", tuple(self.known_future))
+        object.__setattr__(self, "time_features", tuple(self.time_features))
         _require_choice(self.task, TASKS, "data.task")
         _require_choice(self.framing, FRAMINGS, "data.framing")
         _require_choice(self.label_reduction, REDUCTIONS, "data.label_reduction")
@@ -249,11 +277,13 @@ class DataConfig:
         _require_int(self.min_category_count, "data.min_category_count", 1)
         if self.max_categories is not None:
             _require_int(self.max_categories, "data.max_categories", 1)
+        self._check_horizons()
         self._check_horizon()
         self._check_forecast_options()
         self._check_columns()
         self._check_season()
         self._check_target_scaling()
+        self._check_known_future()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -273,6 +303,26 @@ class DataConfig:
             "data.horizon",
             f"expected framing 'window' for a horizon, received {self.framing!r}",
         )
+
+    def _check_horizons(self) -> None:
+        if self.horizons is None:
+            return
+        _require_int(self.horizons, "data.horizons", 1)
+        _require(
+            self.framing == "window" and self.task == "regression",
+            "data.horizons",
+            "expected framing 'window' and task 'regression' for several horizons, "
+            f"received framing {self.framing!r} with task {self.task!r}",
+        )
+        _require(
+            self.horizon in (None, self.horizons),
+            "data.horizons",
+            f"expected horizon unset or equal to horizons {self.horizons} (the "
+            f"farthest step predicted), received horizon {self.horizon!r}",
+        )
+        # The farthest step: labels, the time split's purge and the forecast
+        # checks all read ``horizon``.
+        object.__setattr__(self, "horizon", self.horizons)
 
     def _check_forecast_options(self) -> None:
         for name in ("target_as_input", "entity_age"):
@@ -318,6 +368,32 @@ class DataConfig:
             "data.target_scaling",
             f"expected task 'regression' for per-series scaling, received "
             f"{self.task!r}",
+        )
+
+    def _check_known_future(self) -> None:
+        for part in self.time_features:
+            _require_choice(part, TIME_FEATURES, "data.time_features")
+        _require(
+            not self.time_features or self.time_column is not None,
+            "data.time_features",
+            "expected a time column to derive calendar features from, received none",
+        )
+        if not self.known_future:
+            return
+        _require(
+            self.framing == "window" and self.horizon is not None,
+            "data.known_future",
+            "expected framing 'window' with a horizon (inputs known for the "
+            f"predicted steps), received framing {self.framing!r} with horizon "
+            f"{self.horizon!r}",
+        )
+        allowed = [*self.feature_columns, *self.time_features]
+        unknown = [name for name in self.known_future if name not in allowed]
+        _require(
+            not unknown,
+            "data.known_future",
+            f"expected feature columns or calendar features among {allowed}, "
+            f"received {unknown}",
         )
 
     def _check_columns(self) -> None:
@@ -539,6 +615,14 @@ class TrainConfig:
         Regression only: mean squared error, or Huber loss (delta 1 on the
         scaled target), which gives large residuals a linear rather than a
         quadratic pull.
+    quantiles : tuple of float or None
+        Regression only: predict these quantiles (increasing, in (0, 1), such
+        as 0.1,0.5,0.9) with the pinball loss instead of one value; ``None``
+        predicts one value with ``regression_loss``.
+    calibrate_intervals : bool
+        Widen (or narrow) the outermost quantiles' interval by split-conformal
+        calibration on the validation part, so its coverage matches its
+        nominal level; needs at least two quantiles.
     """
 
     epochs: int = 20
@@ -551,6 +635,8 @@ class TrainConfig:
     lr_schedule: LrSchedule = "none"
     clipnorm: float | None = None
     regression_loss: RegressionLoss = "mse"
+    quantiles: tuple[float, ...] | None = None
+    calibrate_intervals: bool = False
 
     def __post_init__(self) -> None:
         _require_int(self.epochs, "train.epochs", 1)
@@ -575,6 +661,41 @@ class TrainConfig:
                 "train.clipnorm",
                 f"expected a number > 0 or none, received {self.clipnorm!r}",
             )
+        self._check_quantiles()
+
+    def _check_quantiles(self) -> None:
+        levels = self.quantiles
+        _require(
+            isinstance(self.calibrate_intervals, bool),
+            "train.calibrate_intervals",
+            f"expected true or false, received {self.calibrate_intervals!r}",
+        )
+        if levels is None:
+            _require(
+                not self.calibrate_intervals,
+                "train.calibrate_intervals",
+                "expected quantiles (an interval to calibrate), received none",
+            )
+            return
+        _require(
+            isinstance(levels, list | tuple)
+            and len(levels) > 0
+            and all(
+                isinstance(q, int | float) and not isinstance(q, bool) and 0 < q < 1
+                for q in levels
+            )
+            and all(a < b for a, b in zip(levels, levels[1:], strict=False)),
+            "train.quantiles",
+            f"expected increasing numbers in (0, 1) such as [0.1, 0.5, 0.9], "
+            f"received {levels!r}",
+        )
+        object.__setattr__(self, "quantiles", tuple(float(q) for q in levels))
+        _require(
+            not self.calibrate_intervals or len(self.quantiles) >= 2,
+            "train.calibrate_intervals",
+            f"expected at least two quantiles (an interval), received "
+            f"{list(self.quantiles)}",
+        )
 
 
 @dataclass(frozen=True)
@@ -612,6 +733,12 @@ class ExperimentConfig:
             "train.regression_loss",
             f"expected 'mse' (unused) for task {self.data.task!r}, received "
             f"{self.train.regression_loss!r}",
+        )
+        _require(
+            self.train.quantiles is None or self.data.task == "regression",
+            "train.quantiles",
+            f"expected none for task {self.data.task!r} (quantiles need a "
+            f"regression), received {list(self.train.quantiles or ())}",
         )
 
     def replace(self, **sections: Any) -> ExperimentConfig:

@@ -13,7 +13,7 @@ from core.plots.figures import (
     roc_figure,
 )
 from ui import new_predictions, runs, state
-from ui.forecast_results import show_report_baselines
+from ui.forecast_results import show_forecast_views, show_report_baselines
 from ui.results import (
     bundle_file_name,
     bundle_of,
@@ -75,6 +75,9 @@ st.dataframe([test_metrics], key="pred_metrics")
 show_report_baselines(source.metrics, "pred_baselines")
 held_out = part_predictions(source, "test")
 threshold = None  # new-file decisions follow the slider when there is one
+show_forecast_views(
+    source.metrics, held_out and held_out[0], source.preprocessor.config
+)
 if held_out is not None:
     table, labels_encoded, scores = held_out
     if task == "regression":

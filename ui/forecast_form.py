@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.config import LR_SCHEDULES, DataConfig, ExperimentConfig
+from core.config import LR_SCHEDULES, TIME_FEATURES, DataConfig, ExperimentConfig
+from core.examples.seasons import DAY, typical_step
 from core.features.series_scaling import BY_ENTITY, suggest_series_scaling
 from ui import state
 
@@ -59,14 +60,69 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         key="cfg_season",
     )
     scaling = target_scaling_field(data)
+    horizons, quantile_changes = quantile_fields(base)
+    known_changes = known_future_fields(base, horizons is not None)
     data_changes = {
+        **known_changes,
+        "horizons": horizons,
         "target_scaling": scaling,
         "season": int(season) if season and season >= 2 else None,
         "target_as_input": bool(target_as_input),
         "smoothing_alpha": None if alpha is None else float(alpha),
         "entity_age": bool(age),
     }
-    return data_changes, {"lr_schedule": schedule}
+    return data_changes, {"lr_schedule": schedule, **quantile_changes}
+
+
+def parse_quantiles(text: str) -> tuple[float, ...] | str | None:
+    """``"0.1, 0.5, 0.9"`` as numbers; empty is none; unreadable text is kept
+    as is, so the config names the field in its error.
+
+    >>> parse_quantiles("0.1, 0.5,0.9"), parse_quantiles(" "), parse_quantiles("a")
+    ((0.1, 0.5, 0.9), None, 'a')
+    """
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        return None
+    try:
+        return tuple(float(part) for part in parts)
+    except ValueError:
+        return text
+
+
+def quantile_fields(base: ExperimentConfig) -> tuple[int | None, dict]:
+    """Several steps at once, quantiles and their calibration (regression)."""
+    data, train = base.data, base.train
+    a, b, c = st.columns(3)
+    every_step = a.checkbox(
+        "Predict every step up to the horizon at once",
+        data.horizons is not None,
+        help="One model predicts steps 1 .. horizon (regression, windows); "
+        "reported per step beside each baseline.",
+        key="cfg_every_step",
+    )
+    text = b.text_input(
+        "Quantiles (comma-separated; empty = one value)",
+        ", ".join(f"{q:g}" for q in train.quantiles or ()),
+        placeholder="0.1, 0.5, 0.9",
+        help="Trained with the pinball loss; predictions get a column per "
+        "quantile (P10, P50, P90) and the report their coverage.",
+        key="cfg_quantiles",
+    )
+    calibrate = c.checkbox(
+        "Calibrate the interval on validation",
+        train.calibrate_intervals,
+        help="Split-conformal: widens or narrows the outermost quantiles' "
+        "interval so its validation coverage matches its nominal level.",
+        key="cfg_calibrate",
+    )
+    # Inside the form the horizon field has already taken its submitted value.
+    horizon = st.session_state.get("cfg_horizon", data.horizon) or None
+    horizons = int(horizon) if every_step and horizon else None
+    return horizons, {
+        "quantiles": parse_quantiles(text),
+        "calibrate_intervals": bool(calibrate),
+    }
 
 
 def target_scaling_field(data: DataConfig) -> str | None:
@@ -100,3 +156,42 @@ def target_scaling_field(data: DataConfig) -> str | None:
             "scaling is preselected."
         )
     return None if picked == NO_SCALING else picked
+
+
+def calendar_parts_for(data: DataConfig) -> tuple[str, ...]:
+    """Calendar parts worth deriving: no hour of day for daily or coarser rows."""
+    dataset = state.dataset()
+    if dataset is None or data.time_column not in dataset.frame.columns:
+        return TIME_FEATURES
+    step = typical_step(dataset.frame[data.time_column].to_numpy())
+    if step is not None and step >= DAY:
+        return tuple(part for part in TIME_FEATURES if part != "hour")
+    return TIME_FEATURES
+
+
+def known_future_fields(base: ExperimentConfig, several_steps: bool) -> dict:
+    """Calendar features in one click, and the inputs known in advance."""
+    data = base.data
+    a, b = st.columns(2)
+    calendar = a.checkbox(
+        "Calendar features from the time column",
+        bool(data.time_features),
+        help="Hour of day, day of week and month of a date/time column, as "
+        "categorical inputs; known in advance, so a forecast also sees them "
+        "at the predicted steps.",
+        key="cfg_calendar",
+    )
+    known = b.multiselect(
+        "Known in advance (fed for the predicted steps too)",
+        list(dict.fromkeys([*data.feature_columns, *data.known_future])),
+        [name for name in data.known_future if name not in TIME_FEATURES],
+        help="Holidays, planned settings: their values at the predicted steps "
+        "are inputs. Needs windows and a horizon.",
+        key="cfg_known_future",
+    )
+    parts = calendar_parts_for(data) if calendar else ()
+    # Inside the form the horizon field has already taken its submitted value.
+    forecasting = bool(st.session_state.get("cfg_horizon", data.horizon))
+    if forecasting or several_steps:
+        known = [*known, *parts]
+    return {"time_features": tuple(parts), "known_future": tuple(known)}

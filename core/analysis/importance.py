@@ -143,7 +143,7 @@ def scored_batches(
             data.target_column,
             f"expected examples with known labels in part {part!r}, received none",
         )
-    keep = np.flatnonzero(~np.isnan(labels))
+    keep = np.flatnonzero(examples.known())
     if max_examples is not None and len(keep) > max_examples:
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(keep, max_examples, replace=False))

@@ -74,8 +74,15 @@ def _scores(model: Any, prepared: PreparedData) -> np.ndarray:
     # Start-up cost: Keras, only where a model scores; the web server picks
     # entities here (entity_ids, entity_history) without TensorFlow.
     from core.model.evaluation import predict_scores
+    from core.model.forecast_report import point_scores
 
-    return predict_scores(model, prepared, "steps")
+    scores = predict_scores(model, prepared, "steps")
+    data = prepared.preprocessor.config
+    if data.task == "regression" and scores.ndim == 2:
+        # Several steps or quantiles: one number per step, the farthest median.
+        scores = point_scores(scores, data)
+        scores = scores[:, -1] if scores.ndim == 2 else scores
+    return scores
 
 
 def _main_output(

@@ -178,7 +178,7 @@ def _labelled_examples(
     examples = Examples(end_rows, lengths, labels, actual)
     if not drop_unlabelled:
         return examples, 0
-    known = ~np.isnan(labels)
+    known = examples.known()
     return examples.subset(known), int((~known).sum())
 
 
@@ -389,7 +389,7 @@ def _scored_notes(examples: Examples) -> list[str]:
     """A caveat when the metrics rest on only a handful of labelled examples."""
     if examples.labels is None:
         return []
-    scored = int((~np.isnan(examples.labels)).sum())
+    scored = int(examples.known().sum())
     if 0 < scored < MIN_SCORED_EXAMPLES:
         return [
             f"metrics rest on only n = {scored} labelled example(s): too few to "

@@ -62,11 +62,13 @@ class Examples:
     lengths : numpy.ndarray of int64
         Real steps of each example (1 .. width).
     labels : numpy.ndarray of float64 or None
-        Encoded label per example; ``None`` when the data has no target.
+        Encoded label per example, shape (n,); with ``DataConfig.horizons``,
+        one per step ``1 .. horizons``, shape (n, horizons). ``None`` when the
+        data has no target.
     actual : numpy.ndarray of float64 or None
         Regression only: the label in the target's own units, taken from the
         raw values (not unscaled from ``labels``, which would turn 40 into
-        40.00000000000001).
+        40.00000000000001); shaped like ``labels``.
     label_center, label_scale : numpy.ndarray or None
         With per-series target scaling: each example's series centre and scale
         in encoded target units; the model learns and predicts
@@ -98,18 +100,33 @@ class Examples:
             pick(self.label_scale),
         )
 
+    def known(self) -> np.ndarray:
+        """Whether each example's label is known (every step's, with horizons)."""
+        if self.labels is None:
+            return np.zeros(len(self), dtype=bool)
+        known = ~np.isnan(self.labels)
+        return known if known.ndim == 1 else known.all(axis=1)
+
     def model_labels(self, selection: Any = slice(None)) -> np.ndarray:
         """Labels in the units the model learns: per series where scaled."""
         labels = self.labels[selection]
         if self.label_center is None:
             return labels
-        return (labels - self.label_center[selection]) / self.label_scale[selection]
+        center = _per_example(self.label_center[selection], labels.ndim)
+        scale = _per_example(self.label_scale[selection], labels.ndim)
+        return (labels - center) / scale
 
     def from_model_units(self, scores: np.ndarray) -> np.ndarray:
-        """A model's regression outputs back in encoded target units."""
+        """A model's regression outputs (any trailing shape) in encoded target units."""
         if self.label_center is None:
             return scores
-        return scores * self.label_scale + self.label_center
+        scale = _per_example(self.label_scale, scores.ndim)
+        return scores * scale + _per_example(self.label_center, scores.ndim)
+
+
+def _per_example(values: np.ndarray, ndim: int) -> np.ndarray:
+    """Per-example ``values`` shaped to broadcast over arrays of ``ndim`` dimensions."""
+    return values.reshape(values.shape + (1,) * (ndim - 1))
 
 
 def last_per_entity(examples: Examples, layout: EntityLayout) -> Examples:
@@ -396,7 +413,11 @@ def example_labels(
     or for a binary task 1 when the positive class occurs in the next
     ``horizon`` rows of the entity.
     Sequence framing: ``label_reduction`` over the part's rows up to the end.
+    With ``horizons``: the target at each of the next ``horizons`` rows, shape
+    (n, horizons).
     """
+    if config.framing == "window" and config.horizons is not None:
+        return horizon_steps(target, layout, end_rows, config.horizons)
     if config.framing == "window" and config.horizon is None:
         return target[end_rows]
     if config.framing == "window" and config.task == "binary":
@@ -429,6 +450,26 @@ def _shifted_labels(
     labels = np.full(len(end_rows), np.nan)
     labels[inside] = target[label_rows[inside]]
     return labels
+
+
+def horizon_steps(
+    target: np.ndarray, layout: EntityLayout, end_rows: np.ndarray, horizons: int
+) -> np.ndarray:
+    """The target at each of the ``horizons`` rows after each end row.
+
+    Column ``h - 1`` holds step ``h``; NaN beyond the entity's last row.
+
+    >>> layout = EntityLayout(np.array([0, 4]), np.array([4, 2]), np.array(["a", "b"]))
+    >>> horizon_steps(np.arange(6.0), layout, np.array([1, 4]), 2).tolist()
+    [[2.0, 3.0], [5.0, nan]]
+    """
+    return np.stack(
+        [
+            _shifted_labels(target, layout, end_rows, step)
+            for step in range(1, horizons + 1)
+        ],
+        axis=1,
+    ).reshape(len(end_rows), horizons)
 
 
 def _reduced_labels(

@@ -87,7 +87,8 @@ def check_streamable(config: ExperimentConfig) -> None:
     ------
     ConfigError
         Without an id column, with derived inputs (the target's past, smoothing,
-        entity age) or with balanced class weights.
+        entity age, calendar and known-future inputs) or with balanced class
+        weights.
     """
     if config.data.id_column is None:
         raise ConfigError(
@@ -101,6 +102,8 @@ def check_streamable(config: ExperimentConfig) -> None:
         ("target_as_input", False),
         ("smoothing_alpha", None),
         ("entity_age", False),
+        ("known_future", ()),
+        ("time_features", ()),
     ):
         value = getattr(config.data, name)
         if value != off:
@@ -209,7 +212,8 @@ def _labelled(
     actual = None
     if raw is not None:
         actual = example_labels(raw, layout, end_rows, first_rows, data)
-    examples = Examples(end_rows, lengths, labels, actual).subset(~np.isnan(labels))
+    examples = Examples(end_rows, lengths, labels, actual)
+    examples = examples.subset(examples.known())
     if part == VALIDATION and config.split.validation_windows == "last":
         return last_per_entity(examples, layout)
     return examples

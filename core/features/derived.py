@@ -9,7 +9,16 @@ way for training and for new files, and none of them looks at a later step:
   the window's last step, so it is never among the inputs;
 - ``entity_age`` counts the steps since the entity's first row in the table;
 - ``smoothing_alpha`` replaces each numeric column by its exponentially
-  weighted mean over the entity's past and present steps (``adjust=False``).
+  weighted mean over the entity's past and present steps (``adjust=False``);
+- ``time_features`` derive calendar parts of a date/time time column (hour of
+  the day, day of the week, month) as categorical columns ``<time>__<part>``;
+- ``known_future`` columns are known in advance, so a forecast may see them at
+  the predicted steps: ``<column>__ahead<h>`` holds the column's value ``h``
+  rows later in the same entity, for each predicted step ``h`` (a calendar
+  part past the entity's last row is read from the time extrapolated by the
+  typical step; another column is missing there, imputed and flagged). These
+  are the only inputs that look past the window's end, and only at columns
+  the user declared known in advance.
 
 :func:`input_config` turns the user's :class:`~core.config.DataConfig` into the
 one the preprocessor is fitted with: the derived columns become ordinary
@@ -26,7 +35,7 @@ import pandas as pd
 
 from core.config import ColumnSpec, DataConfig
 from core.data.columns import require_columns
-from core.data.values import parse_numbers
+from core.data.values import parse_numbers, parse_time
 from core.errors import ConfigError, DataValidationError
 from core.features.numeric import to_numeric_values
 
@@ -34,11 +43,48 @@ from core.features.numeric import to_numeric_values
 TARGET_INPUT_SUFFIX = "__past"
 #: Name of the entity-age feature column.
 AGE_COLUMN = "entity_age"
+#: Between a known-future column's name and the step of its value ahead.
+AHEAD_INFIX = "__ahead"
 
 
 def target_input_name(config: DataConfig) -> str:
     """Name of the feature column holding the target's past values."""
     return f"{config.target_column}{TARGET_INPUT_SUFFIX}"
+
+
+def calendar_name(config: DataConfig, part: str) -> str:
+    """Name of the derived calendar column ``part`` (``hour``, ``day_of_week``...)."""
+    return f"{config.time_column}__{part}"
+
+
+def known_future_source(config: DataConfig, name: str) -> str:
+    """The column a known-future name refers to (a calendar part's derived one)."""
+    if name in config.feature_columns:
+        return name
+    return calendar_name(config, name)
+
+
+def ahead_steps(config: DataConfig) -> tuple[int, ...]:
+    """The predicted steps known-future columns are fed for."""
+    if not config.known_future or config.horizon is None:
+        return ()
+    if config.horizons is not None:
+        return tuple(range(1, config.horizons + 1))
+    return (config.horizon,)
+
+
+def ahead_name(column: str, step: int) -> str:
+    """Name of the column holding ``column``'s value ``step`` rows later."""
+    return f"{column}{AHEAD_INFIX}{step}"
+
+
+def _ahead_columns(config: DataConfig) -> list[tuple[str, str, int]]:
+    """(derived name, source column, step) of every known-future input."""
+    return [
+        (ahead_name(known_future_source(config, name), step), name, step)
+        for name in config.known_future
+        for step in ahead_steps(config)
+    ]
 
 
 def derived_columns(config: DataConfig) -> tuple[str, ...]:
@@ -48,7 +94,9 @@ def derived_columns(config: DataConfig) -> tuple[str, ...]:
         names.append(target_input_name(config))
     if config.entity_age:
         names.append(AGE_COLUMN)
-    return tuple(names)
+    names += [calendar_name(config, part) for part in config.time_features]
+    names += [name for name, _, _ in _ahead_columns(config)]
+    return tuple(dict.fromkeys(names))
 
 
 def input_config(config: DataConfig) -> DataConfig:
@@ -89,6 +137,18 @@ def input_config(config: DataConfig) -> DataConfig:
             categorical.append(ColumnSpec(target_input_name(config)))
     if config.entity_age:
         numeric.append(AGE_COLUMN)
+    present = {spec.name for spec in categorical} | set(numeric)
+    for part in config.time_features:
+        if calendar_name(config, part) not in present:
+            categorical.append(ColumnSpec(calendar_name(config, part)))
+    categorical_sources = {spec.name for spec in categorical}
+    for name, source, _ in _ahead_columns(config):
+        if name in present:
+            continue
+        if known_future_source(config, source) in categorical_sources:
+            categorical.append(ColumnSpec(name))
+        else:
+            numeric.append(name)
     return dataclasses.replace(
         config, categorical_columns=tuple(categorical), numeric_columns=tuple(numeric)
     )
@@ -184,4 +244,96 @@ def derive_features(frame: pd.DataFrame, config: DataConfig) -> pd.DataFrame:
         lengths = np.diff(np.append(starts, len(entity)))
         age = np.arange(len(entity)) - np.repeat(starts, lengths)
         changes[AGE_COLUMN] = age.astype(np.float64)
-    return frame.assign(**changes)
+    frame = frame.assign(**changes)
+    if config.time_features or config.known_future:
+        frame = frame.assign(**_calendar_and_ahead(frame, config, entity))
+    return frame
+
+
+def calendar_parts(times: pd.Series, part: str) -> np.ndarray:
+    """A calendar part of date/times: hour 0-23, day of week 0 (Monday)-6, month 1-12.
+
+    Missing times give NaN.
+    """
+    values = {
+        "hour": times.dt.hour,
+        "day_of_week": times.dt.day_of_week,
+        "month": times.dt.month,
+    }[part]
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _datetimes(frame: pd.DataFrame, config: DataConfig) -> pd.Series:
+    """The time column as date/times (tz-naive UTC).
+
+    Raises
+    ------
+    DataValidationError
+        If the time column holds plain numbers rather than dates/times.
+    """
+    parsed = parse_time(frame[config.time_column].rename(config.time_column))
+    if not pd.api.types.is_datetime64_any_dtype(parsed):
+        raise DataValidationError(
+            config.time_column,
+            "expected dates/times to derive calendar features from, received "
+            "plain numbers",
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.reset_index(drop=True)
+
+
+def _shift_ahead(values: np.ndarray, entity: np.ndarray, step: int) -> np.ndarray:
+    """Each row's ``values`` ``step`` rows later in its entity (NaN past its end)."""
+    shifted = np.full(len(values), np.nan)
+    if step < len(values):
+        same = entity[step:] == entity[:-step]
+        later = values[step:].astype(np.float64)
+        shifted[:-step] = np.where(same, later, np.nan)
+    return shifted
+
+
+def _calendar_and_ahead(
+    frame: pd.DataFrame, config: DataConfig, entity: np.ndarray
+) -> dict[str, object]:
+    """Calendar columns and the known-future columns' values ahead."""
+    changes: dict[str, object] = {}
+    times = None
+    if config.time_features:
+        times = _datetimes(frame, config)
+        for part in config.time_features:
+            changes[calendar_name(config, part)] = calendar_parts(times, part)
+    for name, source, step in _ahead_columns(config):
+        if source in config.time_features and source not in config.feature_columns:
+            changes[name] = _calendar_ahead(times, entity, source, step)
+            continue
+        require_columns(frame, (source,))
+        column = frame[source]
+        if pd.api.types.is_numeric_dtype(column):
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            changes[name] = _shift_ahead(values, entity, step)
+        else:
+            # Categories: shift their positions, keep the values themselves.
+            positions = _shift_ahead(np.arange(len(column)), entity, step)
+            later = column.to_numpy(dtype=object)[
+                np.nan_to_num(positions, nan=0).astype(np.int64)
+            ]
+            changes[name] = np.where(np.isnan(positions), None, later)
+    return changes
+
+
+def _calendar_ahead(
+    times: pd.Series, entity: np.ndarray, part: str, step: int
+) -> np.ndarray:
+    """A calendar part ``step`` rows later; extrapolated by the typical step past
+    the entity's last row (a calendar is known however far ahead)."""
+    stamps = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
+    numbers = stamps.astype(np.float64)
+    ahead = _shift_ahead(numbers, entity, step)
+    forward = np.diff(numbers)
+    forward = forward[forward > 0]
+    typical = float(np.median(forward)) if len(forward) else 0.0
+    missing = np.isnan(ahead)
+    ahead[missing] = numbers[missing] + step * typical
+    later = pd.Series(pd.to_datetime(np.rint(ahead).astype(np.int64), unit="ns"))
+    return calendar_parts(later, part)

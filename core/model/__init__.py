@@ -25,7 +25,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "bundle_files": ["copy_bundle"],
         "evaluation": [
+            "baseline_scores",
             "baselines_report",
+            "configured_prediction_table",
             "held_out_scores",
             "is_forecast",
             "part_metrics",
@@ -33,6 +35,16 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "predict_scores",
             "prediction_table",
             "seasonal_naive_scores",
+        ],
+        "forecast_report": [
+            "baseline_columns",
+            "forecast_outputs",
+            "horizon_report",
+            "interval_factors",
+            "point_scores",
+            "quantile_report",
+            "quantile_summary",
+            "target_times",
         ],
         "experiment": [
             "fit_prepared",
@@ -65,6 +77,16 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "phm08_score",
         ],
         "network": ["build_model", "count_parameters", "unmasked_view"],
+        "pinball": ["PinballLoss"],
+        "quantiles": [
+            "conformal_factor",
+            "interval_coverage",
+            "pinball_loss",
+            "q_risk",
+            "quantile_name",
+            "quantile_scores",
+            "widened",
+        ],
         "run_logging": [
             "EmbeddingSnapshots",
             "TensorBoardScalars",

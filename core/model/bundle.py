@@ -41,7 +41,11 @@ from core.model.bundle_files import (  # noqa: F401 (copy_bundle: re-exported)
     copy_bundle,
     require_replaceable,
 )
-from core.model.evaluation import part_metrics, predict_scores, prediction_table
+from core.model.evaluation import (
+    configured_prediction_table,
+    part_metrics,
+    predict_scores,
+)
 from core.model.network import DROPPED_MASK_WARNING
 
 if TYPE_CHECKING:
@@ -293,12 +297,20 @@ def predict(
     """
     prepared = prepare_prediction(df, bundle.preprocessor, last_only=last_only)
     scores = predict_scores(bundle.model, prepared, "all")
-    table = prediction_table(prepared, "all", scores)
-    labels = prepared.parts["all"].labels
+    table = configured_prediction_table(
+        prepared, "all", scores, bundle.config, bundle.metrics
+    )
+    examples = prepared.parts["all"]
     metrics = None
-    if labels is not None and (~np.isnan(labels)).any():
-        known = ~np.isnan(labels)
-        metrics = part_metrics(bundle.preprocessor, labels[known], scores[known])
+    if examples.labels is not None and (~np.isnan(examples.labels)).any():
+        # Several steps: an example counts where any step is known.
+        known = ~np.isnan(examples.labels).reshape(len(examples), -1).all(axis=1)
+        metrics = part_metrics(
+            bundle.preprocessor,
+            examples.labels[known],
+            scores[known],
+            bundle.config.train.quantiles,
+        )
     unknown = {
         column: values
         for column, values in prepared.encoded.unknown_values.items()

@@ -12,13 +12,25 @@ import keras
 import numpy as np
 import pandas as pd
 
-from core.config import DataConfig
+from core.config import DataConfig, ExperimentConfig
 from core.examples.prepare import PreparedData
 from core.examples.seasons import forecast_season, seasonal_offset
 from core.examples.sequences import example_labels
 from core.features.preprocessor import SequencePreprocessor
 from core.model.batches import input_batches
+from core.model.forecast_report import (
+    baseline_columns,
+    horizon_report,
+    interval_factors,
+    known_pairs,
+    natural_quantiles,
+    point_scores,
+    quantile_report,
+    step_labels,
+    target_times,
+)
 from core.model.metrics import baseline_name, baseline_predictions, compute_metrics
+from core.model.quantiles import point_index, quantile_name, widened
 from core.model.skill import SKILL_METRIC, skill_score
 
 #: Forward passes only, so much larger than training batches: fewer recurrent
@@ -34,7 +46,9 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
     -------
     numpy.ndarray
         Binary: P(positive), shape (n,). Multiclass: probabilities (n, k).
-        Regression: scaled predictions, shape (n,).
+        Regression: scaled predictions, shape (n,); a model of several
+        horizons or quantiles gives (n, horizons x quantiles), horizon-major
+        (see :func:`core.model.forecast_report.forecast_outputs`).
     """
     examples = prepared.parts[part]
     n_outputs = model.output_shape[-1]
@@ -48,10 +62,11 @@ def predict_scores(model: keras.Model, prepared: PreparedData, part: str) -> np.
         for i in range(len(batches))
     ]
     scores = np.concatenate(outputs, axis=0)
-    if n_outputs == 1 and prepared.preprocessor.config.task == "regression":
+    scores = scores[:, 0] if n_outputs == 1 else scores
+    if prepared.preprocessor.config.task == "regression":
         # A per-series scaled model predicts in its series' units.
-        return examples.from_model_units(scores[:, 0])
-    return scores[:, 0] if n_outputs == 1 else scores
+        return examples.from_model_units(scores)
+    return scores
 
 
 def _natural_units(
@@ -65,9 +80,20 @@ def _natural_units(
 
 
 def part_metrics(
-    preprocessor: SequencePreprocessor, labels: np.ndarray, scores: np.ndarray
+    preprocessor: SequencePreprocessor,
+    labels: np.ndarray,
+    scores: np.ndarray,
+    quantiles: tuple[float, ...] | None = None,
 ) -> dict[str, Any]:
-    """Task metrics of predictions ``scores`` against encoded ``labels``."""
+    """Task metrics of predictions ``scores`` against encoded ``labels``.
+
+    A forecast of several steps is scored over every known step at once; a
+    quantile forecast by its point forecast (:func:`point_scores`).
+    """
+    if preprocessor.config.task == "regression":
+        scores = point_scores(scores, preprocessor.config, quantiles)
+    if labels.ndim == 2:
+        labels, scores = known_pairs(labels, scores)
     y_true, y_pred = _natural_units(preprocessor, labels, scores)
     return compute_metrics(preprocessor.config.task, y_true, y_pred)
 
@@ -83,6 +109,7 @@ def evaluate(
     model: keras.Model,
     prepared: PreparedData,
     scores: dict[str, np.ndarray] | None = None,
+    quantiles: tuple[float, ...] | None = None,
 ) -> dict[str, Any]:
     """Validation and test metrics of the model and of the naive baseline.
 
@@ -94,6 +121,8 @@ def evaluate(
         From :func:`core.examples.prepare.prepare_experiment`.
     scores : dict or None
         Outputs per part from :func:`held_out_scores`, when already computed.
+    quantiles : tuple of float or None
+        The levels a quantile model predicts (``TrainConfig.quantiles``).
 
     Returns
     -------
@@ -107,7 +136,12 @@ def evaluate(
         framing with a horizon; the seasonal one also a season). ``baseline``
         and ``persistence`` repeat the first two for older readers. A
         regression forecast also gets ``skill``: ``1 − RMSE / RMSE_persistence``
-        per part.
+        per part. A forecast of several steps is scored over all of them (P50
+        for quantiles) and also gets ``horizons`` (metrics per step, the
+        baselines' beside them, :func:`core.model.forecast_report.horizon_report`);
+        a quantile forecast gets ``quantiles`` (pinball loss, q-risk,
+        coverage and its conformal calibration,
+        :func:`core.model.forecast_report.quantile_report`).
     """
     scores = scores if scores is not None else held_out_scores(model, prepared)
     preprocessor = prepared.preprocessor
@@ -119,9 +153,16 @@ def evaluate(
     }
     for part in HELD_OUT_PARTS:
         labels = prepared.parts[part].labels
-        report[part] = part_metrics(preprocessor, labels, scores[part])
-    baselines = baselines_report(prepared, train_labels)
+        report[part] = part_metrics(preprocessor, labels, scores[part], quantiles)
+    baseline_arrays = baseline_scores(prepared, train_labels)
+    baselines = baselines_report(prepared, train_labels, baseline_arrays)
     report["baselines"] = baselines
+    if preprocessor.config.horizons is not None:
+        report["horizons"] = horizon_report(
+            prepared, scores, baseline_arrays, quantiles
+        )
+    if quantiles:
+        report["quantiles"] = quantile_report(prepared, scores, quantiles)
     report["baseline"] = baselines["naive"]
     persistence = baselines["persistence"]
     if persistence is not None:
@@ -142,8 +183,57 @@ def is_forecast(config: DataConfig) -> bool:
     return config.framing == "window" and config.horizon is not None
 
 
+BaselineScores = dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]]
+
+
+def baseline_scores(prepared: PreparedData, train_labels: np.ndarray) -> BaselineScores:
+    """Scores of every baseline that applies, per held-out part.
+
+    Returns
+    -------
+    dict
+        Baseline name to ``(header, {part: scores})``; the header holds the
+        ``strategy`` (and the seasonal one's ``season``). Persistence and the
+        seasonal naive appear for forecasts only.
+    """
+    preprocessor = prepared.preprocessor
+    data = preprocessor.config
+    found: BaselineScores = {
+        "naive": (
+            {"strategy": baseline_name(data.task)},
+            {
+                part: naive_scores(
+                    preprocessor, train_labels, len(prepared.parts[part])
+                )
+                for part in HELD_OUT_PARTS
+            },
+        )
+    }
+    if not is_forecast(data) or prepared.target_of_row is None:
+        return found
+    found["persistence"] = (
+        {"strategy": "last_observed"},
+        {
+            part: persistence_scores(prepared, part, train_labels)
+            for part in HELD_OUT_PARTS
+        },
+    )
+    season = forecast_season(data, prepared.time_of_row)
+    if season is not None:
+        found["seasonal_naive"] = (
+            {"strategy": "seasonal_naive", "season": season},
+            {
+                part: seasonal_naive_scores(prepared, part, train_labels, season)
+                for part in HELD_OUT_PARTS
+            },
+        )
+    return found
+
+
 def baselines_report(
-    prepared: PreparedData, train_labels: np.ndarray
+    prepared: PreparedData,
+    train_labels: np.ndarray,
+    arrays: BaselineScores | None = None,
 ) -> dict[str, dict[str, Any] | None]:
     """Metrics of every baseline that applies, per held-out part.
 
@@ -154,45 +244,19 @@ def baselines_report(
         ``{"strategy", "validation", "test"}`` (the seasonal one also
         ``"season"``) or ``None`` where it does not apply.
     """
-    preprocessor = prepared.preprocessor
-    data = preprocessor.config
-    naive = _baseline_parts(
-        prepared,
-        {"strategy": baseline_name(data.task)},
-        lambda part: naive_scores(
-            preprocessor, train_labels, len(prepared.parts[part])
-        ),
-    )
+    arrays = arrays if arrays is not None else baseline_scores(prepared, train_labels)
     report: dict[str, dict[str, Any] | None] = {
-        "naive": naive,
+        "naive": None,
         "persistence": None,
         "seasonal_naive": None,
     }
-    if not is_forecast(data) or prepared.target_of_row is None:
-        return report
-    report["persistence"] = _baseline_parts(
-        prepared,
-        {"strategy": "last_observed"},
-        lambda part: persistence_scores(prepared, part, train_labels),
-    )
-    season = forecast_season(data, prepared.time_of_row)
-    if season is not None:
-        report["seasonal_naive"] = _baseline_parts(
-            prepared,
-            {"strategy": "seasonal_naive", "season": season},
-            lambda part: seasonal_naive_scores(prepared, part, train_labels, season),
-        )
-    return report
-
-
-def _baseline_parts(
-    prepared: PreparedData, header: dict[str, Any], scores_of: Any
-) -> dict[str, Any]:
-    """``header`` plus the metrics of ``scores_of(part)`` on each held-out part."""
-    report = dict(header)
-    for part in HELD_OUT_PARTS:
-        labels = prepared.parts[part].labels
-        report[part] = part_metrics(prepared.preprocessor, labels, scores_of(part))
+    for name, (header, by_part) in arrays.items():
+        report[name] = dict(header)
+        for part in HELD_OUT_PARTS:
+            labels = prepared.parts[part].labels
+            report[name][part] = part_metrics(
+                prepared.preprocessor, labels, by_part[part]
+            )
     return report
 
 
@@ -203,6 +267,8 @@ def naive_scores(
     ``count`` examples, shaped like :func:`predict_scores`."""
     task = preprocessor.config.task
     encoder = preprocessor.target_encoder_
+    if train_labels.ndim == 2:
+        train_labels = train_labels[~np.isnan(train_labels)]
     scores = baseline_predictions(
         task,
         _natural_units(preprocessor, train_labels, train_labels)[0],
@@ -237,10 +303,14 @@ def seasonal_naive_scores(
     season)``): the target at ``t + h − k * season``, already observed at
     ``t`` (binary: whether the event occurred in the same span a season
     earlier). Shaped like :func:`predict_scores`; where that row lies before
-    the entity's first row, the naive baseline's prediction stands in.
+    the entity's first row, the naive baseline's prediction stands in. With
+    several horizons, each step ``h`` gets the target ``k_h * season`` rows
+    before it (shape (n, horizons)).
     """
     data = prepared.preprocessor.config
     end_rows = prepared.parts[part].end_rows
+    if data.horizons is not None:
+        return _seasonal_steps(prepared, end_rows, train_labels, season)
     earlier = end_rows - seasonal_offset(season, data.horizon)
     entity = prepared.layout.entity_of_rows()[end_rows]
     inside = earlier >= prepared.layout.starts[entity]
@@ -253,12 +323,29 @@ def seasonal_naive_scores(
     return _known_or_naive(prepared.preprocessor, values, train_labels)
 
 
+def _seasonal_steps(
+    prepared: PreparedData, end_rows: np.ndarray, train_labels: np.ndarray, season: int
+) -> np.ndarray:
+    """Seasonal naive scores of every step ``1 .. horizons``, shape (n, horizons)."""
+    data = prepared.preprocessor.config
+    entity = prepared.layout.entity_of_rows()[end_rows]
+    starts = prepared.layout.starts[entity]
+    values = np.full((len(end_rows), data.horizons), np.nan)
+    for step in range(1, data.horizons + 1):
+        rows = end_rows + step - seasonal_offset(season, step)
+        inside = rows >= starts
+        values[inside, step - 1] = prepared.target_of_row[rows[inside]]
+    return _known_or_naive(prepared.preprocessor, values, train_labels)
+
+
 def _known_or_naive(
     preprocessor: SequencePreprocessor, values: np.ndarray, train_labels: np.ndarray
 ) -> np.ndarray:
     """Encoded baseline ``values`` as scores; the naive baseline where NaN."""
     known = ~np.isnan(values)
     fallback = naive_scores(preprocessor, train_labels, len(values))
+    if values.ndim == 2 and fallback.ndim == 1:
+        fallback = fallback[:, None]
     if preprocessor.config.task == "multiclass":
         classes = preprocessor.target_encoder_.n_classes
         one_hot = np.eye(classes)[np.nan_to_num(values).astype(np.int64)]
@@ -267,28 +354,133 @@ def _known_or_naive(
 
 
 def prediction_table(
-    prepared: PreparedData, part: str, scores: np.ndarray
+    prepared: PreparedData,
+    part: str,
+    scores: np.ndarray,
+    quantiles: tuple[float, ...] | None = None,
+    interval_factors: list[float] | None = None,
 ) -> pd.DataFrame:
     """One row per example: entity, end time, steps, prediction and actual value.
 
     Binary: ``probability`` and ``predicted`` class; multiclass: a
     ``probability_<class>`` column per class and ``predicted``; regression:
-    ``predicted``. ``actual`` is present when labels are known. With a
-    horizon, a ``horizon`` column says how many steps after the shown (window
-    end) time the prediction and ``actual`` refer to.
+    ``predicted``. ``actual`` is present when labels are known. A forecast
+    (a horizon) names the *predicted* step's time in the time column, the
+    window's last time in ``input_end`` and the steps between them in
+    ``horizon``; a regression forecast also carries the ``persistence`` and
+    ``seasonal_naive`` forecasts of each row. A forecast of several
+    steps has one row per example and step; a quantile forecast a column per
+    quantile (``P10``, ``P50``, ...) and ``predicted`` is the median's.
+    ``interval_factors`` (split-conformal, per step) widen the outermost
+    quantiles' interval.
     """
+    data = prepared.preprocessor.config
+    if data.task == "regression" and (
+        data.horizons is not None or np.ndim(scores) == 2
+    ):
+        return forecast_table(prepared, part, scores, quantiles, interval_factors)
+    return _single_table(prepared, part, scores)
+
+
+def configured_prediction_table(
+    prepared: PreparedData,
+    part: str,
+    scores: np.ndarray,
+    config: ExperimentConfig,
+    metrics: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """:func:`prediction_table` with a run's quantiles and, when it calibrates
+    its intervals, the calibration factors of its evaluation report ``metrics``."""
+    factors = None
+    if config.train.calibrate_intervals:
+        factors = interval_factors(metrics)
+    return prediction_table(prepared, part, scores, config.train.quantiles, factors)
+
+
+def _row_keys_table(
+    prepared: PreparedData, end_rows: np.ndarray, steps: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Entity and time of each table row.
+
+    With ``steps`` (a forecast's horizon per row), the time column names the
+    *target* time (:func:`core.model.forecast_report.target_times`) and
+    ``input_end`` the window's last time.
+    """
+    data = prepared.preprocessor.config
+    table = pd.DataFrame({data.id_column or "entity": prepared.entity_of_row[end_rows]})
+    if prepared.time_of_row is None:
+        return table
+    if steps is None:
+        table[data.time_column] = prepared.time_of_row[end_rows]
+        return table
+    table[data.time_column] = target_times(prepared, end_rows, steps).to_numpy()
+    table["input_end"] = prepared.time_of_row[end_rows]
+    return table
+
+
+def forecast_table(
+    prepared: PreparedData,
+    part: str,
+    scores: np.ndarray,
+    quantiles: tuple[float, ...] | None = None,
+    interval_factors: list[float] | None = None,
+) -> pd.DataFrame:
+    """Prediction table of a forecast of several steps or quantiles: one row per
+    example and step (see :func:`prediction_table`), with the persistence and
+    seasonal naive forecasts of each row beside the model's."""
+    data = prepared.preprocessor.config
+    examples = prepared.parts[part]
+    cube = natural_quantiles(prepared, scores)
+    count, steps, levels = cube.shape
+    if interval_factors is not None and levels >= 2:
+        factors = np.asarray(interval_factors, dtype=np.float64)[:steps]
+        cube[..., 0], cube[..., -1] = widened(cube[..., 0], cube[..., -1], factors)
+    end_rows = np.repeat(examples.end_rows, steps)
+    if data.horizons is not None:
+        row_steps = np.tile(np.arange(1, steps + 1), count)
+    else:
+        row_steps = np.full(count, data.horizon or 0)
+    forecast = data.horizon is not None
+    table = _row_keys_table(prepared, end_rows, row_steps if forecast else None)
+    table["steps"] = np.repeat(examples.lengths, steps)
+    if forecast:
+        table["horizon"] = row_steps
+    point = point_index(quantiles, levels)
+    table["predicted"] = cube[:, :, point].reshape(-1)
+    if levels > 1:
+        names = (
+            [quantile_name(level) for level in quantiles]
+            if quantiles and len(quantiles) == levels
+            else [f"output_{i}" for i in range(levels)]
+        )
+        for position, name in enumerate(names):
+            table[name] = cube[:, :, position].reshape(-1)
+    if examples.labels is not None:
+        actual = examples.actual
+        if actual is None:
+            decode = prepared.preprocessor.target_encoder_.inverse_transform
+            actual = decode(examples.labels)
+        table["actual"] = step_labels(np.asarray(actual, dtype=np.float64)).reshape(-1)
+    for name, values in baseline_columns(prepared, end_rows, row_steps).items():
+        table[name] = values
+    return table
+
+
+def _single_table(
+    prepared: PreparedData, part: str, scores: np.ndarray
+) -> pd.DataFrame:
+    """Prediction table of one value (or class) per example."""
     preprocessor = prepared.preprocessor
     data = preprocessor.config
     encoder = preprocessor.target_encoder_
     examples = prepared.parts[part]
-    table = pd.DataFrame(
-        {data.id_column or "entity": prepared.entity_of_row[examples.end_rows]}
-    )
-    if prepared.time_of_row is not None:
-        table[data.time_column] = prepared.time_of_row[examples.end_rows]
+    steps = None
+    if is_forecast(data):
+        # The time shown is the predicted step's; input_end the window's end.
+        steps = np.full(len(examples), data.horizon)
+    table = _row_keys_table(prepared, examples.end_rows, steps)
     table["steps"] = examples.lengths
-    if data.framing == "window" and data.horizon is not None:
-        # The time shown is the window's end; the prediction is this far ahead.
+    if steps is not None:
         table["horizon"] = data.horizon
     if data.task == "binary":
         table["probability"] = scores
@@ -311,4 +503,9 @@ def prediction_table(
             table["actual"] = (
                 actual if data.task != "regression" else actual.astype(float)
             )
+    if steps is not None:
+        for name, values in baseline_columns(
+            prepared, examples.end_rows, steps
+        ).items():
+            table[name] = values
     return table

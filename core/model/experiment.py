@@ -89,7 +89,7 @@ def result_of(
     scores: dict[str, np.ndarray] | None = None,
 ) -> ExperimentResult:
     """Evaluate a fitted model into an :class:`ExperimentResult`."""
-    metrics = evaluate(training.model, prepared, scores)
+    metrics = evaluate(training.model, prepared, scores, config.train.quantiles)
     metrics["training"] = fit_summary(training)
     metrics["parameters"] = count_parameters(training.model)
     metrics["encoding"] = config.model.encoding

@@ -100,8 +100,39 @@ def _native_categoricals(prepared: PreparedData, n_numeric: int) -> list[int] | 
     return positions or None
 
 
-def fit_gbm(prepared: PreparedData, seed: int, balanced: bool = False) -> Any:
-    """A HistGradientBoosting model fitted on the training windows' summaries."""
+class OutputBoosters:
+    """One booster per output of a forecast of several steps or quantiles.
+
+    ``HistGradientBoostingRegressor`` predicts one value: each step (and each
+    quantile of it, under scikit-learn's quantile loss) gets its own, on the
+    same features, in the network's output order (horizon-major).
+    """
+
+    def __init__(self, boosters: list[Any]) -> None:
+        self.boosters = boosters
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions of every output, shape (n, outputs)."""
+        return np.column_stack([booster.predict(X) for booster in self.boosters])
+
+    @property
+    def n_iter_(self) -> int:
+        """Boosting iterations, summed over the boosters."""
+        return sum(int(booster.n_iter_) for booster in self.boosters)
+
+    n_trees_per_iteration_ = 1
+
+
+def fit_gbm(
+    prepared: PreparedData,
+    seed: int,
+    balanced: bool = False,
+    quantiles: tuple[float, ...] | None = None,
+) -> Any:
+    """A HistGradientBoosting model fitted on the training windows' summaries.
+
+    A forecast of several steps or quantiles gets :class:`OutputBoosters`.
+    """
     # Start-up cost: scikit-learn's ensembles take seconds to import.
     from sklearn.ensemble import (
         HistGradientBoostingClassifier,
@@ -115,6 +146,15 @@ def fit_gbm(prepared: PreparedData, seed: int, balanced: bool = False) -> Any:
         "random_state": seed,
         "early_stopping": len(X) > 10_000,
     }
+    if task == "regression" and (labels.ndim == 2 or quantiles):
+        steps = labels if labels.ndim == 2 else labels[:, None]
+        losses = [{"loss": "quantile", "quantile": q} for q in quantiles or ()]
+        boosters = [
+            HistGradientBoostingRegressor(**options, **loss).fit(X, steps[:, step])
+            for step in range(steps.shape[1])
+            for loss in (losses or [{}])
+        ]
+        return OutputBoosters(boosters)
     if task == "regression":
         return HistGradientBoostingRegressor(**options).fit(X, labels)
     weight = "balanced" if balanced else None
@@ -128,9 +168,12 @@ def gbm_scores(model: Any, prepared: PreparedData, part: str) -> np.ndarray:
     task = prepared.preprocessor.config.task
     if task == "regression":
         if not len(X):
-            return np.zeros(0)
+            width = len(model.boosters) if isinstance(model, OutputBoosters) else 0
+            return np.zeros((0, width) if width else 0)
         # Learned per series where the target is scaled so (like the LSTMs).
         predicted = model.predict(X).astype(np.float64)
+        if predicted.ndim == 2 and predicted.shape[1] == 1:
+            predicted = predicted[:, 0]
         return prepared.parts[part].from_model_units(predicted)
     classes = prepared.preprocessor.target_encoder_.n_classes
     probabilities = np.zeros((len(X), classes))
@@ -140,17 +183,20 @@ def gbm_scores(model: Any, prepared: PreparedData, part: str) -> np.ndarray:
 
 
 def train_gbm_arm(
-    prepared: PreparedData, seed: int, balanced: bool = False
+    prepared: PreparedData,
+    seed: int,
+    balanced: bool = False,
+    quantiles: tuple[float, ...] | None = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Fit and evaluate the arm; returns (metrics like an LSTM's, held-out scores)."""
     # Start-up cost: core.model.evaluation imports Keras (see part_features).
     from core.model.evaluation import HELD_OUT_PARTS, evaluate
 
     started = time.perf_counter()
-    model = fit_gbm(prepared, seed, balanced)
+    model = fit_gbm(prepared, seed, balanced, quantiles)
     seconds = time.perf_counter() - started
     scores = {part: gbm_scores(model, prepared, part) for part in HELD_OUT_PARTS}
-    metrics = evaluate(None, prepared, scores)
+    metrics = evaluate(None, prepared, scores, quantiles)
     metrics["training"] = {
         "status": "completed",
         "epochs_run": int(model.n_iter_),

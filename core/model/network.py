@@ -38,6 +38,7 @@ from core.features.naming import (
 )
 from core.features.preprocessor import SequencePreprocessor
 from core.model.arms import Arm
+from core.model.pinball import PinballLoss
 
 #: What Keras says when :func:`unmasked_view` drops the masks (on purpose).
 DROPPED_MASK_WARNING = ".*will therefore destroy the mask information"
@@ -67,9 +68,18 @@ def _categorical_branch(
 
 
 def _head(
-    task: str, n_classes: int, regression_loss: str = "mse"
-) -> tuple[layers.Layer, str]:
-    """Output layer and loss for the task."""
+    task: str,
+    n_classes: int,
+    regression_loss: str = "mse",
+    horizons: int = 1,
+    quantiles: tuple[float, ...] | None = None,
+) -> tuple[layers.Layer, str | keras.losses.Loss]:
+    """Output layer and loss for the task.
+
+    A regression predicts ``horizons`` steps at once; with ``quantiles``, each
+    step's quantiles (``horizons x quantiles`` outputs, horizon-major) under
+    the pinball loss.
+    """
     if task == "binary":
         return layers.Dense(1, activation="sigmoid", name="output"), (
             "binary_crossentropy"
@@ -78,8 +88,11 @@ def _head(
         return layers.Dense(n_classes, activation="softmax", name="output"), (
             "sparse_categorical_crossentropy"
         )
+    if quantiles:
+        width = horizons * len(quantiles)
+        return layers.Dense(width, name="output"), PinballLoss(quantiles, horizons)
     loss = "huber" if regression_loss == "huber" else "mean_squared_error"
-    return layers.Dense(1, name="output"), loss
+    return layers.Dense(horizons, name="output"), loss
 
 
 def build_model(
@@ -128,7 +141,11 @@ def build_model(
     )
     task = preprocessor.config.task
     output_layer, loss = _head(
-        task, preprocessor.target_encoder_.n_classes, config.train.regression_loss
+        task,
+        preprocessor.target_encoder_.n_classes,
+        config.train.regression_loss,
+        config.data.horizons or 1,
+        config.train.quantiles,
     )
     body = _body_layers(config)
     body["output"] = output_layer

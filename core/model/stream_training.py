@@ -101,7 +101,9 @@ def training_dataset(
     if features:
         inputs[NUMERIC_INPUT] = tf.TensorSpec((None, width, features), tf.float32)
     inputs[MASK_INPUT] = tf.TensorSpec((None, width), tf.bool)
-    signature = (inputs, tf.TensorSpec((None,), tf.float32))
+    # Several horizons: one label per step predicted.
+    labels = (None,) if config.data.horizons is None else (None, config.data.horizons)
+    signature = (inputs, tf.TensorSpec(labels, tf.float32))
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return dataset.shuffle(SHUFFLE_BUFFER_BATCHES, seed=config.train.seed).prefetch(2)
 

@@ -24,6 +24,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "similarity_heatmap",
             "training_curves",
         ],
+        "forecast": ["fan_chart", "horizon_figure", "quantile_columns"],
         "insight": [
             "evolution_figure",
             "importance_figure",

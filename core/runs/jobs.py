@@ -23,7 +23,7 @@ from core.config import ExperimentConfig
 from core.examples.prepare import PreparedData
 from core.examples.stream_passes import FitReport, fit_streaming, held_out_sample
 from core.model.bundle import bundle_from_result, save_bundle
-from core.model.evaluation import held_out_scores, prediction_table
+from core.model.evaluation import configured_prediction_table, held_out_scores
 from core.model.experiment import fit_prepared, result_of, with_encoding
 from core.model.gbm_arm import GBM_ENCODING, train_gbm_arm
 from core.model.network import build_model
@@ -103,7 +103,9 @@ def save_arm_outputs(
         What :meth:`RunStore.save_result` records for it.
     """
     for part, part_scores in scores.items():
-        table = prediction_table(evaluated, part, part_scores)
+        table = configured_prediction_table(
+            evaluated, part, part_scores, job.config, metrics
+        )
         labels = evaluated.parts[part].labels
         save_predictions(
             job.store, job.record.id, job.encoding, part, table, labels, part_scores
@@ -159,7 +161,12 @@ def train_gbm(job: ArmJob, prepared: PreparedData) -> None:
     """Fit and evaluate the gradient-boosting arm on the same examples."""
     job.phase(Phase.TRAINING)
     balanced = job.record.config.train.class_weight == "balanced"
-    metrics, scores = train_gbm_arm(prepared, job.record.config.train.seed, balanced)
+    metrics, scores = train_gbm_arm(
+        prepared,
+        job.record.config.train.seed,
+        balanced,
+        quantiles=job.record.config.train.quantiles,
+    )
     save_arm_outputs(job, prepared, scores, metrics, {})
 
 

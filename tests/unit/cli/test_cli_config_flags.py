@@ -36,8 +36,11 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--target-as-input": (None, True),
     "--smoothing-alpha": ("0.4", 0.4),
     "--entity-age": (None, True),
-    "--season": ("12", 12),
+    "--season": ("24", 24),
     "--target-scaling": ("entity", "entity"),
+    "--horizons": ("1", 1),
+    "--known-future": ("driver", ("driver",)),
+    "--time-features": ("hour,month", ("hour", "month")),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
@@ -66,6 +69,9 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--lr-schedule": ("cosine", "cosine"),
     "--clipnorm": ("1.0", 1.0),
     "--regression-loss": ("huber", "huber"),
+    "--quantiles": ("0.1,0.5,0.9", (0.1, 0.5, 0.9)),
+    # Calibration needs an interval: the quantiles come along.
+    "--calibrate-intervals": ("--quantiles 0.1,0.9", True),
 }
 #: Base command: a regression forecast where every flag above is valid.
 BASE = (

@@ -93,4 +93,7 @@ def test_train_from_a_full_config_file_then_predict_the_last_windows(
     assert code == 0
     predictions = pd.read_csv(out)
     assert len(predictions) == 6
-    assert (predictions["step"] == 24).all()
+    # Windows end at each entity's last row; the time column names the
+    # predicted step, a horizon later.
+    assert (predictions["input_end"] == 24).all()
+    assert (predictions["step"] == 24 + predictions["horizon"]).all()

@@ -100,7 +100,11 @@ def test_bundle_serves_the_derived_inputs_and_last_windows(trained, tmp_path):
     )
     last = predict(reloaded, table, last_only=True).table
     assert len(last) == table["entity"].nunique()
-    assert (last["step"] == table.groupby("entity")["step"].max().to_numpy()).all()
+    latest = table.groupby("entity")["step"].max().to_numpy()
+    # The window ends at each entity's latest row; the time column names the
+    # predicted step, two rows (of one step each) later.
+    assert (last["input_end"] == latest).all()
+    assert (last["step"] == latest + 2).all()
     assert (last["horizon"] == 2).all()
     # The last windows' targets lie beyond the data: predicted, not scored.
     assert last["actual"].isna().all()
