@@ -5,6 +5,7 @@ One run per encoding is noise until several seeds and an interval say
 otherwise; every number here is over seeds, paired by seed.
 """
 
+import pandas as pd
 import streamlit as st
 
 from core.analysis.comparison import (
@@ -13,6 +14,7 @@ from core.analysis.comparison import (
     per_seed_table,
     summarize,
 )
+from core.analysis.leaderboard import leaderboard
 from core.analysis.sweep import summarize_sweep, sweep_runs
 from core.analysis.verdict import INTERVAL_METHOD, VerdictKind
 from core.plots.runs import difference_figure, seed_dot_plot, sweep_figure
@@ -25,7 +27,6 @@ from ui.compare import (
     sweep_form,
 )
 from ui.data import memory_text, shown_table
-from ui.forecast_results import show_comparison_standings
 from ui.text import literal
 
 st.title("6. Compare")
@@ -94,7 +95,15 @@ def comparison_panel(comparison_id: str) -> None:
         costs = cost_table(result)
         costs["peak memory (MiB)"] = costs["peak memory (MiB)"].map(memory_text)
         st.dataframe(shown_table(costs), hide_index=True, key="cmp_costs")
-        show_comparison_standings(result)
+        board = leaderboard(store, result)
+        beaten = all(row.beats_strongest_baseline is not False for row in board.rows)
+        st.markdown("**Leaderboard** (test, mean over seeds, best first)")
+        (st.success if beaten else st.warning)(literal(board.verdict))
+        st.dataframe(
+            shown_table(pd.DataFrame(board.table_rows())),
+            hide_index=True,
+            key="cmp_leaderboard",
+        )
         st.caption(
             f"Interval: {INTERVAL_METHOD}. Peak memory is that of each seed's "
             "training process (all arms together)."

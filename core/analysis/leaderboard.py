@@ -19,14 +19,8 @@ import numpy as np
 from core.analysis.comparison import ComparisonResult, comparison_runs
 from core.analysis.verdict import t_interval
 from core.model.metric_registry import lower_is_better, metric_label
+from core.model.skill import baseline_values
 from core.runs.store import RunStatus, RunStore
-
-#: Report keys of the baselines in a run's ``metrics.json``, and their names.
-BASELINE_KEYS = {
-    "baseline": "naive",
-    "persistence": "persistence",
-    "seasonal_naive": "seasonal naive",
-}
 
 
 @dataclass(frozen=True)
@@ -170,17 +164,12 @@ def _baseline_rows(store: RunStore, comparison: str, metric: str) -> list[BoardR
 
 
 def _baselines_of(results: dict[str, Any], metric: str) -> dict[str, float]:
-    """Baseline name to test metric, from one arm's report (both layouts)."""
-    found = {}
-    nested = results.get("baselines", {})
-    for key, name in BASELINE_KEYS.items():
-        report = results.get(key) or nested.get(key) or nested.get(name)
-        if not isinstance(report, dict):
-            continue
-        value = report.get("test", {}).get(metric)
-        if value is not None and np.isfinite(value):
-            found[name] = float(value)
-    return found
+    """Baseline name to test metric, from one arm's report (either layout)."""
+    return {
+        name.replace("_", " "): value
+        for name, value in baseline_values(results, metric).items()
+        if np.isfinite(value)
+    }
 
 
 def _best(rows: list[BoardRow], lower: bool) -> BoardRow | None:

@@ -131,3 +131,29 @@ def test_a_worker_killed_mid_run_leaves_the_run_interrupted(executor):
     assert "Ray worker" in ended.error
     listed = {item.id: item for item in executor.list()}
     assert listed[record.id].status is RunStatus.INTERRUPTED
+
+
+def test_a_tuner_trial_on_the_cluster_equals_the_same_trial_locally(executor, tmp_path):
+    # Imported here: Optuna is only needed by this test of the module.
+    from core.tuning.driver import RUN_ATTRIBUTE, open_study, run_study
+    from core.tuning.report import load_study
+    from core.tuning.space import Parameter, SearchSpace
+    from core.tuning.studies import StudySettings, StudyStore
+
+    space = SearchSpace((Parameter("model.dropout", "float", low=0.0, high=0.5),))
+    settings = StudySettings(tiny_config(), space, trials=1, final_seeds=0)
+    frame = make_long_table(seed=5)
+    values = {}
+    for name, runner in (
+        ("ray", executor),
+        ("local", LocalExecutor(RunStore(tmp_path / "local"), max_concurrent=1)),
+    ):
+        record = StudyStore(runner.store).create(frame, settings, "tiny.csv")
+        open_study(record).enqueue_trial({"model.dropout": 0.25})
+        run_study(runner, record.id, poll_seconds=0.2)
+        trial = load_study(record).get_trials()[0]
+        run = runner.get(trial.user_attrs[RUN_ATTRIBUTE])
+        assert run.status is RunStatus.DONE, (run.error, run.traceback)
+        assert (run.executor == "ray") == (name == "ray")
+        values[name] = (trial.value, trial.intermediate_values)
+    assert values["ray"] == values["local"]
