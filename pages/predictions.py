@@ -16,16 +16,16 @@ from ui import new_predictions, runs, state
 from ui.forecast_results import show_forecast_views, show_report_baselines
 from ui.results import (
     bundle_file_name,
-    bundle_of,
     bundle_zip,
     choose_source,
     load_bundle_upload,
     part_predictions,
+    predict_new_file,
     suggested_threshold,
     with_decisions,
 )
 from ui.text import literal
-from ui.warmup import warm_tensorflow
+from ui.warmup import warm_model_worker, warm_tensorflow
 
 
 def threshold_control(source) -> float:
@@ -55,17 +55,25 @@ def threshold_control(source) -> float:
 
 st.title("4. Predictions")
 runs.sync_with_url()  # also here: AppTest runs a page without app.py
-with st.expander("Load a saved model bundle (.zip)"):
-    warm_tensorflow()  # overlaps TensorFlow's import with choosing the file
-    archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
-    if archive is not None and st.button("Load bundle", key="pred_bundle_load"):
-        try:
-            state.put(state.LOADED_BUNDLE, load_bundle_upload(archive.getvalue()))
-        except CoreError as error:
-            st.error(literal(error))
+# Runs only while open: an uploaded bundle is loaded here, with Keras, and
+# TensorFlow must not enter the server for someone who never opens this.
+uploader = st.expander(
+    "Load a saved model bundle (.zip)", key="pred_bundle_box", on_change="rerun"
+)
+with uploader:
+    if uploader.open:
+        warm_tensorflow()  # overlaps TensorFlow's import with choosing the file
+        archive = st.file_uploader("Bundle zip", type=["zip"], key="pred_bundle_upload")
+        if archive is not None and st.button("Load bundle", key="pred_bundle_load"):
+            try:
+                state.put(state.LOADED_BUNDLE, load_bundle_upload(archive.getvalue()))
+            except CoreError as error:
+                st.error(literal(error))
 
 source = choose_source("pred_model")
 task = source.metrics["task"]
+if source.path is not None:
+    warm_model_worker()  # TensorFlow loads there while the user picks a file
 
 st.subheader("Test metrics")
 if task == "binary":
@@ -120,19 +128,18 @@ new_file = st.file_uploader(
 )
 last_only = st.checkbox("Only each entity's latest example", key="pred_last_only")
 if new_file is not None and st.button("Predict", key="pred_run"):
-    from core.model.bundle import predict
-
     try:
-        result = predict(
-            bundle_of(source),
-            load_table(new_file.getvalue(), name=new_file.name).frame,
-            last_only=last_only,
-        )
+        with st.spinner("Predicting..."):
+            result = predict_new_file(
+                source,
+                load_table(new_file.getvalue(), name=new_file.name).frame,
+                last_only=last_only,
+            )
     except CoreError as error:
         st.error(literal(error))
     else:
-        new_predictions.remember(source.label, source.model, new_file.name, result)
-shown = new_predictions.for_model(source.label, source.model)
+        new_predictions.remember(source, new_file.name, result)
+shown = new_predictions.for_model(source)
 if shown is not None:
     report = new_predictions.report(shown, source, threshold)
     new_predictions.show(shown, report, task)

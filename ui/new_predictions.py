@@ -14,7 +14,7 @@ from ui import runs, state
 from ui.text import literal
 
 if TYPE_CHECKING:
-    from core.model.bundle import PredictionResult
+    from core.model.prediction_result import PredictionResult
     from ui.results import ModelSource
 
 
@@ -28,26 +28,26 @@ class NewPrediction:
     result: PredictionResult
 
 
-def model_key(label: str, model: object) -> str:
-    """Which model made predictions: its label, and the object (a retrained or
-    reloaded model under the same label is another model)."""
-    return f"{label}#{id(model)}"
+def model_key(source: ModelSource) -> str:
+    """Which model made predictions: its label, and its bundle folder for a
+    run's model, the loaded object for an uploaded bundle (another upload
+    under the same label is another model). A run's model is never loaded in
+    the server, so its folder, not an object, names it."""
+    if source.path is not None:
+        return f"{source.label}#{source.path}"
+    return f"{source.label}#{id(source.loaded)}"
 
 
-def remember(
-    label: str, model: object, file_name: str, result: PredictionResult
-) -> None:
+def remember(source: ModelSource, file_name: str, result: PredictionResult) -> None:
     """Keep these predictions for the session (replacing earlier ones)."""
-    prediction = NewPrediction(model_key(label, model), label, file_name, result)
+    prediction = NewPrediction(model_key(source), source.label, file_name, result)
     state.put(state.PREDICTION, prediction)
 
 
-def for_model(label: str, model: object) -> NewPrediction | None:
+def for_model(source: ModelSource) -> NewPrediction | None:
     """The remembered predictions, only when the chosen model made them."""
     stored = state.get(state.PREDICTION)
-    if isinstance(stored, NewPrediction) and stored.model_key == model_key(
-        label, model
-    ):
+    if isinstance(stored, NewPrediction) and stored.model_key == model_key(source):
         return stored
     return None
 
@@ -76,7 +76,7 @@ def report(
     encoder = source.preprocessor.target_encoder_
     return report_new_data(
         prediction.result.table,
-        source.bundle.config.data,
+        source.config.data,
         encoder.classes_,
         threshold,
         trained_on,

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from core.config import ExperimentConfig
 from core.features.preprocessor import SequencePreprocessor
+from core.model.bundle_files import bundle_zip_bytes
 from core.runs.outputs import read_predictions
 from core.runs.store import RunStore
 from core.runs.stored_models import StoredModel, read_stored_model
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from core.model.bundle import Bundle
+    from core.model.prediction_result import PredictionResult
 
 
 @dataclass
@@ -60,6 +63,12 @@ class ModelSource:
         if self.path is None:
             return None
         return _stored_model(str(self.path), _modified(self.path))
+
+    @property
+    def config(self) -> ExperimentConfig:
+        """The experiment the model was trained with."""
+        stored = self.stored
+        return stored.config if stored else self.bundle.config
 
     @property
     def preprocessor(self) -> SequencePreprocessor:
@@ -183,9 +192,28 @@ def with_decisions(table: pd.DataFrame, classes: Any, threshold: float) -> pd.Da
     return table.assign(predicted=[classes[int(p)] for p in positive])
 
 
-def bundle_of(source: ModelSource) -> Bundle:
-    """The core.model.bundle.Bundle of a source."""
-    return source.bundle
+def predict_new_file(
+    source: ModelSource, frame: pd.DataFrame, last_only: bool = False
+) -> PredictionResult:
+    """The source's model's predictions on a new long-format table.
+
+    A run's model predicts in the executor's model worker, so the server
+    never imports TensorFlow for it; an uploaded bundle is already loaded here.
+
+    Raises
+    ------
+    CoreError
+        What the prediction raised (a DataValidationError for a missing or
+        mistyped column), also when it came from the model worker.
+    """
+    if source.path is not None:
+        return runs.executor().models.call(
+            "predict", source.path, frame, last_only=last_only
+        )
+    # Start-up cost: Keras, already loaded with the uploaded bundle.
+    from core.model.bundle import predict
+
+    return predict(source.bundle, frame, last_only=last_only)
 
 
 def bundle_file_name(source: ModelSource) -> str:
@@ -200,11 +228,11 @@ def bundle_file_name(source: ModelSource) -> str:
 
 def bundle_zip(source: ModelSource) -> bytes:
     """The source's bundle as zip bytes (a loaded bundle is saved to a temp folder)."""
-    # Start-up cost: Keras, only when a bundle is downloaded.
-    from core.model.bundle import bundle_zip_bytes, save_bundle
-
-    if source.path is not None:
+    if source.path is not None:  # a run's files, zipped without Keras
         return bundle_zip_bytes(source.path)
+    # Start-up cost: Keras, already loaded with the uploaded bundle.
+    from core.model.bundle import save_bundle
+
     with tempfile.TemporaryDirectory() as folder:
         return bundle_zip_bytes(save_bundle(source.bundle, Path(folder) / "bundle"))
 

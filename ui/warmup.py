@@ -1,15 +1,21 @@
 """Import TensorFlow in the background before the user needs it.
 
 The first bundle load or prediction after a server start used to spend 6-8 s
-importing TensorFlow after the click. The predictions page starts this import
-when it shows the bundle uploader, so it overlaps with choosing the file. The
-first page never calls it (it stays free of TensorFlow).
+importing TensorFlow after the click. A run's model predicts in the model
+worker (:mod:`core.runs.remote`): the predictions page starts that process as
+soon as it shows a run's model, and it imports TensorFlow while the user
+picks a file, outside the server. Only an uploaded bundle is loaded in the
+server: the page imports TensorFlow here when the user opens the bundle
+uploader, so the import overlaps with choosing the file. Other pages never
+call these (they stay free of TensorFlow).
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+
+from ui import runs
 
 _LOCK = threading.Lock()
 _STARTED: list[threading.Thread] = []
@@ -28,3 +34,12 @@ def warm_tensorflow() -> threading.Thread:
             thread.start()
             _STARTED.append(thread)
         return _STARTED[0]
+
+
+def warm_model_worker() -> None:
+    """Start the executor's model worker, if it is not running, without waiting.
+
+    It imports TensorFlow in its own process, so the first prediction on a new
+    file does not wait for that import; cheap on every rerun once it runs.
+    """
+    runs.executor().models.start()

@@ -15,15 +15,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "batches": ["ExampleBatches", "input_batches"],
         "bundle": [
             "Bundle",
-            "PredictionResult",
             "bundle_from_result",
-            "bundle_zip_bytes",
             "extract_bundle_zip",
             "load_bundle",
             "predict",
             "save_bundle",
         ],
-        "bundle_files": ["copy_bundle"],
+        "bundle_files": ["bundle_zip_bytes", "copy_bundle"],
         "evaluation": [
             "baseline_scores",
             "baselines_report",
@@ -78,6 +76,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "network": ["build_model", "count_parameters", "unmasked_view"],
         "pinball": ["PinballLoss"],
+        "prediction_result": ["PredictionResult"],
         "quantiles": [
             "conformal_factor",
             "interval_coverage",

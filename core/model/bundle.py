@@ -36,8 +36,9 @@ from core.errors import BundleError, CoreError
 from core.examples.prepare import prepare_prediction
 from core.features.naming import NUMERIC_INPUT, embedding_layer_name
 from core.features.preprocessor import SequencePreprocessor
-from core.model.bundle_files import (  # noqa: F401 (copy_bundle: re-exported)
+from core.model.bundle_files import (  # noqa: F401 (copy_bundle, bundle_zip_bytes: re-exported)
     REQUIRED_FILES,
+    bundle_zip_bytes,
     copy_bundle,
     require_replaceable,
 )
@@ -47,6 +48,7 @@ from core.model.evaluation import (
     predict_scores,
 )
 from core.model.network import DROPPED_MASK_WARNING
+from core.model.prediction_result import PredictionResult
 
 if TYPE_CHECKING:
     from core.model.experiment import ExperimentResult
@@ -249,38 +251,6 @@ def extract_bundle_zip(archive: str | Path | bytes, directory: str | Path) -> Pa
             f"{len(candidates)} bundle.json files"
         )
     return candidates[0]
-
-
-def bundle_zip_bytes(directory: str | Path) -> bytes:
-    """The bundle directory as zip bytes (for a download button)."""
-    path = Path(directory)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for name in REQUIRED_FILES:
-            zipped.write(path / name, f"bundle/{name}")
-    return buffer.getvalue()
-
-
-@dataclass
-class PredictionResult:
-    """Predictions on new data.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per example (see :func:`core.model.evaluation.prediction_table`).
-    unknown_values : dict of str to dict of str to int
-        Per categorical column, values never seen in training and their rows.
-    metrics : dict or None
-        Task metrics when the data had labels.
-    notes : list of str
-        Automatic fixes and warnings.
-    """
-
-    table: pd.DataFrame
-    unknown_values: dict[str, dict[str, int]]
-    metrics: dict[str, Any] | None
-    notes: list[str]
 
 
 def predict(

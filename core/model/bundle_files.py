@@ -6,7 +6,9 @@ line copies a finished run's bundle without importing TensorFlow (seconds).
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from pathlib import Path
 
 from core._fs import staged_directory
@@ -36,6 +38,16 @@ def copy_bundle(source: str | Path, directory: str | Path) -> Path:
         for name in REQUIRED_FILES:
             shutil.copy2(Path(source) / name, staging / name)
     return target
+
+
+def bundle_zip_bytes(directory: str | Path) -> bytes:
+    """The bundle directory as zip bytes (for a download button)."""
+    path = Path(directory)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name in REQUIRED_FILES:
+            zipped.write(path / name, f"bundle/{name}")
+    return buffer.getvalue()
 
 
 def require_replaceable(target: Path) -> None:

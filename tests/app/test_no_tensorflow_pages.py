@@ -1,4 +1,4 @@
-"""The web server shows a finished run's embeddings without importing TensorFlow.
+"""The web server shows a finished run without importing TensorFlow.
 
 TensorFlow would add ~800 MiB to the server process. A fresh interpreter (this
 test process has TensorFlow loaded already) runs the page in AppTest with a
@@ -39,12 +39,24 @@ VISIT = textwrap.dedent(
             return None
     sys.meta_path.insert(0, Watch())
     from tests.support.app import open_page
+    from ui import runs
     page, run_id = sys.argv[1], sys.argv[2]
     app = open_page(page, query={"run": run_id})
+    predicted = None
+    if len(sys.argv) > 3:  # a new file to predict on (the Predictions page)
+        with open(sys.argv[3], "rb") as new_file:
+            content = new_file.read()
+        app.file_uploader(key="pred_new_file").upload("new.csv", content, "text/csv")
+        app.run()
+        app.button(key="pred_run").click().run()
+        tables = [t.value for t in app.dataframe if "probability" in t.value.columns]
+        predicted = tables[-1]["probability"].tolist() if tables else None
     print(json.dumps({
         "exception": [str(item.value) for item in app.exception],
         "errors": [str(item.value) for item in app.error],
         "charts": len(app.get("plotly_chart")),
+        "predicted": predicted,
+        "model_worker": runs.executor().models.process is not None,
         "tensorflow": "tensorflow" in sys.modules,
         "keras": "keras" in sys.modules,
     }))
@@ -59,14 +71,14 @@ def finished(tmp_path_factory):
     return store, run_in_process(store, make_long_table(seed=0), tiny_config(2))
 
 
-def _visit(store: RunStore, page: str, run_id: str) -> dict:
+def _visit(store: RunStore, page: str, run_id: str, *arguments: str) -> dict:
     environment = {
         **os.environ,
         "SEQ_EMBED_RUNS_DIR": str(store.root),
         "SEQ_EMBED_WARM_WORKERS": "0",
     }
     done = subprocess.run(
-        [sys.executable, "-c", VISIT, page, run_id],
+        [sys.executable, "-c", VISIT, page, run_id, *arguments],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -112,6 +124,36 @@ def test_the_insight_page_shows_a_run_without_tensorflow(finished):
     assert seen["charts"] >= 3
     assert not seen["tensorflow"], seen["stderr"]
     assert not seen["keras"]
+
+
+def test_the_predictions_page_shows_a_run_without_tensorflow(finished):
+    store, record = finished
+    seen = _visit(store, "predictions", record.id)
+    assert seen["exception"] == []
+    assert seen["errors"] == []
+    assert seen["charts"] >= 3, "confusion matrix, ROC and PR curves"
+    assert not seen["tensorflow"], seen["stderr"]
+    assert not seen["keras"]
+    # The first prediction must not wait for TensorFlow's import: the model
+    # worker imports it from the moment a run's model is shown.
+    assert seen["model_worker"]
+
+
+def test_a_new_file_is_predicted_by_the_model_worker(finished, tmp_path):
+    from core.model.bundle import load_bundle, predict
+
+    store, record = finished
+    new = make_long_table(seed=5, entities=12)
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    seen = _visit(store, "predictions", record.id, str(path))
+    assert seen["exception"] == []
+    assert seen["errors"] == []
+    assert not seen["tensorflow"], seen["stderr"]
+    assert not seen["keras"]
+    bundle = load_bundle(store.bundle_path(record.id, "embedding"))
+    here = predict(bundle, pd.read_csv(path)).table["probability"]
+    np.testing.assert_allclose(seen["predicted"], here.to_numpy(), rtol=1e-5)
 
 
 def test_the_model_worker_answers_like_the_model_here(finished):

@@ -322,12 +322,22 @@ def test_the_advisor_histogram_is_drawn_only_on_request(sample_state):
     assert app.get("plotly_chart")
 
 
-def test_tensorflow_is_imported_in_the_background_on_the_predictions_page():
+def test_the_bundle_uploader_runs_only_when_opened():
+    # An uploaded bundle is loaded with Keras in the server; a run's model
+    # predicts in the model worker. A closed uploader must not import
+    # TensorFlow (tests/app/test_no_tensorflow_pages.py checks the imports).
+    app = open_page("predictions")
+    assert not app.exception, app.exception
+    assert not [u for u in app.get("file_uploader") if u.key == "pred_bundle_upload"]
+
+
+def test_tensorflow_is_imported_in_the_background_when_the_bundle_uploader_opens():
     from ui import warmup
 
-    app = open_page("predictions")
-    assert not app.exception
-    assert warmup._STARTED, "opening the page should start the import"
+    app = open_page("predictions", {"pred_bundle_box": True})
+    assert not app.exception, app.exception
+    assert [u for u in app.get("file_uploader") if u.key == "pred_bundle_upload"]
+    assert warmup._STARTED, "opening the uploader should start the import"
     thread = warmup.warm_tensorflow()
     assert thread is warmup._STARTED[0]
     thread.join(timeout=300)
