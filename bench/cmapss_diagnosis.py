@@ -62,7 +62,20 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
 
 
 def variant_config(subset: str, seed: int, changes: dict, args: argparse.Namespace):
-    """The committed config of ``subset`` and ``seed`` with ``changes`` applied."""
+    """The committed config of ``subset`` and ``seed`` with ``changes`` applied.
+
+    A variant given as a config file (``--config-variant NAME=FILE``, e.g. a
+    tuner's best configuration) replaces the committed config, seeded alike.
+    """
+    if "file" in changes:
+        from core.config import ExperimentConfig
+
+        text = Path(changes["file"]).read_text(encoding="utf-8")
+        config = ExperimentConfig.from_json(text)
+        return config.replace(
+            split=replace(config.split, seed=seed),
+            train=replace(config.train, seed=seed),
+        )
     config = make_config(subset, seed, args)
     sections = {}
     for section, fields in changes.items():
@@ -166,6 +179,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="override")
     parser.add_argument("--stride", type=int, default=None, help="override")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument(
+        "--config-variant",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="also train a full config file (a tuner's best) as variant NAME",
+    )
     parser.add_argument("--gbm-iterations", type=int, default=300)
     parser.add_argument("--quick", action="store_true", help="smoke test")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -173,6 +193,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.seeds, args.epochs, args.stride, args.gbm_iterations = 2, 1, 10, 30
         args.variants = args.variants[:2]
+    for item in args.config_variant:
+        name, _, path = item.partition("=")
+        VARIANTS[name] = {"file": path}
+        args.variants.append(name)
     return args
 
 
