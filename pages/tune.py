@@ -23,7 +23,8 @@ if dataset is None or config is None:
     st.info("Load data and save a configuration first: a study starts from it.")
     st.page_link("pages/configure.py", label="Go to the configure page")
 else:
-    with st.expander("New study", expanded=not studies):
+    # Open until this session has a study to look at.
+    with st.expander("New study", expanded=tune.current_study() is None):
         started = tune.study_form(dataset, config)
         if started is not None:
             tune.open_study(started.id)
@@ -32,16 +33,18 @@ else:
 if studies:
     ids = [record.id for record in studies]
     current = tune.current_study()
+    # No study is opened for the user: a new session starts on the form.
     chosen = st.selectbox(
-        "Study",
+        "Open a study",
         ids,
-        ids.index(current.id) if current and current.id in ids else 0,
+        ids.index(current.id) if current and current.id in ids else None,
         format_func=lambda study_id: (
             f"{study_id} ({tune.find_study(study_id).data_name})"
         ),
+        placeholder="Choose a study",
         key="tune_open",
     )
-    if current is None or chosen != current.id:
+    if chosen is not None and (current is None or chosen != current.id):
         tune.open_study(chosen)
 record = tune.current_study()
 if record is None:

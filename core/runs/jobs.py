@@ -68,7 +68,9 @@ class ArmJob:
 
     @property
     def config(self) -> ExperimentConfig:
-        """The run's experiment with this arm's encoding."""
+        """The run's experiment with this arm's encoding (the LSTM arms')."""
+        if self.encoding == GBM_ENCODING:
+            return self.record.config  # no network: the config's encoding stays
         return with_encoding(self.record.config, self.encoding)
 
     def phase(self, phase: Phase) -> None:

@@ -74,7 +74,8 @@ def test_loaded_json_config_shows_in_every_widget_and_is_saved(
     expect(page.get_by_role("combobox", name="Target")).to_have_value("rul")
     expect(page.get_by_role("combobox", name="Task")).to_have_value("regression")
     expect(page.get_by_label("Window (steps)")).to_have_value("12")
-    expect(page.get_by_label("Horizon", exact=False)).to_have_value("4")
+    horizon = page.get_by_label("Horizon (label this many steps", exact=False)
+    expect(horizon).to_have_value("4")
     no_exception(page)
 
     page.get_by_role("button", name="Save configuration").click()
