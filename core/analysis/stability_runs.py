@@ -36,7 +36,7 @@ def run_seed_vectors(
     # comparison picker (comparison_choices) must not wait for.
     from core.analysis.embeddings import extract_embedding
     from core.model.bundle import load_bundle
-    from core.model.run_logging import read_snapshots
+    from core.runs.stored_models import read_snapshots
 
     path = store.bundle_path(record.id, encoding)
     if not (path / "model.keras").is_file():

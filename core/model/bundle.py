@@ -49,6 +49,7 @@ from core.model.evaluation import (
 )
 from core.model.network import DROPPED_MASK_WARNING
 from core.model.prediction_result import PredictionResult
+from core.runs.stored_models import read_bundle_json
 
 if TYPE_CHECKING:
     from core.model.experiment import ExperimentResult
@@ -119,15 +120,6 @@ def save_bundle(bundle: Bundle, directory: str | Path) -> Path:
     return target
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BundleError(
-            f"expected valid JSON in {path.name}, received an unreadable file: {error}"
-        ) from error
-
-
 def load_bundle(directory: str | Path) -> Bundle:
     """Load and check a bundle written by :func:`save_bundle`.
 
@@ -149,7 +141,7 @@ def load_bundle(directory: str | Path) -> Bundle:
             f"expected a model bundle with {', '.join(REQUIRED_FILES)}, "
             f"received {path.name!r} without {', '.join(missing)}"
         )
-    info = _read_json(path / "bundle.json")
+    info = read_bundle_json(path / "bundle.json")
     version = info.get("format_version") if isinstance(info, dict) else None
     if version != BUNDLE_FORMAT_VERSION:
         raise BundleError(
@@ -157,9 +149,9 @@ def load_bundle(directory: str | Path) -> Bundle:
             f"received {version!r}"
         )
     try:
-        config = ExperimentConfig.from_dict(_read_json(path / "config.json"))
+        config = ExperimentConfig.from_dict(read_bundle_json(path / "config.json"))
         preprocessor = SequencePreprocessor.from_dict(
-            _read_json(path / "preprocessor.json")
+            read_bundle_json(path / "preprocessor.json")
         )
     except CoreError as error:
         raise BundleError(f"expected a consistent bundle, received: {error}") from error
@@ -169,8 +161,8 @@ def load_bundle(directory: str | Path) -> Bundle:
         model,
         preprocessor,
         config,
-        _read_json(path / "metrics.json"),
-        _read_json(path / "history.json"),
+        read_bundle_json(path / "metrics.json"),
+        read_bundle_json(path / "history.json"),
         info,
     )
 

@@ -26,6 +26,9 @@ from core.features.preprocessor import SequencePreprocessor
 from core.features.vocabulary import UNKNOWN_LABEL
 from core.runs.progress import BATCH_LINE_SECONDS, FileCancelToken, ProgressWriter
 
+# One reader of snapshot files, Keras-free, for the server and this module's users.
+from core.runs.stored_models import read_snapshots
+
 __all__ = [
     "BATCH_LINE_SECONDS",
     "EmbeddingSnapshots",
@@ -79,20 +82,6 @@ class EmbeddingSnapshots(keras.callbacks.Callback):
         matrices = embedding_matrices(self.model, self.preprocessor)
         arrays = {f"column_{i}": m for i, m in enumerate(matrices.values())}
         np.savez(self.folder / f"epoch_{epoch:04d}.npz", **arrays)
-
-
-def read_snapshots(folder: Path) -> dict[int, dict[str, np.ndarray]]:
-    """Epoch to column to matrix, as written by :class:`EmbeddingSnapshots`."""
-    if not (folder / "columns.json").is_file():
-        return {}
-    columns = json.loads((folder / "columns.json").read_text())
-    snapshots = {}
-    for path in sorted(folder.glob("epoch_*.npz")):
-        with np.load(path) as arrays:
-            snapshots[int(path.stem.split("_")[1])] = {
-                column: arrays[f"column_{i}"] for i, column in enumerate(columns)
-            }
-    return snapshots
 
 
 class TensorBoardScalars(keras.callbacks.Callback):

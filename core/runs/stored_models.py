@@ -62,7 +62,8 @@ class StoredModel:
     history: dict[str, Any] = field(default_factory=dict)
 
 
-def _read_json(path: Path) -> Any:
+def read_bundle_json(path: Path) -> Any:
+    """A bundle's JSON file, or a BundleError naming the unreadable file."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -89,10 +90,10 @@ def read_stored_model(directory: str | Path) -> StoredModel:
         )
     return StoredModel(
         path,
-        ExperimentConfig.from_dict(_read_json(path / "config.json")),
-        SequencePreprocessor.from_dict(_read_json(path / "preprocessor.json")),
-        _read_json(path / "metrics.json"),
-        _read_json(path / "history.json"),
+        ExperimentConfig.from_dict(read_bundle_json(path / "config.json")),
+        SequencePreprocessor.from_dict(read_bundle_json(path / "preprocessor.json")),
+        read_bundle_json(path / "metrics.json"),
+        read_bundle_json(path / "history.json"),
     )
 
 
