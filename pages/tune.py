@@ -7,6 +7,7 @@ run; the study itself is driven by a process of its own, so it survives a
 restart and can be resumed.
 """
 
+import pandas as pd
 import streamlit as st
 
 from core.plots.tuning import study_figures
@@ -14,6 +15,7 @@ from core.tuning.driver import best_config
 from core.tuning.launch import launch_driver
 from core.tuning.report import final_board, load_study, search_cost, trials_table
 from ui import runs, state, tune
+from ui.data import shown_table
 from ui.text import literal
 
 st.title("8. Tune")
@@ -117,4 +119,8 @@ if board is None:
 else:
     beaten = all(row.beats_strongest_baseline is not False for row in board.rows)
     (st.success if beaten else st.warning)(literal(board.verdict))
-    st.dataframe(board.table_rows(), hide_index=True, key="tune_leaderboard")
+    st.dataframe(
+        shown_table(pd.DataFrame(board.table_rows())),
+        hide_index=True,
+        key="tune_leaderboard",
+    )

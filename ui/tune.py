@@ -161,7 +161,7 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
         seeds = d.number_input(
             "Seeds for the final comparison", 0, 20, 3, key="tune_final_seeds"
         )
-        gbm = a.checkbox("Compare with gradient boosting", True, key="tune_gbm")
+        gbm = a.checkbox("Add gradient boosting", True, key="tune_gbm")
         cluster = ray_address()
         executor = "local"
         if cluster:

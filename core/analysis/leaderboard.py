@@ -90,8 +90,10 @@ class Leaderboard:
                     metric_label(self.metric): row.mean,
                     "95% interval": interval,
                     "seeds": row.seeds,
-                    "parameters": row.parameters,
-                    "seconds": row.seconds,
+                    "parameters": None
+                    if row.parameters is None
+                    else int(row.parameters),
+                    "seconds": None if row.seconds is None else round(row.seconds, 1),
                     "note": note,
                 }
             )
