@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -34,7 +35,7 @@ from core.model.arms import Arm
 from core.runs.processes import process_started
 from core.runs.progress import StepRecord, read_progress_line
 from core.runs.store import RunRecord, RunStatus
-from core.tuning.studies import StudyRecord, StudySettings, StudyStore
+from core.tuning.studies import DATABASE_FILE, StudyRecord, StudySettings, StudyStore
 
 #: The arm a study tunes; its one-hot twin is compared after the search.
 TUNED_ARM = Arm.EMBEDDING
@@ -74,11 +75,29 @@ def open_study(record: StudyRecord) -> optuna.Study:
 
 
 def _storage(record: StudyRecord) -> optuna.storages.RDBStorage:
+    database = record.path / DATABASE_FILE
+    if not database.is_file():
+        _create_database(database)
     # SQLite waits for a lock instead of failing when the page reads as the
     # driver writes.
     return optuna.storages.RDBStorage(
         record.database_url, engine_kwargs={"connect_args": {"timeout": 30}}
     )
+
+
+def _create_database(database: Path) -> None:
+    # Optuna writes its schema in several transactions; a reader that opened the
+    # file half-way would try to write the schema too and fail on a duplicate
+    # version row. The schema is built under another name and renamed in one step.
+    # A hard link, unlike a rename, never replaces a database another driver
+    # finished first.
+    partial = database.with_name(f"{database.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    storage = optuna.storages.RDBStorage(f"sqlite:///{partial}")
+    storage.engine.dispose()
+    with contextlib.suppress(FileExistsError):
+        os.link(partial, database)
+    partial.unlink()
 
 
 def distributions(settings: StudySettings) -> dict[str, Any]:
