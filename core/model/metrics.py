@@ -117,7 +117,8 @@ def compute_metrics(task: str, y_true: Any, y_pred: Any) -> dict[str, Any]:
         precision), ``f1``, ``precision``, ``recall``, ``log_loss``,
         ``confusion_matrix`` (rows actual, columns predicted), ``positive_rate``.
         Multiclass: ``accuracy``, ``macro_f1``, ``f1`` (macro), ``log_loss``,
-        ``confusion_matrix`` (k x k). Regression: ``rmse``, ``mae``, ``r2``.
+        ``confusion_matrix`` (k x k). Regression: ``rmse``, ``mae``, ``r2``, ``smape``
+        (:func:`smape`).
         Always ``n``. A metric that is undefined (AUC with one class, R² of a
         constant truth, anything on empty input) is ``None``.
 
@@ -284,7 +285,33 @@ def _regression(truth: np.ndarray, predictions: np.ndarray) -> dict[str, Any]:
         "rmse": float(sk.root_mean_squared_error(truth, predictions)),
         "mae": float(sk.mean_absolute_error(truth, predictions)),
         "r2": _number(sk.r2_score(truth, predictions)) if defined else None,
+        "smape": smape(truth, predictions),
     }
+
+
+def smape(y_true: Any, y_pred: Any) -> float | None:
+    """Symmetric mean absolute percentage error, in percent (0 to 200).
+
+    ``mean(2 |y - ŷ| / (|y| + |ŷ|))``, the form of the M4 competition and the
+    Kaggle demand benchmarks; a step where both are 0 counts as no error.
+
+    Examples
+    --------
+    >>> smape([100.0, 0.0], [50.0, 0.0])
+    33.33333333333333
+    """
+    truth = np.asarray(y_true, dtype=float)
+    predicted = np.asarray(y_pred, dtype=float)
+    if truth.size == 0:
+        return None
+    scale = np.abs(truth) + np.abs(predicted)
+    error = np.divide(
+        2.0 * np.abs(truth - predicted),
+        scale,
+        out=np.zeros_like(scale),
+        where=scale > 0,
+    )
+    return float(100.0 * error.mean())
 
 
 def phm08_score(y_true: Any, y_pred: Any) -> float:

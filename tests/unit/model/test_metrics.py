@@ -33,7 +33,7 @@ BINARY_KEYS = {
     "positive_rate",
 }
 MULTICLASS_KEYS = {"accuracy", "macro_f1", "f1", "log_loss", "confusion_matrix", "n"}
-REGRESSION_KEYS = {"rmse", "mae", "r2", "n"}
+REGRESSION_KEYS = {"rmse", "mae", "r2", "smape", "n"}
 
 
 def _plain(value: object) -> bool:
@@ -269,3 +269,13 @@ def test_best_f1_threshold_separates_the_classes_when_it_can():
     assert threshold == pytest.approx(0.35)
     assert metrics_at_threshold(truth, scores, threshold)["f1"] == 1.0
     assert best_f1_threshold([0, 0], [0.2, 0.4]) is None
+
+
+def test_smape_matches_hand_computation_and_counts_zero_over_zero_as_no_error():
+    truth = np.array([100.0, 0.0, 10.0, -4.0])
+    predicted = np.array([50.0, 0.0, 30.0, 4.0])
+    # 2*50/150, 0 (both zero), 2*20/40, 2*8/8
+    expected = 100.0 * np.mean([100 / 150, 0.0, 40 / 40, 16 / 8])
+    assert compute_metrics("regression", truth, predicted)["smape"] == pytest.approx(
+        expected
+    )
