@@ -51,13 +51,17 @@ if ready:
         f"({config.data.task}) · models: {', '.join(encodings)} · "
         f"up to {config.train.epochs} epochs"
     )
+# A server folder streams from where it lies: Ray's nodes cannot read it.
+kind = runs.executor_choice("train_executor") if ready and not folder else "local"
 start, stop = st.columns(2)
 if ready and start.button("Train", key="train_start", type="primary", disabled=active):
     try:
         if folder_of(dataset):  # every row of the folder, streamed
             submitted = submit_folder(dataset, config, encodings)
         else:
-            submitted = runs.submit(dataset.frame, config, encodings, dataset.name)
+            submitted = runs.submit(
+                dataset.frame, config, encodings, dataset.name, kind
+            )
     except CoreError as error:  # the per-user limit; a config it cannot stream
         st.error(literal(error))
     else:

@@ -75,7 +75,7 @@ def study_panel() -> None:
         and current.status != "done"
         and a.button("Resume the study", key="tune_resume")
     ):
-        launch_driver(tune.studies(), current.id, current.executor, tune.ray_address())
+        launch_driver(tune.studies(), current.id, current.executor, runs.ray_address())
         st.rerun(scope="app")
     table = trials_table(study)
     st.dataframe(table, hide_index=True, key="tune_trials_table")

@@ -43,6 +43,7 @@ def comparison_form(
             "Add gradient boosting on window summaries", key="cmp_baseline",
             help="Is an LSTM worth it at all? Same examples, no sequence model.",
         )  # fmt: skip
+        kind = runs.executor_choice("cmp_executor")
         submitted = st.form_submit_button(
             "Run comparison", type="primary", disabled=busy
         )
@@ -60,7 +61,8 @@ def comparison_form(
     owner = auth.viewer().owner
     comparison = spec.identity(data_fingerprint(dataset.frame, owner))
     try:
-        start_comparison(runs.executor(), dataset.frame, spec, dataset.name, owner)
+        executor = runs.executor_for(kind)
+        start_comparison(executor, dataset.frame, spec, dataset.name, owner)
     except CoreError as error:  # the per-user limit: the rest can follow later
         st.error(f"{literal(error)}. {RESUME_HINT}")
     state.put(state.COMPARISON, comparison)
@@ -80,6 +82,7 @@ def sweep_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
             "Sizes (empty: the advisor's four rules)", "", key="swp_sizes"
         )
         seeds = right.number_input("Seeds per size", 1, 20, 3, key="swp_seeds")
+        kind = runs.executor_choice("swp_executor")
         submitted = st.form_submit_button("Run sweep")
     if not submitted:
         return None
@@ -92,7 +95,7 @@ def sweep_form(dataset: Dataset, config: ExperimentConfig) -> str | None:
     owner = auth.viewer().owner
     sweep = spec.identity(data_fingerprint(dataset.frame, owner))
     try:
-        start_sweep(runs.executor(), dataset.frame, spec, dataset.name, owner)
+        start_sweep(runs.executor_for(kind), dataset.frame, spec, dataset.name, owner)
     except CoreError as error:
         st.error(f"{literal(error)}. {RESUME_HINT}")
     state.put(state.SWEEP, sweep)

@@ -12,6 +12,8 @@ mode, another user's run is "not found" exactly like an id that does not exist.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from core.config import ExperimentConfig
+    from core.runs.executors.base import Executor
+    from core.runs.executors.detached import DetachedExecutor
     from core.runs.executors.local import LocalExecutor
     from core.runs.store import DamagedRun, RunRecord, RunStore
 
@@ -34,6 +38,10 @@ if TYPE_CHECKING:
 # sync_with_url runs on every page, and on the landing page it has no run to open.
 
 QUERY_KEY = "run"
+#: Where a Ray cluster is configured for the app (besides ``$RAY_ADDRESS``).
+RAY_SECRET = ("ray", "address")
+#: The executor choices of the Train, Compare and Tune pages.
+EXECUTOR_CHOICES = ("local", "ray")
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,6 +59,60 @@ def _executor(root: str, concurrency: int) -> LocalExecutor:
 def executor() -> LocalExecutor:
     """The server's executor over the configured run store and slot count."""
     return _executor(str(core_runs.default_runs_dir()), executors.default_concurrency())
+
+
+def ray_address() -> str | None:
+    """The configured Ray cluster (``$RAY_ADDRESS`` or secrets ``[ray] address``)."""
+    configured = os.environ.get("RAY_ADDRESS")
+    if configured:
+        return configured
+    try:
+        return st.secrets.get(RAY_SECRET[0], {}).get(RAY_SECRET[1])
+    except (FileNotFoundError, KeyError, AttributeError):
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def _ray_executor(root: str, address: str) -> DetachedExecutor:
+    # Each run gets a launcher process that connects to the cluster: the
+    # server itself never imports Ray (nor ties a run to its own life).
+    return executors.DetachedExecutor(core_runs.RunStore(root), "ray", address)
+
+
+def executor_for(kind: str) -> Executor:
+    """The executor of a page's choice: this machine, or the configured cluster."""
+    address = ray_address()
+    if kind == "ray" and address:
+        return _ray_executor(str(core_runs.default_runs_dir()), address)
+    return executor()
+
+
+def executor_choice(key: str, container: object = st) -> str:
+    """ "Train on": this machine or the Ray cluster, when one is configured.
+
+    Nothing is shown without a cluster. With one but without Ray installed
+    on this server, the choice is shown disabled with the install command.
+    """
+    address = ray_address()
+    if not address:
+        return "local"
+    installed = importlib.util.find_spec("ray") is not None
+    choice = container.radio(  # type: ignore[attr-defined]
+        "Train on",
+        EXECUTOR_CHOICES,
+        format_func={"local": "this machine", "ray": f"Ray at {address}"}.get,
+        key=key,
+        horizontal=True,
+        disabled=not installed,
+        help="Progress, cancel and ownership are the same on either.",
+    )
+    if not installed:
+        container.caption(  # type: ignore[attr-defined]
+            "Ray is not installed on this server: "
+            "`pip install -r requirements-ray.txt`, then restart the app."
+        )
+        return "local"
+    return str(choice)
 
 
 def store() -> RunStore:
@@ -129,10 +191,12 @@ def submit(
     config: ExperimentConfig,
     encodings: tuple[str, ...],
     data_name: str,
+    kind: str = "local",
 ) -> RunRecord:
-    """Start a run owned by the viewer (raises RunLimitError past the limit)."""
+    """Start a run owned by the viewer on ``kind`` (raises RunLimitError past
+    the limit)."""
     owner = auth.viewer().owner
-    return executor().submit(frame, config, encodings, data_name, owner=owner)
+    return executor_for(kind).submit(frame, config, encodings, data_name, owner=owner)
 
 
 def cancel(run_id: str) -> None:

@@ -8,7 +8,6 @@ own (administrators every one), and another user's study is "not found".
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import pandas as pd
@@ -31,8 +30,6 @@ from ui.text import literal
 STUDY = "tune_study_id"
 QUERY_KEY = "study"
 SPACE_COLUMNS = ["name", "kind", "low", "high", "log", "step", "choices"]
-#: Where a Ray cluster is configured for the app (besides ``$RAY_ADDRESS``).
-RAY_SECRET = ("ray", "address")
 
 
 def studies() -> StudyStore:
@@ -60,17 +57,6 @@ def find_study(study_id: str) -> StudyRecord:
     if not (viewer.local or viewer.is_admin or record.owner == viewer.owner):
         raise StudyNotFoundError(f"expected a study id, received {study_id!r}")
     return record
-
-
-def ray_address() -> str | None:
-    """The configured Ray cluster (``$RAY_ADDRESS`` or secrets ``[ray] address``)."""
-    configured = os.environ.get("RAY_ADDRESS")
-    if configured:
-        return configured
-    try:
-        return st.secrets.get(RAY_SECRET[0], {}).get(RAY_SECRET[1])
-    except (FileNotFoundError, KeyError, AttributeError):
-        return None
 
 
 def space_table(space: SearchSpace) -> pd.DataFrame:
@@ -162,15 +148,7 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
             "Seeds for the final comparison", 0, 20, 3, key="tune_final_seeds"
         )
         gbm = a.checkbox("Add gradient boosting", True, key="tune_gbm")
-        cluster = ray_address()
-        executor = "local"
-        if cluster:
-            executor = b.radio(
-                "Train on",
-                ("local", "ray"),
-                format_func={"local": "this machine", "ray": f"Ray at {cluster}"}.get,
-                key="tune_executor",
-            )
+        executor = runs.executor_choice("tune_executor", b)
         submitted = st.form_submit_button("Start study", type="primary")
     if not submitted:
         return None
@@ -194,9 +172,8 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
     except CoreError as error:
         st.error(literal(str(error)))
         return None
-    launch_driver(
-        studies(), record.id, executor, cluster if executor == "ray" else None
-    )
+    cluster = runs.ray_address() if executor == "ray" else None
+    launch_driver(studies(), record.id, executor, cluster)
     return record
 
 

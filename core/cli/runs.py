@@ -7,9 +7,10 @@ import json
 import sys
 from typing import Any
 
-from core.cli.options import store_from_args
+from core.cli.options import add_executor_flags, executor_from_args, store_from_args
+from core.errors import ConfigError, CoreError
 from core.runs.executors.local import LocalExecutor
-from core.runs.store import DamagedRun
+from core.runs.store import DamagedRun, RunStatus
 from core.runs.views import (
     config_difference,
     metrics_side_by_side,
@@ -37,6 +38,15 @@ def add_runs_commands(commands: Any, store: argparse.ArgumentParser) -> None:
     delete = actions.add_parser("delete", parents=[store], help="delete a run")
     delete.add_argument("id")
     delete.set_defaults(handler=command_runs_delete)
+    launch = actions.add_parser(
+        "launch",
+        parents=[store],
+        help="train a queued run with an executor and follow it to its end "
+        "(how the app sends a run to Ray)",
+    )
+    launch.add_argument("id")
+    add_executor_flags(launch)
+    launch.set_defaults(handler=command_runs_launch)
 
 
 def _executor(args: argparse.Namespace) -> LocalExecutor:
@@ -127,4 +137,32 @@ def command_runs_delete(args: argparse.Namespace) -> int:
         executor.wait(record.id, timeout=executor.cancel_grace_seconds + 10)
     executor.store.delete(record.id)
     print(f"deleted run {record.id}", file=sys.stderr)
+    return 0
+
+
+def command_runs_launch(args: argparse.Namespace) -> int:
+    """Launch a queued run with ``--executor`` and stay until it has ended.
+
+    A run that cannot be launched (Ray missing or unreachable) is marked
+    failed with the reason, so the page that queued it says why.
+    """
+    store = store_from_args(args)
+    record = store.get(args.id)
+    if record.status is not RunStatus.QUEUED:
+        raise ConfigError(
+            "id", f"expected a queued run, received run {record.id} {record.status}"
+        )
+    try:
+        executor = executor_from_args(args)
+        executor.launch(record.id)
+    except CoreError as error:
+        store.finish(record.id, RunStatus.FAILED, str(error))
+        raise
+    try:
+        final = executor.wait(record.id, poll=0.5)
+    finally:
+        close = getattr(executor, "close", None)
+        if close is not None:
+            close()
+    print(f"run {final.id} {final.status}", file=sys.stderr)
     return 0

@@ -70,3 +70,44 @@ def train_here(app: AppTest):
     record = wait_for_current_run(app)
     app.run()
     return record
+
+
+def sample_session_state() -> dict:
+    """Session state with the bundled sample loaded, as the Data page leaves it."""
+    from ui import state
+    from ui.data import dataset_from_bundled
+
+    dataset = dataset_from_bundled("predictive_maintenance")
+    return {
+        state.DATA: dataset.frame,
+        state.DATA_NAME: dataset.name,
+        state.DATA_FINGERPRINT: dataset.fingerprint,
+        state.DATA_NOTES: [],
+    }
+
+
+def small_sample_config():
+    """A one-epoch window configuration of the bundled sample (seconds to train)."""
+    from core.config import (
+        ColumnSpec,
+        DataConfig,
+        ExperimentConfig,
+        ModelConfig,
+        TrainConfig,
+    )
+
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="failure",
+            id_column="machine_id",
+            time_column="timestamp",
+            categorical_columns=(ColumnSpec("machine_type", 3),),
+            numeric_columns=("temperature",),
+            framing="window",
+            window=10,
+            stride=10,
+            horizon=10,
+        ),
+        model=ModelConfig(lstm_units=(8,), dense_units=0),
+        train=TrainConfig(epochs=1, batch_size=128),
+    )

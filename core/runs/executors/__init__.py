@@ -1,5 +1,6 @@
 """Who trains a run: child processes on this machine (local, with a spare worker
-or warm workers started ahead) or tasks on a Ray cluster.
+or warm workers started ahead), tasks on a Ray cluster, or either through a
+launcher process of its own (detached: how the app reaches Ray).
 
 The public names below load their module on first use (see
 :mod:`core._exports`).
@@ -11,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "base": ["Executor"],
+        "detached": ["DetachedExecutor"],
         "factory": ["make_executor"],
         "local": ["LocalExecutor", "default_concurrency"],
         "ray_cluster": ["RayExecutor", "RayUnavailableError", "receive_files"],
