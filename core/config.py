@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
@@ -42,6 +43,7 @@ Cell = Literal["lstm", "gru"]
 Summary = Literal["last", "attention", "mean_last"]
 RegressionLoss = Literal["mse", "huber"]
 ValidationWindows = Literal["all", "last"]
+TimeUnit = Literal["auto", "seconds", "minutes", "hours", "days"]
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 FRAMINGS: tuple[str, ...] = ("sequence", "window")
@@ -55,6 +57,7 @@ SUMMARIES: tuple[str, ...] = ("last", "attention", "mean_last")
 REGRESSION_LOSSES: tuple[str, ...] = ("mse", "huber")
 VALIDATION_WINDOWS: tuple[str, ...] = ("all", "last")
 TIME_FEATURES: tuple[str, ...] = ("hour", "day_of_week", "month")
+TIME_UNITS: tuple[str, ...] = ("auto", "seconds", "minutes", "hours", "days")
 
 _T = TypeVar("_T")
 
@@ -70,6 +73,10 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "horizons": None,
         "known_future": [],
         "time_features": [],
+        "time_deltas": False,
+        "time_as_input": False,
+        "time_unit": "auto",
+        "horizon_time": None,
     },
     "split": {"validation_windows": "all"},
     "model": {
@@ -233,6 +240,35 @@ class DataConfig:
     time_features : tuple of str
         Calendar features derived from a date/time time column, each a
         categorical input: ``hour`` (of the day), ``day_of_week``, ``month``.
+    time_deltas : bool
+        Add two numeric inputs for irregular steps: ``<time>__since_previous``
+        (time since the entity's previous row, 0 on its first) and
+        ``<time>__since_first`` (time since the entity's first row in the
+        table), in ``time_unit``, computed per entity from past and present
+        rows only and scaled with training statistics.
+    time_as_input : bool
+        Give the model the time itself as a numeric input ``<time>__value``
+        (in ``time_unit``, counted from the earliest training time, which the
+        fitted preprocessing stores), scaled with training statistics. It
+        reads no other row; under a time split the held-out rows lie later
+        than their entity's training rows, so there the model extrapolates
+        in this input.
+    time_unit : {"auto", "seconds", "minutes", "hours", "days"}
+        Unit of the time deltas, the time as input and ``horizon_time`` for a
+        date/time column. ``"auto"``: read from the training rows' typical
+        step (days for daily or coarser rows, hours for hourly, seconds
+        otherwise; the run log says which). A numeric time column is used in
+        its own units and needs ``"auto"``.
+    horizon_time : float or None
+        Binary targets in ``"window"`` framing: the label of a window ending
+        at time ``t`` is 1 when the positive class occurs at a row of the
+        entity with time in ``(t, t + horizon_time]`` ("event within 90
+        days"), in ``time_unit``; 0 when the entity is observed up to at
+        least ``t + horizon_time`` without one. A window whose entity's rows
+        end before ``t + horizon_time`` without an event is censored: its
+        label is unknown, so it is dropped from training and metrics (the
+        run log and the pre-flight estimate count them). Excludes
+        ``horizon`` and ``horizons`` (steps); a time split's purge covers it.
     """
 
     target_column: str
@@ -261,6 +297,10 @@ class DataConfig:
     horizons: int | None = None
     known_future: tuple[str, ...] = ()
     time_features: tuple[str, ...] = ()
+    time_deltas: bool = False
+    time_as_input: bool = False
+    time_unit: TimeUnit = "auto"
+    horizon_time: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -284,6 +324,8 @@ class DataConfig:
         self._check_season()
         self._check_target_scaling()
         self._check_known_future()
+        self._check_time_inputs()
+        self._check_horizon_time()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -334,11 +376,12 @@ class DataConfig:
             )
         if self.target_as_input:
             _require(
-                self.framing == "window" and self.horizon is not None,
+                self.framing == "window"
+                and (self.horizon is not None or self.horizon_time is not None),
                 "data.target_as_input",
-                "expected framing 'window' with a horizon >= 1 (the label must lie "
-                "after the target values given as input), received framing "
-                f"{self.framing!r} with horizon {self.horizon!r}",
+                "expected framing 'window' with a horizon >= 1 or a horizon_time "
+                "(the label must lie after the target values given as input), "
+                f"received framing {self.framing!r} with horizon {self.horizon!r}",
             )
         alpha = self.smoothing_alpha
         if alpha is not None:
@@ -394,6 +437,53 @@ class DataConfig:
             "data.known_future",
             f"expected feature columns or calendar features among {allowed}, "
             f"received {unknown}",
+        )
+
+    def _check_time_inputs(self) -> None:
+        _require_choice(self.time_unit, TIME_UNITS, "data.time_unit")
+        for name in ("time_deltas", "time_as_input"):
+            value = getattr(self, name)
+            _require(
+                isinstance(value, bool),
+                f"data.{name}",
+                f"expected true or false, received {value!r}",
+            )
+            _require(
+                not value or self.time_column is not None,
+                f"data.{name}",
+                "expected a time column to derive time inputs from, received none",
+            )
+
+    def _check_horizon_time(self) -> None:
+        value = self.horizon_time
+        if value is None:
+            return
+        _require(
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value > 0,
+            "data.horizon_time",
+            f"expected a number > 0 or none, received {value!r}",
+        )
+        object.__setattr__(self, "horizon_time", float(value))
+        _require(
+            self.horizon is None and self.horizons is None,
+            "data.horizon_time",
+            "expected data.horizon and data.horizons unset with a horizon in time "
+            f"(steps or time, not both), received horizon {self.horizon!r} and "
+            f"horizons {self.horizons!r}",
+        )
+        _require(
+            self.framing == "window" and self.task == "binary",
+            "data.horizon_time",
+            "expected framing 'window' and task 'binary' (an event within a time), "
+            f"received framing {self.framing!r} with task {self.task!r}",
+        )
+        _require(
+            self.time_column is not None,
+            "data.horizon_time",
+            "expected a time column to measure the horizon in, received none",
         )
 
     def _check_columns(self) -> None:

@@ -26,6 +26,7 @@ from ui.architecture_form import architecture_fields
 from ui.configure import NONE, Roles, index_of
 from ui.forecast_form import forecast_fields
 from ui.text import literal
+from ui.time_form import horizon_time_field, time_input_fields
 
 FRAMING_LABELS = {"sequence": "one example per entity", "window": "sliding windows"}
 
@@ -70,6 +71,7 @@ def _framing_fields(framing: str, data: DataConfig) -> dict:
                 b.number_input("Stride", 1, 10_000, data.stride, key="cfg_stride")
             ),
             "horizon": int(horizon) or None,
+            "horizon_time": horizon_time_field(st.columns(3)[2], data),
         }
     a, b = st.columns(2)
     return {
@@ -86,6 +88,7 @@ def _framing_fields(framing: str, data: DataConfig) -> dict:
         ),
         # A horizon only exists with windows.
         "horizon": None,
+        "horizon_time": None,
     }
 
 
@@ -165,8 +168,10 @@ def _advanced_fields(base: ExperimentConfig, task: str) -> tuple[dict, dict, dic
         )
         jit = d.checkbox("XLA compile", train.jit_compile, key="cfg_jit")
         forecast_data, forecast_train = forecast_fields(base)
+        time_data = time_input_fields(data)
     data_changes = {
         **forecast_data,
+        **time_data,
         "target_cap": None if cap is None or task != "regression" else float(cap),
         "max_categories": None if most is None else int(most),
         "numeric_scaling": scaling,

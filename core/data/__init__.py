@@ -43,6 +43,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "infer_task",
             "task_for_classes",
         ],
+        "time_units": [
+            "AUTO_UNIT",
+            "UNIT_SECONDS",
+            "infer_time_unit",
+            "resolve_time_unit",
+            "time_numbers",
+            "typical_step_seconds",
+            "unit_label",
+        ],
         "validation": ["coerce_numeric", "validate_against"],
         "values": [
             "date_part_columns",

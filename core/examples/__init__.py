@@ -65,5 +65,18 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "prepare_chunk",
         ],
         "streaming": ["hash_entity_parts"],
+        "time_horizon": [
+            "TimeHorizon",
+            "censored_note",
+            "censored_prediction_notes",
+            "rows_through",
+            "time_horizon",
+            "time_horizon_labels",
+            "time_purged_last",
+            "time_unit_note",
+            "training_time_unit",
+            "unit_seconds",
+            "uses_time_unit",
+        ],
     },
 )

@@ -14,13 +14,16 @@ import numpy as np
 import pandas as pd
 
 from core.config import DataConfig, ExperimentConfig, ModelConfig
+from core.data.time_units import AUTO_UNIT
 from core.data.validation import validate_against
 from core.examples.prepare import (
     DEFAULT_MEMORY_LIMIT_BYTES,
+    ExperimentPlan,
     estimate_memory_bytes,
     plan_examples,
     plan_experiment,
 )
+from core.examples.time_horizon import time_unit_note
 from core.features.embedding_sizes import (
     RULE_DESCRIPTIONS,
     RULES,
@@ -229,8 +232,9 @@ class Preflight:
     calibrated : bool
         Whether finished runs on this machine calibrated the estimate.
     warnings : tuple of str
-        What :func:`core.data.validation.validate_against` will repair or ignore, and
-        parts with too few examples to train or evaluate.
+        What :func:`core.data.validation.validate_against` will repair or ignore,
+        parts with too few examples to train or evaluate, a time unit read
+        from the data, and windows dropped as censored by ``horizon_time``.
     """
 
     examples: dict[str, int]
@@ -348,6 +352,20 @@ def size_warnings(examples: dict[str, int], config: ExperimentConfig) -> list[st
     return warnings
 
 
+def _time_notes(plan: ExperimentPlan, data: DataConfig, dropped: list[str]) -> list:
+    """The inferred time unit and the censored windows of a horizon in time.
+
+    A unit read from the data decides what "90" means in ``horizon_time``:
+    worth a look before training.
+    """
+    notes = []
+    if plan.time_unit not in (None, AUTO_UNIT) and data.time_unit == AUTO_UNIT:
+        notes.append(time_unit_note(data, str(plan.time_unit)))
+    if data.horizon_time is not None:
+        notes += dropped
+    return notes
+
+
 def preflight(
     df: pd.DataFrame,
     config: ExperimentConfig,
@@ -375,9 +393,10 @@ def preflight(
     train_rows = plan.train_rows
     encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
     encoder.fit(train_rows[data.target_column])
-    parts, _ = plan_examples(
+    parts, dropped = plan_examples(
         plan, config, encoder.transform(plan.frame[data.target_column])
     )
+    warnings += _time_notes(plan, data, dropped)
     examples = {name: len(part) for name, part in parts.items()}
     embedding, embedding_width = _embedding_widths(train_rows, config)
     input_width = (

@@ -8,6 +8,7 @@ new data with an already fitted preprocessor.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,6 +30,14 @@ from core.examples.sequences import (
     last_per_entity,
     order_rows,
     split_rows,
+)
+from core.examples.time_horizon import (
+    TimeHorizon,
+    censored_note,
+    censored_prediction_notes,
+    time_horizon,
+    time_unit_note,
+    training_time_unit,
 )
 from core.features.derived import derive_features, derived_columns, input_config
 from core.features.preprocessor import EncodedTable, SequencePreprocessor
@@ -87,12 +96,22 @@ class ExperimentPlan:
         Part (train 0, validation 1, test 2) of every sorted row.
     notes : list of str
         Automatic fixes, for the user to read.
+    time_unit : str or None
+        The resolved ``DataConfig.time_unit`` (read from the training rows
+        when ``"auto"``) where time inputs or ``horizon_time`` need one.
     """
 
     frame: pd.DataFrame
     layout: EntityLayout
     row_parts: np.ndarray
     notes: list[str]
+    time_unit: str | None = None
+
+    def data_config(self, data: DataConfig) -> DataConfig:
+        """``data`` with its time unit resolved, as the preprocessor keeps it."""
+        if self.time_unit is None or self.time_unit == data.time_unit:
+            return data
+        return dataclasses.replace(data, time_unit=self.time_unit)
 
     @property
     def train_rows(self) -> pd.DataFrame:
@@ -164,17 +183,23 @@ def _labelled_examples(
     purge: int,
     drop_unlabelled: bool = True,
     raw_target: np.ndarray | None = None,
+    clock: TimeHorizon | None = None,
+    purge_time: bool = False,
 ) -> tuple[Examples, int]:
-    """Examples of one part and how many were dropped for an unknown label."""
+    """Examples of one part and how many were dropped for an unknown label.
+
+    ``clock`` (with ``horizon_time``) labels by time; ``purge_time`` purges
+    the part's windows by it.
+    """
     end_rows, lengths, first_rows = example_positions(
-        layout, row_parts, part, config, purge
+        layout, row_parts, part, config, purge, clock if purge_time else None
     )
     if target is None:
         return Examples(end_rows, lengths, None), 0
-    labels = example_labels(target, layout, end_rows, first_rows, config)
+    labels = example_labels(target, layout, end_rows, first_rows, config, clock)
     actual = None
     if raw_target is not None:
-        actual = example_labels(raw_target, layout, end_rows, first_rows, config)
+        actual = example_labels(raw_target, layout, end_rows, first_rows, config, clock)
     examples = Examples(end_rows, lengths, labels, actual)
     if not drop_unlabelled:
         return examples, 0
@@ -235,7 +260,12 @@ def plan_experiment(
             f"window {data.window} is longer than every sequence (longest "
             f"{longest} steps): each example is one padded, shorter window"
         )
-    return ExperimentPlan(frame, layout, split_rows(layout, config.split), notes)
+    row_parts = split_rows(layout, config.split)
+    train = row_parts == TRAIN
+    time_unit = training_time_unit(frame[train], layout.entity_of_rows()[train], data)
+    if time_unit is not None:
+        notes.append(time_unit_note(data, time_unit))
+    return ExperimentPlan(frame, layout, row_parts, notes, time_unit)
 
 
 def plan_examples(
@@ -265,7 +295,11 @@ def plan_examples(
     data = config.data
     # With a time split, a training label's look-ahead must not see held-out rows
     # (validation labels may look into test rows: they only steer early stopping).
-    purge = data.horizon if (config.split.method == "time" and data.horizon) else 0
+    time_split = config.split.method == "time"
+    purge = data.horizon if (time_split and data.horizon) else 0
+    clock = None
+    if data.horizon_time is not None:
+        clock = time_horizon(plan.frame, data, str(plan.time_unit))
     parts: dict[str, Examples] = {}
     notes = []
     for part, name in enumerate(PART_NAMES):
@@ -277,11 +311,15 @@ def plan_examples(
             data,
             purge if part == TRAIN else 0,
             raw_target=raw_target,
+            clock=clock,
+            purge_time=time_split and part == TRAIN,
         )
         if part == VALIDATION and config.split.validation_windows == "last":
             examples = last_per_entity(examples, plan.layout)
         parts[name] = examples
-        if dropped:
+        if dropped and clock is not None:
+            notes.append(censored_note(name, dropped, data, str(plan.time_unit)))
+        elif dropped:
             notes.append(
                 f"{dropped} {name} example(s) dropped: label missing or unseen"
             )
@@ -323,8 +361,9 @@ def prepare_experiment(
     data = config.data
     plan = plan_experiment(df, config, memory_limit_bytes)
     # Derived inputs are causal per entity, so deriving before the split leaks
-    # nothing; the preprocessor is still fitted on the training rows only.
-    inputs = input_config(data)
+    # nothing; the preprocessor is still fitted on the training rows only. It
+    # keeps the resolved time unit, so a new file is counted in the same one.
+    inputs = input_config(plan.data_config(data))
     frame = derive_features(plan.frame, inputs)
     preprocessor = SequencePreprocessor(inputs).fit(frame[plan.row_parts == TRAIN])
     encoded = preprocessor.transform(frame)
@@ -431,10 +470,23 @@ def prepare_prediction(
         target = preprocessor.encode_target(series)
         raw = _raw_regression_target(series, preprocessor)
     row_parts = np.zeros(len(frame), dtype=np.int8)
+    clock = None
+    if data.horizon_time is not None and target is not None:
+        clock = time_horizon(frame, data, data.time_unit)
     # Every example gets a prediction; an unknown label is just not scored.
     examples, _ = _labelled_examples(
-        target, layout, row_parts, 0, data, 0, drop_unlabelled=False, raw_target=raw
+        target,
+        layout,
+        row_parts,
+        0,
+        data,
+        0,
+        drop_unlabelled=False,
+        raw_target=raw,
+        clock=clock,
     )
+    if clock is not None:
+        notes += censored_prediction_notes(int((~examples.known()).sum()), data)
     examples = series_scaled(examples, encoded, preprocessor)
     if last_only and len(examples):
         entity = layout.entity_of_rows()[examples.end_rows]

@@ -19,7 +19,12 @@ import pandas as pd
 from core.config import DataConfig, SplitConfig
 from core.data.columns import require_columns
 from core.data.values import parse_time
-from core.errors import DataValidationError
+from core.errors import ConfigError, DataValidationError
+from core.examples.time_horizon import (
+    TimeHorizon,
+    time_horizon_labels,
+    time_purged_last,
+)
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 PART_NAMES = ("train", "validation", "test")
@@ -360,6 +365,7 @@ def example_positions(
     part: int,
     config: DataConfig,
     purge: int = 0,
+    time_purge: TimeHorizon | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """End rows, lengths and part-start rows of one part's examples.
 
@@ -367,13 +373,23 @@ def example_positions(
     part's last row, full-length where the entity's history allows; an entity
     shorter than the window gives one shorter, padded window. Sequence framing:
     one example per entity, ending at the part's last row. ``purge`` drops
-    window ends whose look-ahead would reach rows after the part.
+    window ends whose look-ahead would reach rows after the part;
+    ``time_purge`` does so for a look-ahead in time
+    (:mod:`core.examples.time_horizon`).
     """
     width = config.sequence_width
     segments = _segments(layout, row_parts, part)
     last = segments.last
     if purge:
         last = np.where(last < segments.entity_last, last - purge, last)
+    if time_purge is not None:
+        last = time_purged_last(
+            time_purge.times,
+            layout.entity_of_rows(),
+            last,
+            segments.entity_last,
+            time_purge.horizon,
+        )
     span = last - segments.entity_start + 1
     lower = np.maximum(
         segments.first, segments.entity_start + np.minimum(width, span) - 1
@@ -405,6 +421,7 @@ def example_labels(
     end_rows: np.ndarray,
     first_rows: np.ndarray,
     config: DataConfig,
+    time_horizon: TimeHorizon | None = None,
 ) -> np.ndarray:
     """Encoded label of each example (``NaN`` where it cannot be known).
 
@@ -412,10 +429,31 @@ def example_labels(
     target ``horizon`` rows later in the same entity (``NaN`` past its last row),
     or for a binary task 1 when the positive class occurs in the next
     ``horizon`` rows of the entity.
+    With ``horizon_time``: 1 when the positive class occurs at a time in
+    ``(t, t + horizon_time]``, 0 when the entity is observed that long without
+    it, ``NaN`` (censored) otherwise, read from ``time_horizon``
+    (:func:`core.examples.time_horizon.time_horizon`).
     Sequence framing: ``label_reduction`` over the part's rows up to the end.
     With ``horizons``: the target at each of the next ``horizons`` rows, shape
     (n, horizons).
     """
+    if config.framing == "window" and config.horizon_time is not None:
+        if time_horizon is None:
+            raise ConfigError(
+                "data.horizon_time",
+                "expected the time of every row to measure the horizon, received none",
+            )
+        entity = layout.entity_of_rows()
+        owner = entity[end_rows]
+        entity_last = layout.starts[owner] + layout.lengths[owner] - 1
+        return time_horizon_labels(
+            target,
+            time_horizon.times,
+            entity,
+            entity_last,
+            end_rows,
+            time_horizon.horizon,
+        )
     if config.framing == "window" and config.horizons is not None:
         return horizon_steps(target, layout, end_rows, config.horizons)
     if config.framing == "window" and config.horizon is None:

@@ -87,8 +87,8 @@ def check_streamable(config: ExperimentConfig) -> None:
     ------
     ConfigError
         Without an id column, with derived inputs (the target's past, smoothing,
-        entity age, calendar and known-future inputs) or with balanced class
-        weights.
+        entity age, calendar, known-future and time inputs), with a horizon in
+        time or with balanced class weights.
     """
     if config.data.id_column is None:
         raise ConfigError(
@@ -104,6 +104,8 @@ def check_streamable(config: ExperimentConfig) -> None:
         ("entity_age", False),
         ("known_future", ()),
         ("time_features", ()),
+        ("time_deltas", False),
+        ("time_as_input", False),
     ):
         value = getattr(config.data, name)
         if value != off:
@@ -112,6 +114,14 @@ def check_streamable(config: ExperimentConfig) -> None:
                 f"expected {off!r} when streaming a Parquet dataset (derived inputs "
                 f"are not streamed yet), received {value!r}",
             )
+    if config.data.horizon_time is not None:
+        # Labels in time need the time unit read from the training rows and a
+        # purge in time; the chunked passes label by rows only.
+        raise ConfigError(
+            "data.horizon_time",
+            "expected none when streaming a Parquet dataset (horizons in time "
+            f"are not streamed yet), received {config.data.horizon_time!r}",
+        )
     if config.train.class_weight == "balanced":
         raise ConfigError(
             "train.class_weight",

@@ -43,6 +43,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "suggest_series_scaling",
         ],
         "target": ["TargetEncoder"],
+        "time_inputs": [
+            "since_first_name",
+            "since_previous_name",
+            "time_input_columns",
+            "time_inputs",
+            "time_value_name",
+        ],
         "vocabulary": [
             "FIRST_CATEGORY_INDEX",
             "MISSING_KEY",

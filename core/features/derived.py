@@ -10,6 +10,9 @@ way for training and for new files, and none of them looks at a later step:
 - ``entity_age`` counts the steps since the entity's first row in the table;
 - ``smoothing_alpha`` replaces each numeric column by its exponentially
   weighted mean over the entity's past and present steps (``adjust=False``);
+- ``time_deltas`` and ``time_as_input`` add the time since the entity's
+  previous and first rows, and the time itself, as numeric columns
+  (:mod:`core.features.time_inputs`);
 - ``time_features`` derive calendar parts of a date/time time column (hour of
   the day, day of the week, month) as categorical columns ``<time>__<part>``;
 - ``known_future`` columns are known in advance, so a forecast may see them at
@@ -38,6 +41,7 @@ from core.data.columns import require_columns
 from core.data.values import parse_numbers, parse_time
 from core.errors import ConfigError, DataValidationError
 from core.features.numeric import to_numeric_values
+from core.features.time_inputs import time_input_columns, time_inputs
 
 #: Suffix of the feature column holding the target's past values.
 TARGET_INPUT_SUFFIX = "__past"
@@ -94,6 +98,7 @@ def derived_columns(config: DataConfig) -> tuple[str, ...]:
         names.append(target_input_name(config))
     if config.entity_age:
         names.append(AGE_COLUMN)
+    names += time_input_columns(config)
     names += [calendar_name(config, part) for part in config.time_features]
     names += [name for name, _, _ in _ahead_columns(config)]
     return tuple(dict.fromkeys(names))
@@ -137,6 +142,7 @@ def input_config(config: DataConfig) -> DataConfig:
             categorical.append(ColumnSpec(target_input_name(config)))
     if config.entity_age:
         numeric.append(AGE_COLUMN)
+    numeric += time_input_columns(config)
     present = {spec.name for spec in categorical} | set(numeric)
     for part in config.time_features:
         if calendar_name(config, part) not in present:
@@ -244,6 +250,7 @@ def derive_features(frame: pd.DataFrame, config: DataConfig) -> pd.DataFrame:
         lengths = np.diff(np.append(starts, len(entity)))
         age = np.arange(len(entity)) - np.repeat(starts, lengths)
         changes[AGE_COLUMN] = age.astype(np.float64)
+    changes.update(time_inputs(frame, config, entity))
     frame = frame.assign(**changes)
     if config.time_features or config.known_future:
         frame = frame.assign(**_calendar_and_ahead(frame, config, entity))

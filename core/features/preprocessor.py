@@ -22,6 +22,7 @@ from core.features.embedding_sizes import default_embedding_dim
 from core.features.numeric import NumericScaler, to_numeric_values
 from core.features.series_scaling import SeriesScaler
 from core.features.target import TargetEncoder
+from core.features.time_inputs import time_value_name
 from core.features.vocabulary import (
     FIRST_CATEGORY_INDEX,
     build_vocabulary,
@@ -90,6 +91,10 @@ class SequencePreprocessor:
         Fitted scaling of the numeric columns.
     target_encoder_ : TargetEncoder
         Fitted target encoding.
+    time_origin_ : float or None
+        With ``time_as_input``: the earliest training time (in the time
+        unit), subtracted from the time before it is scaled; ``None``
+        otherwise.
 
     Examples
     --------
@@ -163,6 +168,8 @@ class SequencePreprocessor:
         self.target_encoder_ = TargetEncoder(
             config.task, config.target_column, config.target_cap
         ).fit(train_df[config.target_column])
+        self.time_origin_ = self._fit_time_origin(train_df)
+        train_df = self._from_time_origin(train_df)
         categorical = self._encode_categorical(train_df)[0]
         group_indices = self._group_indices(categorical)
         self.numeric_scaler_ = NumericScaler(
@@ -170,8 +177,8 @@ class SequencePreprocessor:
             config.numeric_scaling,
             config.missing_indicators,
         ).fit(train_df, group_indices, self._group_count())
-        # Entity age and the target's past do not depend on the operating
-        # condition that ``normalize_by`` names: one global scaling for them.
+        # Entity age, time inputs and the target's past do not depend on the
+        # operating condition that ``normalize_by`` names: one global scaling.
         self.numeric_scaler_.keep_global(
             tuple(c for c in derived_columns(config) if c in config.numeric_columns)
         )
@@ -181,6 +188,23 @@ class SequencePreprocessor:
             raw = self.target_encoder_.raw_values(train_df[config.target_column])
             self.series_scaler_ = SeriesScaler(config).fit(train_df, raw)
         return self
+
+    def _fit_time_origin(self, train_df: pd.DataFrame) -> float | None:
+        """The earliest training time, when the time itself is an input."""
+        if not self.config.time_as_input:
+            return None
+        name = time_value_name(self.config)
+        values = to_numeric_values(train_df[name], name)
+        return float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
+
+    def _from_time_origin(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the time input counted from the stored origin."""
+        if self.time_origin_ is None:
+            return df
+        name = time_value_name(self.config)
+        return df.assign(
+            **{name: to_numeric_values(df[name], name) - self.time_origin_}
+        )
 
     def _group_count(self) -> int:
         if self.config.normalize_by is None:
@@ -241,6 +265,7 @@ class SequencePreprocessor:
         """
         self._check_fitted()
         require_columns(df, self.config.feature_columns)
+        df = self._from_time_origin(df)
         categorical, unknown = self._encode_categorical(df)
         numeric = self.numeric_scaler_.transform(df, self._group_indices(categorical))
         if self.series_scaler_ is None:
@@ -277,6 +302,9 @@ class SequencePreprocessor:
         numeric = self.numeric_scaler_.inverse_transform(
             encoded.numeric, self._group_indices(encoded.categorical)
         )
+        if self.time_origin_ is not None:
+            name = time_value_name(self.config)
+            numeric[name] = numeric[name] + self.time_origin_
         columns.update(numeric)
         return pd.DataFrame(columns)
 
@@ -312,6 +340,7 @@ class SequencePreprocessor:
             "series_scaler": None
             if self.series_scaler_ is None
             else self.series_scaler_.to_dict(),
+            "time_origin": self.time_origin_,
         }
 
     @classmethod
@@ -346,6 +375,10 @@ class SequencePreprocessor:
             series = payload.get("series_scaler")
             preprocessor.series_scaler_ = (
                 None if series is None else SeriesScaler.from_dict(data, series)
+            )
+            # Bundles saved before the time could be an input have no origin.
+            preprocessor.time_origin_ = (
+                float(payload["time_origin"]) if data.time_as_input else None
             )
         except (KeyError, TypeError) as error:
             raise DataValidationError(

@@ -147,3 +147,34 @@ def lagged_signal_table(
             pd.DataFrame({"entity": entity, "step": np.arange(steps), "x": x, "y": y})
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def irregular_visits_table(
+    seed: int = 0, patients: int = 12, visits: tuple[int, int] = (4, 9)
+) -> pd.DataFrame:
+    """Clinical-visit-like rows: irregular days between visits, an event target.
+
+    Columns ``patient`` (text id), ``visit_date`` (date text; 1 to 60 days
+    between a patient's visits, patients start on different days), ``clinic``
+    (text, 3 values), ``marker`` (float) and ``event`` (0/1; likelier after a
+    high marker), so "event within 90 days" labels differ from "within the
+    next 3 visits" ones.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for patient in range(patients):
+        day = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 30)))
+        risk = rng.normal()
+        for _ in range(int(rng.integers(visits[0], visits[1] + 1))):
+            marker = float(risk + rng.normal(scale=0.5))
+            rows.append(
+                {
+                    "patient": f"p{patient:02d}",
+                    "visit_date": day.strftime("%Y-%m-%d"),
+                    "clinic": "abc"[patient % 3],
+                    "marker": marker,
+                    "event": int(rng.random() < 0.15 + 0.25 * (marker > 0.5)),
+                }
+            )
+            day += pd.Timedelta(days=int(rng.integers(1, 61)))
+    return pd.DataFrame(rows)

@@ -41,6 +41,11 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--horizons": ("1", 1),
     "--known-future": ("driver", ("driver",)),
     "--time-features": ("hour,month", ("hour", "month")),
+    "--time-deltas": (None, True),
+    "--time-as-input": (None, True),
+    "--time-unit": ("hours", "hours"),
+    # An event horizon in time: a binary task, no horizon in steps.
+    "--horizon-time": ("90 --task binary --horizon none", 90.0),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
