@@ -15,12 +15,15 @@ import pandas as pd
 
 from core.config import DataConfig, ExperimentConfig, ModelConfig
 from core.data.validation import validate_against
+from core.examples.leaks import find_likely_leaks, likely_leak_text
 from core.examples.prepare import (
     DEFAULT_MEMORY_LIMIT_BYTES,
+    ExperimentPlan,
     estimate_memory_bytes,
     plan_examples,
     plan_experiment,
 )
+from core.examples.unseen import find_unseen_categories, unseen_categories_text
 from core.features.embedding_sizes import (
     RULE_DESCRIPTIONS,
     RULES,
@@ -229,8 +232,10 @@ class Preflight:
     calibrated : bool
         Whether finished runs on this machine calibrated the estimate.
     warnings : tuple of str
-        What :func:`core.data.validation.validate_against` will repair or ignore, and
-        parts with too few examples to train or evaluate.
+        What :func:`core.data.validation.validate_against` will repair or ignore,
+        parts with too few examples to train or evaluate, categories the
+        held-out rows hold and training never sees, and likely leaks
+        (:func:`plan_warnings`).
     """
 
     examples: dict[str, int]
@@ -348,6 +353,56 @@ def size_warnings(examples: dict[str, int], config: ExperimentConfig) -> list[st
     return warnings
 
 
+def plan_warnings(
+    plan: ExperimentPlan, config: ExperimentConfig, target: np.ndarray
+) -> list[str]:
+    """Unseen held-out categories and likely leaks of a planned experiment.
+
+    Parameters
+    ----------
+    plan : ExperimentPlan
+        From :func:`core.examples.prepare.plan_experiment`.
+    config : ExperimentConfig
+        The experiment.
+    target : numpy.ndarray
+        Encoded target of every row of ``plan.frame``.
+
+    Returns
+    -------
+    list of str
+        One warning per finding of
+        :func:`core.examples.unseen.find_unseen_categories` and
+        :func:`core.examples.leaks.find_likely_leaks`.
+    """
+    unseen = find_unseen_categories(plan, config)
+    leaks = find_likely_leaks(plan, config, target)
+    return [unseen_categories_text(finding) for finding in unseen] + [
+        likely_leak_text(leak, config.data.target_column) for leak in leaks
+    ]
+
+
+def _fitted_target(
+    plan: ExperimentPlan, data: DataConfig
+) -> tuple[TargetEncoder, np.ndarray]:
+    """The target encoder fitted on the training rows, and every row encoded."""
+    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
+    encoder.fit(plan.train_rows[data.target_column])
+    return encoder, encoder.transform(plan.frame[data.target_column])
+
+
+def data_warnings(df: pd.DataFrame, config: ExperimentConfig) -> list[str]:
+    """:func:`plan_warnings` straight from a table, as the command line prints them.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`core.examples.prepare.plan_experiment`.
+    """
+    plan = plan_experiment(df, config, memory_limit_bytes=None)
+    _, target = _fitted_target(plan, config.data)
+    return plan_warnings(plan, config, target)
+
+
 def preflight(
     df: pd.DataFrame,
     config: ExperimentConfig,
@@ -373,11 +428,8 @@ def preflight(
     warnings = validate_against(data, df)
     plan = plan_experiment(df, config, memory_limit_bytes)
     train_rows = plan.train_rows
-    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
-    encoder.fit(train_rows[data.target_column])
-    parts, _ = plan_examples(
-        plan, config, encoder.transform(plan.frame[data.target_column])
-    )
+    encoder, target = _fitted_target(plan, data)
+    parts, _ = plan_examples(plan, config, target)
     examples = {name: len(part) for name, part in parts.items()}
     embedding, embedding_width = _embedding_widths(train_rows, config)
     input_width = (
@@ -396,7 +448,11 @@ def preflight(
         embedding_parameters=embedding,
         other_parameters=other,
         rough_epoch_seconds=round(central, 2),
-        warnings=tuple(warnings + size_warnings(examples, config)),
+        warnings=tuple(
+            warnings
+            + size_warnings(examples, config)
+            + plan_warnings(plan, config, target)
+        ),
         epoch_seconds_range=(round(low, 2), round(high, 2)),
         calibrated=bool(samples),
     )
