@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.errors import CoreError
-from core.examples.advisor import advise_embedding_sizes, audit_column
+from core.examples.advisor import advise_embedding_sizes
 from core.features.embedding_sizes import RULES, suggest_embedding_dim
 from core.features.vocabulary import key_counts
 from core.plots.figures import frequency_histogram
@@ -22,6 +22,7 @@ from ui.configure import (
 from ui.data import data_key, schema_for, suggested_config
 from ui.experiment_form import choose_framing, experiment_form
 from ui.text import literal
+from ui.value_audit import show_value_audit
 
 st.title("2. Configure")
 dataset = state.dataset()
@@ -68,12 +69,7 @@ if roles.categorical:
             }
             state.put(state.SIZE_OVERRIDES, overrides)
         min_count = previous.data.min_category_count if previous else 1
-        st.caption(
-            f"Where each value goes (minimum count {min_count}; index 1 = unknown)"
-        )
-        st.dataframe(
-            audit_column(frame[column], min_count), hide_index=True, key="advisor_audit"
-        )
+        show_value_audit(dataset, column, state.get(state.CONFIG), min_count)
 
 st.subheader("Experiment")
 sizes = size_table(frame, roles, overrides)

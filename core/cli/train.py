@@ -24,6 +24,7 @@ from core.cli.options import (
 from core.data.parquet import is_dataset_path
 from core.data.validation import validate_against
 from core.errors import ConfigError
+from core.examples.advisor import data_warnings
 from core.runs.executors.spare import NICENESS_VARIABLE
 
 
@@ -80,6 +81,9 @@ def _train_table(args: argparse.Namespace) -> int:
         df = read_data(args.data)
         config = build_config(args, df)
         print_notes(validate_against(config.data, df))
+        # The pre-flight's warnings on the split and the features: the page
+        # shows them before training, the terminal before the run starts.
+        print_notes(data_warnings(df, config))
         record = executor.submit(
             df, config, run_encodings(args, config), data_name=Path(args.data).name
         )

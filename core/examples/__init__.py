@@ -1,5 +1,6 @@
 """From encoded rows to examples: ordering, splits, windows and labels, the
-prepared data a model trains on, the pre-flight advice and the streamed passes.
+prepared data a model trains on, the pre-flight advice (with its warnings on
+unseen categories and likely leaks) and the streamed passes.
 Imports without Keras.
 
 The public names below load their module on first use (see
@@ -16,11 +17,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "Preflight",
             "advise_embedding_sizes",
             "audit_column",
+            "data_warnings",
             "default_epoch_seconds",
             "epoch_sample",
             "epoch_seconds_range",
+            "plan_warnings",
             "preflight",
         ],
+        "audit": ["audit_by_part"],
+        "leaks": ["LikelyLeak", "find_likely_leaks", "likely_leak_text"],
         "prepare": [
             "DEFAULT_MEMORY_LIMIT_BYTES",
             "MIN_SCORED_EXAMPLES",
@@ -77,6 +82,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "training_time_unit",
             "unit_seconds",
             "uses_time_unit",
+        ],
+        "unseen": [
+            "UnseenCategories",
+            "find_unseen_categories",
+            "unseen_categories_text",
         ],
     },
 )

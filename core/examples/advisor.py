@@ -16,6 +16,7 @@ import pandas as pd
 from core.config import DataConfig, ExperimentConfig, ModelConfig
 from core.data.time_units import AUTO_UNIT
 from core.data.validation import validate_against
+from core.examples.leaks import find_likely_leaks, likely_leak_text
 from core.examples.prepare import (
     DEFAULT_MEMORY_LIMIT_BYTES,
     ExperimentPlan,
@@ -24,6 +25,7 @@ from core.examples.prepare import (
     plan_experiment,
 )
 from core.examples.time_horizon import time_unit_note
+from core.examples.unseen import find_unseen_categories, unseen_categories_text
 from core.features.embedding_sizes import (
     RULE_DESCRIPTIONS,
     RULES,
@@ -234,7 +236,9 @@ class Preflight:
     warnings : tuple of str
         What :func:`core.data.validation.validate_against` will repair or ignore,
         parts with too few examples to train or evaluate, a time unit read
-        from the data, and windows dropped as censored by ``horizon_time``.
+        from the data, windows dropped as censored by ``horizon_time``,
+        categories the held-out rows hold and training never sees, and likely
+        leaks (:func:`plan_warnings`).
     """
 
     examples: dict[str, int]
@@ -366,6 +370,56 @@ def _time_notes(plan: ExperimentPlan, data: DataConfig, dropped: list[str]) -> l
     return notes
 
 
+def plan_warnings(
+    plan: ExperimentPlan, config: ExperimentConfig, target: np.ndarray
+) -> list[str]:
+    """Unseen held-out categories and likely leaks of a planned experiment.
+
+    Parameters
+    ----------
+    plan : ExperimentPlan
+        From :func:`core.examples.prepare.plan_experiment`.
+    config : ExperimentConfig
+        The experiment.
+    target : numpy.ndarray
+        Encoded target of every row of ``plan.frame``.
+
+    Returns
+    -------
+    list of str
+        One warning per finding of
+        :func:`core.examples.unseen.find_unseen_categories` and
+        :func:`core.examples.leaks.find_likely_leaks`.
+    """
+    unseen = find_unseen_categories(plan, config)
+    leaks = find_likely_leaks(plan, config, target)
+    return [unseen_categories_text(finding) for finding in unseen] + [
+        likely_leak_text(leak, config.data.target_column) for leak in leaks
+    ]
+
+
+def _fitted_target(
+    plan: ExperimentPlan, data: DataConfig
+) -> tuple[TargetEncoder, np.ndarray]:
+    """The target encoder fitted on the training rows, and every row encoded."""
+    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
+    encoder.fit(plan.train_rows[data.target_column])
+    return encoder, encoder.transform(plan.frame[data.target_column])
+
+
+def data_warnings(df: pd.DataFrame, config: ExperimentConfig) -> list[str]:
+    """:func:`plan_warnings` straight from a table, as the command line prints them.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`core.examples.prepare.plan_experiment`.
+    """
+    plan = plan_experiment(df, config, memory_limit_bytes=None)
+    _, target = _fitted_target(plan, config.data)
+    return plan_warnings(plan, config, target)
+
+
 def preflight(
     df: pd.DataFrame,
     config: ExperimentConfig,
@@ -391,11 +445,8 @@ def preflight(
     warnings = validate_against(data, df)
     plan = plan_experiment(df, config, memory_limit_bytes)
     train_rows = plan.train_rows
-    encoder = TargetEncoder(data.task, data.target_column, data.target_cap)
-    encoder.fit(train_rows[data.target_column])
-    parts, dropped = plan_examples(
-        plan, config, encoder.transform(plan.frame[data.target_column])
-    )
+    encoder, target = _fitted_target(plan, data)
+    parts, dropped = plan_examples(plan, config, target)
     warnings += _time_notes(plan, data, dropped)
     examples = {name: len(part) for name, part in parts.items()}
     embedding, embedding_width = _embedding_widths(train_rows, config)
@@ -415,7 +466,11 @@ def preflight(
         embedding_parameters=embedding,
         other_parameters=other,
         rough_epoch_seconds=round(central, 2),
-        warnings=tuple(warnings + size_warnings(examples, config)),
+        warnings=tuple(
+            warnings
+            + size_warnings(examples, config)
+            + plan_warnings(plan, config, target)
+        ),
         epoch_seconds_range=(round(low, 2), round(high, 2)),
         calibrated=bool(samples),
     )

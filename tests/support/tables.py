@@ -178,3 +178,66 @@ def irregular_visits_table(
             )
             day += pd.Timedelta(days=int(rng.integers(1, 61)))
     return pd.DataFrame(rows)
+
+
+def monthly_table(
+    seed: int = 0, stores: int = 6, months: int = 24, month_as: str = "period"
+) -> pd.DataFrame:
+    """One row per store per month from January 2023, with a ``month`` category.
+
+    Columns ``store``, ``date`` (ISO date text), ``month`` (``"2023-01"`` with
+    ``month_as="period"``, the month number 1-12 with ``"number"``), ``promo``
+    (a category of 2 values every store has in every part of a split) and
+    ``sales`` (a seasonal level per store).
+    """
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-01", periods=months, freq="MS")
+    month = dates.strftime("%Y-%m") if month_as == "period" else dates.month
+    frames = [
+        pd.DataFrame(
+            {
+                "store": f"s{store}",
+                "date": dates.strftime("%Y-%m-%d"),
+                "month": month,
+                "promo": np.arange(months) % 2,
+                "sales": 10.0
+                + store
+                + 3.0 * np.sin(2 * np.pi * dates.month / 12)
+                + rng.normal(scale=0.5, size=months),
+            }
+        )
+        for store in range(stores)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def follow_up_table(seed: int = 0, patients: int = 40) -> pd.DataFrame:
+    """A survival-like table: visits per patient, ``died`` set on the last visit.
+
+    ``follow_up_days`` is constant per patient and decides the outcome (patients
+    followed for under a year died), as a follow-up time recorded at the end of
+    a study does; ``clinic`` (a category) and ``age`` are constant per patient
+    and unrelated to it; ``heart_rate`` varies per visit. ``patient_code`` is a
+    category unique per patient.
+    """
+    rng = np.random.default_rng(seed)
+    clinics = np.array(["north", "south", "east", "west"])
+    rows = []
+    for patient in range(patients):
+        follow_up = int(rng.integers(30, 1000))
+        clinic, age = clinics[rng.integers(4)], float(rng.integers(20, 90))
+        visits = int(rng.integers(3, 8))
+        rows += [
+            {
+                "patient": patient,
+                "visit": visit,
+                "patient_code": f"p{patient:03d}",
+                "clinic": clinic,
+                "age": age,
+                "follow_up_days": follow_up,
+                "heart_rate": float(rng.normal(75.0, 8.0)),
+                "died": int(follow_up < 365 and visit == visits - 1),
+            }
+            for visit in range(visits)
+        ]
+    return pd.DataFrame(rows)
