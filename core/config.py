@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
+from core.data.expression_syntax import expression_columns, parse_syntax
 from core.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -70,6 +71,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "horizons": None,
         "known_future": [],
         "time_features": [],
+        "derive_target": None,
     },
     "split": {"validation_windows": "all"},
     "model": {
@@ -233,6 +235,17 @@ class DataConfig:
     time_features : tuple of str
         Calendar features derived from a date/time time column, each a
         categorical input: ``hour`` (of the day), ``day_of_week``, ``month``.
+    derive_target : str or None
+        An expression such as status==2 that computes the binary target
+        column ``target_column`` (1, 0, or missing where a value it reads is
+        missing) from other columns, the same way for training and
+        prediction. Its grammar (:mod:`core.data.expression_syntax`):
+        comparisons ``== != < <= > >=`` of a column with a number,
+        ``'text'``, ``true`` or ``false``; ``in [...]`` and ``not in
+        [...]``; ``and``, ``or``, ``not`` and parentheses; odd column names
+        in backquotes. Never evaluated as Python. Needs task ``"binary"``;
+        the columns it reads cannot be features. ``None``: the target is a
+        column of the table.
     """
 
     target_column: str
@@ -261,6 +274,7 @@ class DataConfig:
     horizons: int | None = None
     known_future: tuple[str, ...] = ()
     time_features: tuple[str, ...] = ()
+    derive_target: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -284,6 +298,7 @@ class DataConfig:
         self._check_season()
         self._check_target_scaling()
         self._check_known_future()
+        self._check_derive_target()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -395,6 +410,32 @@ class DataConfig:
             f"expected feature columns or calendar features among {allowed}, "
             f"received {unknown}",
         )
+
+    def _check_derive_target(self) -> None:
+        if self.derive_target is None:
+            return
+        # Parsed here, so a bad expression fails when the config is built.
+        sources = expression_columns(parse_syntax(self.derive_target))
+        _require(
+            self.task == "binary",
+            "data.derive_target",
+            f"expected task 'binary' for a derived target (the expression gives "
+            f"1 or 0), received task {self.task!r}",
+        )
+        _require(
+            self.target_column not in sources,
+            "data.derive_target",
+            f"expected a target name other than the columns it is derived from, "
+            f"received target {self.target_column!r} read by the expression",
+        )
+        leaked = [name for name in sources if name in self.feature_columns]
+        if leaked:
+            raise ConfigError(
+                "data.derive_target",
+                f"expected the columns the target is derived from outside the "
+                f"features (they would give the label away), received "
+                f"{leaked[0]!r} among the features",
+            )
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]

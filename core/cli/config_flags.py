@@ -76,7 +76,18 @@ class ConfigFlag:
     @property
     def dest(self) -> str:
         """The argparse destination (distinct from every hand-made flag's)."""
-        return f"config__{self.section}__{self.field}"
+        return flag_dest(self.section, self.field)
+
+
+def flag_dest(section: str, field: str) -> str:
+    """The argparse destination of a config field's generated flag."""
+    return f"config__{section}__{field}"
+
+
+def given_flag(args: argparse.Namespace, section: str, field: str) -> Any:
+    """A generated flag's value: ``None`` when not given or given as none."""
+    value = getattr(args, flag_dest(section, field), None)
+    return None if isinstance(value, _Off) else value
 
 
 def config_flags() -> list[ConfigFlag]:

@@ -41,6 +41,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--horizons": ("1", 1),
     "--known-future": ("driver", ("driver",)),
     "--time-features": ("hour,month", ("hour", "month")),
+    # A derived target is binary and names a column the expression does not read.
+    "--derive-target": ("level>0 --task binary --target high", "level>0"),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
