@@ -236,16 +236,16 @@ class DataConfig:
         Calendar features derived from a date/time time column, each a
         categorical input: ``hour`` (of the day), ``day_of_week``, ``month``.
     derive_target : str or None
-        An expression such as status==2 that computes the binary target
-        column ``target_column`` (1, 0, or missing where a value it reads is
-        missing) from other columns, the same way for training and
-        prediction. Its grammar (:mod:`core.data.expression_syntax`):
-        comparisons ``== != < <= > >=`` of a column with a number,
-        ``'text'``, ``true`` or ``false``; ``in [...]`` and ``not in
-        [...]``; ``and``, ``or``, ``not`` and parentheses; odd column names
-        in backquotes. Never evaluated as Python. Needs task ``"binary"``;
-        the columns it reads cannot be features. ``None``: the target is a
-        column of the table.
+        Compute the binary target from other columns with an expression such
+        as "status == 2 and load > 100" (1 where it holds, 0 where not,
+        missing where a value it reads is missing), the same way at training
+        and prediction. The result is the column ``target_column``. Grammar
+        (:mod:`core.data.expression_syntax`): a column compared with a
+        number, ``'text'``, ``true`` or ``false`` by ``== != < <= > >=``;
+        ``in [...]`` and ``not in [...]``; ``and``, ``or``, ``not`` and
+        parentheses; odd column names in backquotes. Never evaluated as
+        Python. Needs task ``"binary"``; the columns it reads cannot be
+        features. ``None``: the target is a column of the table.
     """
 
     target_column: str

@@ -47,6 +47,8 @@ RENAMED: dict[tuple[str, str], str] = {
     ("split", "method"): "split-method",
     ("split", "seed"): "split-seed",
 }
+#: Placeholders in the usage line other than the field's name in capitals.
+METAVARS: dict[tuple[str, str], str] = {("data", "derive_target"): "EXPR"}
 #: Fields where 0 on the command line means "off" (the config's None).
 ZERO_MEANS_NONE = {("data", "smoothing_alpha"), ("train", "clipnorm")}
 
@@ -151,9 +153,10 @@ def _parsing(flag: ConfigFlag, hint: Any) -> dict[str, Any]:
         item = typing.get_args(base)[0]
         return {"type": _list_of(item, flag), "metavar": "N,N,..."}
     zero_off = (flag.section, flag.field) in ZERO_MEANS_NONE
+    metavar = flag.flag.removeprefix("--").replace("-", "_").upper()
     return {
         "type": _scalar(base, flag, optional, zero_off),
-        "metavar": flag.flag.removeprefix("--").replace("-", "_").upper(),
+        "metavar": METAVARS.get((flag.section, flag.field), metavar),
     }
 
 
