@@ -13,6 +13,7 @@ from core.config import DataConfig
 from core.data.derived_target import target_balance
 from core.data.target_expression import parse_target_expression
 from core.errors import CoreError
+from ui import state
 from ui.text import literal
 
 DERIVE_KEY = "cfg_derive"
@@ -50,8 +51,8 @@ def expression_input(
 ) -> tuple[str, tuple[str, ...]]:
     """The expression box and a live preview of the class balance it gives.
 
-    Returns the expression and the columns it reads (none while it does not
-    parse or fit the table: saving then shows the config's own error).
+    Returns the expression and the columns it reads (while it does not parse,
+    those of the last one that did; saving then shows the config's error).
     """
     saved = (data.derive_target or "") if data else ""
     expression = st.text_input(
@@ -66,10 +67,13 @@ def expression_input(
         return expression, ()
     try:
         sources = parse_target_expression(expression).columns
+        state.put(state.DERIVE_SOURCES, sources)
         balance = target_balance(frame, expression)
     except CoreError as error:
         st.error(f"Target expression: {literal(error)}")
-        return expression, ()
+        # The last expression that parsed keeps its columns out of the features,
+        # so correcting a typo does not shuffle the feature lists.
+        return expression, tuple(state.get(state.DERIVE_SOURCES) or ())
     st.dataframe(_shown_balance(balance), hide_index=True, key="derive_balance")
     st.caption(
         f"Reads {', '.join(literal(name) for name in sources)}: "

@@ -70,3 +70,13 @@ def test_injection_and_unknown_columns_are_refused(sample_state):
     assert any("dunder name" in error for error in errors_of(app))
     app.text_input(key="cfg_derive_expression").set_value("rull < 3").run()
     assert any("did you mean 'rul'" in error for error in errors_of(app))
+
+
+def test_correcting_a_typo_keeps_the_read_columns_out_of_the_features(sample_state):
+    app = _derive(open_page("configure", sample_state), "soon", "rul < 20")
+    assert "rul" not in app.multiselect(key="cfg_numeric").options
+    app.text_input(key="cfg_derive_expression").set_value("rul < 20 and").run()
+    assert not app.exception, app.exception
+    assert errors_of(app)
+    assert "rul" not in app.multiselect(key="cfg_numeric").options
+    assert "rul" not in app.multiselect(key="cfg_numeric").value
