@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from core.config import ExperimentConfig
+import dataclasses
+
+from core.config import ColumnSpec, ExperimentConfig
+from tests.app.test_round3b_config_load import _load
 from tests.support.app import errors_of, open_page
 from ui import state
+from ui.data import dataset_from_bundled, suggested_config
 
 SAVE = "FormSubmitter:experiment_form-Save configuration"
 
@@ -80,3 +84,23 @@ def test_correcting_a_typo_keeps_the_read_columns_out_of_the_features(sample_sta
     assert errors_of(app)
     assert "rul" not in app.multiselect(key="cfg_numeric").options
     assert "rul" not in app.multiselect(key="cfg_numeric").value
+
+
+def test_a_loaded_json_config_with_a_derived_target_shows_and_saves(sample_state):
+    config = suggested_config(dataset_from_bundled("predictive_maintenance"))
+    data = dataclasses.replace(
+        config.data,
+        target_column="soon",
+        derive_target="rul < 20 or site == 'north'",
+        # Explicit sizes: the form saves every size explicitly.
+        categorical_columns=(ColumnSpec("machine_type", 5), ColumnSpec("failure", 2)),
+    )
+    loaded = config.replace(data=data)
+    app = open_page("configure", sample_state)
+    _load(app, loaded)
+    assert app.toggle(key="cfg_derive").value is True
+    assert app.text_input(key="cfg_derive_name").value == "soon"
+    assert app.text_input(key="cfg_derive_expression").value == data.derive_target
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert app.session_state[state.CONFIG] == loaded
