@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
+from core.data.expression_syntax import expression_columns, parse_syntax
 from core.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -77,6 +78,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "time_as_input": False,
         "time_unit": "auto",
         "horizon_time": None,
+        "derive_target": None,
     },
     "split": {"validation_windows": "all"},
     "model": {
@@ -269,6 +271,17 @@ class DataConfig:
         label is unknown, so it is dropped from training and metrics (the
         run log and the pre-flight estimate count them). Excludes
         ``horizon`` and ``horizons`` (steps); a time split's purge covers it.
+    derive_target : str or None
+        Compute the binary target from other columns with an expression such
+        as "status == 2 and load > 100" (1 where it holds, 0 where not,
+        missing where a value it reads is missing), the same way at training
+        and prediction. The result is the column ``target_column``. Grammar
+        (:mod:`core.data.expression_syntax`): a column compared with a
+        number, ``'text'``, ``true`` or ``false`` by ``== != < <= > >=``;
+        ``in [...]`` and ``not in [...]``; ``and``, ``or``, ``not`` and
+        parentheses; odd column names in backquotes. Never evaluated as
+        Python. Needs task ``"binary"``; the columns it reads cannot be
+        features. ``None``: the target is a column of the table.
     """
 
     target_column: str
@@ -301,6 +314,7 @@ class DataConfig:
     time_as_input: bool = False
     time_unit: TimeUnit = "auto"
     horizon_time: float | None = None
+    derive_target: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categorical_columns", tuple(self.categorical_columns))
@@ -326,6 +340,7 @@ class DataConfig:
         self._check_known_future()
         self._check_time_inputs()
         self._check_horizon_time()
+        self._check_derive_target()
         if self.target_cap is not None:
             _require(
                 self.task == "regression"
@@ -485,6 +500,32 @@ class DataConfig:
             "data.horizon_time",
             "expected a time column to measure the horizon in, received none",
         )
+
+    def _check_derive_target(self) -> None:
+        if self.derive_target is None:
+            return
+        # Parsed here, so a bad expression fails when the config is built.
+        sources = expression_columns(parse_syntax(self.derive_target))
+        _require(
+            self.task == "binary",
+            "data.derive_target",
+            f"expected task 'binary' for a derived target (the expression gives "
+            f"1 or 0), received task {self.task!r}",
+        )
+        _require(
+            self.target_column not in sources,
+            "data.derive_target",
+            f"expected a target name other than the columns it is derived from, "
+            f"received target {self.target_column!r} read by the expression",
+        )
+        leaked = [name for name in sources if name in self.feature_columns]
+        if leaked:
+            raise ConfigError(
+                "data.derive_target",
+                f"expected the columns the target is derived from outside the "
+                f"features (they would give the label away), received "
+                f"{leaked[0]!r} among the features",
+            )
 
     def _check_columns(self) -> None:
         categorical = [spec.name for spec in self.categorical_columns]

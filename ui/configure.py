@@ -15,6 +15,7 @@ from core.examples.advisor import EpochSample, Preflight, epoch_sample, prefligh
 from core.features.embedding_sizes import default_embedding_dim
 from core.features.vocabulary import key_counts
 from ui import runs, state
+from ui.derived_target import derive_toggle, expression_input, target_name
 from ui.text import literal
 
 NONE = "(none)"
@@ -37,6 +38,7 @@ class Roles:
     task: Task
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
+    derive_target: str | None = None
 
 
 def index_of(options: list[str], value: str | None) -> int:
@@ -64,19 +66,8 @@ def choose_roles(
         index_of(optional, data.time_column if data else schema.time_column),
         key="cfg_time",
     )
-    target = right.selectbox(
-        "Target",
-        columns,
-        index_of(columns, data.target_column if data else schema.target_column),
-        key="cfg_target",
-    )
-    if schema.target_guessed and data is None and target == schema.target_column:
-        right.caption(
-            "No column is named like a target: this is only the last column. "
-            "Choose the column to predict."
-        )
-    task = _choose_task(frame, target, data, right)
-    taken = {id_column, time_column, target}
+    target, task, derive_target, sources = _target_and_task(frame, schema, data, right)
+    taken = {id_column, time_column, target, *sources}
     features = [c for c in columns if c not in taken]
     _rejoin_freed_columns(schema, taken)
     default_categorical = (
@@ -104,7 +95,32 @@ def choose_roles(
         task,
         tuple(categorical),
         tuple(numeric),
+        derive_target,
     )
+
+
+def _target_and_task(
+    frame: pd.DataFrame, schema: SchemaSuggestion, data, column
+) -> tuple[str, Task, str | None, tuple[str, ...]]:
+    """A target column and its task, or a derived target: name, "binary",
+    expression and the columns it reads (the expression box spans the page)."""
+    if derive_toggle(column, data):
+        name = target_name(column, data)
+        expression, sources = expression_input(frame, data)
+        return name, "binary", expression, sources
+    columns = [str(c) for c in frame.columns]
+    target = column.selectbox(
+        "Target",
+        columns,
+        index_of(columns, data.target_column if data else schema.target_column),
+        key="cfg_target",
+    )
+    if schema.target_guessed and data is None and target == schema.target_column:
+        column.caption(
+            "No column is named like a target: this is only the last column. "
+            "Choose the column to predict."
+        )
+    return target, _choose_task(frame, target, data, column), None, ()
 
 
 def _choose_task(frame: pd.DataFrame, target: str, data, column) -> Task:

@@ -314,6 +314,7 @@ def experiment_form(
                 categorical_columns=specs,
                 numeric_columns=roles.numeric,
                 task=roles.task,
+                derive_target=roles.derive_target,
                 framing=framing,
                 **framing_changes,
                 **vocabulary_changes,

@@ -45,6 +45,9 @@ CONFIG_UPLOAD_MEMO = "config_upload_memo"
 #: The preview of a server folder of Parquet shards (never loaded whole).
 DATA_FOLDER = "server_folder_preview"
 ROLES_SHOWN = "configure_roles_shown"
+#: The columns the last target expression that parsed reads (kept out of the
+#: features while a mistyped one is corrected).
+DERIVE_SOURCES = "configure_derive_sources"
 #: Every configure widget's key starts with this.
 CONFIG_WIDGET_PREFIX = "cfg_"
 #: After a config is loaded: True while the widgets render it, then their values,
@@ -71,6 +74,7 @@ DOWNSTREAM = (
     PREDICTION_MEMO,
     INSIGHT_STABILITY,
     INSIGHT_IMPORTANCE,
+    DERIVE_SOURCES,
 )
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import DataConfig
+from core.data.derived_target import apply_derived_target
 from core.errors import DataValidationError
 from core.examples.prepare import PreparedData, prepare_prediction
 from core.examples.sequences import Examples, order_rows
@@ -104,6 +105,8 @@ def _step_frame(prepared: PreparedData, history: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame({"step": np.arange(len(prepared.entity_of_row))})
     if prepared.time_of_row is not None:
         table[data.time_column] = prepared.time_of_row
+    # A derived target is computed as at prediction, so "actual" means the same.
+    history = apply_derived_target(history, data, required=False)
     if data.target_column in history.columns:
         ordered, _ = order_rows(history, data)
         table["actual"] = ordered[data.target_column].to_numpy()

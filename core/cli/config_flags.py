@@ -47,6 +47,8 @@ RENAMED: dict[tuple[str, str], str] = {
     ("split", "method"): "split-method",
     ("split", "seed"): "split-seed",
 }
+#: Placeholders in the usage line other than the field's name in capitals.
+METAVARS: dict[tuple[str, str], str] = {("data", "derive_target"): "EXPR"}
 #: Fields where 0 on the command line means "off" (the config's None).
 ZERO_MEANS_NONE = {("data", "smoothing_alpha"), ("train", "clipnorm")}
 
@@ -76,7 +78,18 @@ class ConfigFlag:
     @property
     def dest(self) -> str:
         """The argparse destination (distinct from every hand-made flag's)."""
-        return f"config__{self.section}__{self.field}"
+        return flag_dest(self.section, self.field)
+
+
+def flag_dest(section: str, field: str) -> str:
+    """The argparse destination of a config field's generated flag."""
+    return f"config__{section}__{field}"
+
+
+def given_flag(args: argparse.Namespace, section: str, field: str) -> Any:
+    """A generated flag's value: ``None`` when not given or given as none."""
+    value = getattr(args, flag_dest(section, field), None)
+    return None if isinstance(value, _Off) else value
 
 
 def config_flags() -> list[ConfigFlag]:
@@ -140,9 +153,10 @@ def _parsing(flag: ConfigFlag, hint: Any) -> dict[str, Any]:
         item = typing.get_args(base)[0]
         return {"type": _list_of(item, flag), "metavar": "N,N,..."}
     zero_off = (flag.section, flag.field) in ZERO_MEANS_NONE
+    metavar = flag.flag.removeprefix("--").replace("-", "_").upper()
     return {
         "type": _scalar(base, flag, optional, zero_off),
-        "metavar": flag.flag.removeprefix("--").replace("-", "_").upper(),
+        "metavar": METAVARS.get((flag.section, flag.field), metavar),
     }
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from core.cli.config_flags import apply_config_flags
+from core.cli.config_flags import apply_config_flags, flag_dest, given_flag
 from core.config import ColumnSpec, ExperimentConfig
 from core.data.bundled import list_bundled
+from core.data.expression_syntax import expression_columns, parse_syntax
 from core.data.schema import SchemaSuggestion, infer_schema, infer_task
 from core.errors import ConfigError
 
@@ -62,7 +63,12 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
     )
     data = base.to_dict()["data"] if base else {}
     suggestion = _LazySuggestion(df)
-    data["target_column"] = args.target or data.get("target_column")
+    derive = _derive_target(args, data)
+    data["target_column"] = (
+        args.target
+        or data.get("target_column")
+        or (DERIVED_TARGET_NAME if derive else None)
+    )
     if not data["target_column"]:
         raise ConfigError("--target", "expected a target column, received none")
     data["id_column"] = _choose(args.id, data, "id_column", suggestion, "id_column")
@@ -70,11 +76,24 @@ def build_config(args: argparse.Namespace, df: pd.DataFrame) -> ExperimentConfig
         args.time, data, "time_column", suggestion, "time_column"
     )
     roles = {data["target_column"], data["id_column"], data["time_column"]}
+    # The columns a derived target reads would give the label away as features.
+    roles |= set(expression_columns(parse_syntax(derive))) if derive else set()
     data["categorical_columns"] = _categorical_columns(args, data, suggestion, roles)
     data["numeric_columns"] = _numeric_columns(args, data, suggestion, roles)
     data["task"] = _task(args, base, data, df)
     _apply_framing(args, data)
     return _assemble(args, base, data)
+
+
+#: The target's name when ``--derive-target`` comes without ``--target``.
+DERIVED_TARGET_NAME = "target"
+
+
+def _derive_target(args: argparse.Namespace, data: dict[str, Any]) -> str | None:
+    """``--derive-target`` (``none`` switches a config file's off), else the file's."""
+    if getattr(args, flag_dest("data", "derive_target"), None) is not None:
+        return given_flag(args, "data", "derive_target")
+    return data.get("derive_target")
 
 
 class _LazySuggestion:
@@ -94,10 +113,11 @@ class _LazySuggestion:
 def _bundled_base(args: argparse.Namespace) -> ExperimentConfig | None:
     """The registry's roles and framing when ``--data`` names a bundled set.
 
-    Not when ``--target`` asks for another target: its framing (an event
-    horizon, say) belongs to the registry's target.
+    Not when ``--target`` asks for another target, nor when
+    ``--derive-target`` derives one: its framing (an event horizon, say)
+    belongs to the registry's target.
     """
-    if Path(args.data).is_file():
+    if Path(args.data).is_file() or given_flag(args, "data", "derive_target"):
         return None
     for item in list_bundled():
         if item.name == args.data and args.target in (None, item.target_column):
@@ -158,7 +178,13 @@ def _task(
     data: dict[str, Any],
     df: pd.DataFrame,
 ) -> str:
-    """``--task``, else the base config's, else inferred from the target column."""
+    """``--task``, else the base config's, else inferred from the target column.
+
+    A derived target is binary unless ``--task`` says otherwise (which the
+    config then refuses, naming ``data.derive_target``).
+    """
+    if args.task == "auto" and _derive_target(args, data):
+        return "binary"
     task = args.task if args.task != "auto" else data.get("task")
     if task and not (args.task == "auto" and not base):
         return task

@@ -18,6 +18,24 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "load_bundled",
         ],
         "columns": ["require_columns"],
+        "derived_target": [
+            "apply_derived_target",
+            "derived_target_sources",
+            "has_target_sources",
+            "target_balance",
+        ],
+        "expression_syntax": [
+            "Comparison",
+            "Junction",
+            "MAX_EXPRESSION_LENGTH",
+            "MAX_NESTING",
+            "Membership",
+            "Negation",
+            "Token",
+            "expression_columns",
+            "parse_syntax",
+            "tokenize",
+        ],
         "io": [
             "FORMULA_PREFIXES",
             "LoadedTable",
@@ -51,6 +69,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "time_numbers",
             "typical_step_seconds",
             "unit_label",
+        ],
+        "target_expression": [
+            "TargetExpression",
+            "parse_target_expression",
+            "unknown_column_error",
         ],
         "validation": ["coerce_numeric", "validate_against"],
         "values": [

@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.config import DataConfig
 from core.data.columns import require_columns, require_unique_columns
+from core.data.derived_target import apply_derived_target
 from core.errors import DataValidationError
 from core.examples.sequences import ordering_keys
 from core.features.numeric import to_numeric_values
@@ -46,8 +47,12 @@ def validate_against(
         Naming the column, if a configured column is missing, the target has no
         values, a numeric column holds text or infinities, or an id or time
         value is missing or unreadable.
+    ConfigError
+        If the target is derived (``derive_target``) and a column it reads is
+        missing or holds values it cannot compare.
     """
     require_unique_columns(df)
+    df = apply_derived_target(df, config, required=require_target)
     target = config.target_column if require_target else None
     require_columns(df, (config.id_column, config.time_column, *config.feature_columns))
     require_columns(df, (target,))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.config import DataConfig, ExperimentConfig
 from core.data.columns import require_columns
+from core.data.derived_target import apply_derived_target, has_target_sources
 from core.data.values import parse_numbers
 from core.errors import DataValidationError
 from core.examples.sequences import (
@@ -248,9 +249,13 @@ def plan_experiment(
     DataValidationError
         If the tensors would exceed the memory limit, a column is missing, the
         order cannot be read or no rows are left for training.
+    ConfigError
+        If the target is derived and a column its expression reads is missing
+        or holds values it cannot compare.
     """
     data = config.data
     check_memory(len(df), config, memory_limit_bytes)
+    df = apply_derived_target(df, data)
     require_columns(df, (data.target_column, data.id_column, data.time_column))
     frame, notes = order_rows(df, data)
     layout = entity_layout(frame, data)
@@ -438,6 +443,16 @@ def _scored_notes(examples: Examples) -> list[str]:
     return []
 
 
+def _derived_target_notes(df: pd.DataFrame, data: DataConfig) -> list[str]:
+    """Why a new file without the columns a derived target reads has no metrics."""
+    if data.derive_target is None or has_target_sources(df, data):
+        return []
+    return [
+        f"target {data.target_column!r} is derived from {data.derive_target!r}, "
+        "whose columns this file lacks: it is predicted without metrics"
+    ]
+
+
 def prepare_prediction(
     df: pd.DataFrame, preprocessor: SequencePreprocessor, last_only: bool = False
 ) -> PreparedData:
@@ -446,7 +461,9 @@ def prepare_prediction(
     Parameters
     ----------
     df : pandas.DataFrame
-        Long-format data; the target column is optional.
+        Long-format data; the target column is optional (for a derived
+        target, the columns its expression reads are: without them the
+        examples have no labels).
     preprocessor : SequencePreprocessor
         Fitted on the training data.
     last_only : bool
@@ -458,7 +475,11 @@ def prepare_prediction(
         With the single part ``"all"``; labels when the target is present.
     """
     data = preprocessor.config
-    frame, notes = order_rows(df, data)
+    notes = _derived_target_notes(df, data)
+    frame, order_notes = order_rows(
+        apply_derived_target(df, data, required=False), data
+    )
+    notes += order_notes
     layout = entity_layout(frame, data)
     frame = derive_features(frame, data)
     encoded = preprocessor.transform(frame)

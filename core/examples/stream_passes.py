@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import ExperimentConfig
+from core.data.derived_target import apply_derived_target, derived_target_sources
 from core.data.parquet import (
     DatasetSource,
     chunk_rows_for,
@@ -131,23 +132,34 @@ def check_streamable(config: ExperimentConfig) -> None:
 
 
 def stream_columns(config: ExperimentConfig) -> list[str]:
-    """The columns a pass reads (ids, time, target, features), once each."""
+    """The columns a pass reads (ids, time, target, features), once each.
+
+    A derived target is not read: the columns its expression reads are, and
+    :func:`chunks` computes it per chunk.
+    """
     data = config.data
-    names = [data.id_column, data.time_column, data.target_column]
+    target = derived_target_sources(data) or (data.target_column,)
+    names = [data.id_column, data.time_column, *target]
     return list(dict.fromkeys(n for n in (*names, *data.feature_columns) if n))
 
 
 def chunks(
     source: DatasetSource, config: ExperimentConfig, options: StreamOptions
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of whole entities sized by the memory budget."""
+    """Chunks of whole entities sized by the memory budget, target derived.
+
+    The target expression is row-wise, so deriving it per chunk gives the
+    labels the in-memory path derives from the whole table.
+    """
     columns = stream_columns(config)
     row_bytes = estimate_row_bytes(source, columns)
     # Encoded features, sort copies and example indices roughly triple a row.
     rows = options.chunk_rows or chunk_rows_for(
         options.memory_budget_mb * 1024**2, 3 * row_bytes + 64
     )
-    return iter_entity_chunks(source, columns, str(config.data.id_column), rows)
+    data = config.data
+    for chunk in iter_entity_chunks(source, columns, str(data.id_column), rows):
+        yield apply_derived_target(chunk, data)
 
 
 def row_parts_of(layout: EntityLayout, config: ExperimentConfig) -> np.ndarray:

@@ -57,6 +57,7 @@ FIXED_FIELDS = {
     "data.categorical_columns",
     "data.numeric_columns",
     "data.task",
+    "data.derive_target",
     "data.target_as_input",
     "data.horizon",
     "data.framing",

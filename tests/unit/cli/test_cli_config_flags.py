@@ -46,6 +46,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--time-unit": ("hours", "hours"),
     # An event horizon in time: a binary task, no horizon in steps.
     "--horizon-time": ("90 --task binary --horizon none", 90.0),
+    # A derived target is binary and names a column the expression does not read.
+    "--derive-target": ("level>0 --task binary --target high", "level>0"),
     "--split-method": ("time", "time"),
     "--validation-fraction": ("0.2", 0.2),
     "--test-fraction": ("0.25", 0.25),
