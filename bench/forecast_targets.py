@@ -111,8 +111,10 @@ def level_panel(series: int = 120, days: int = 300, seed: int = 0) -> pd.DataFra
 # --- training ----------------------------------------------------------------
 
 
-def _seeded(config, seed: int):
-    return config.replace(train=replace(config.train, seed=seed))
+def _seeded(config, seed: int, args: argparse.Namespace):
+    """The config with the seed and the command's early-stopping patience."""
+    train = replace(config.train, seed=seed, patience=args.patience)
+    return config.replace(train=train)
 
 
 def lstm_metrics(frame: pd.DataFrame, config, encoding: str = "embedding") -> dict:
@@ -233,7 +235,7 @@ def holiday_target(args) -> str:
     def train(seed: int) -> dict[str, dict]:
         return {
             name: lstm_metrics(
-                frame, _seeded(_holiday_config(known, args.epochs), seed)
+                frame, _seeded(_holiday_config(known, args.epochs), seed, args)
             )
             for name, known in (("with", True), ("without", False))
         }
@@ -313,7 +315,7 @@ def panel_target(args) -> str:
     def train(seed: int) -> dict[str, dict]:
         found = {}
         for label, scaling in (("per series", "entity"), ("global", None)):
-            config = _seeded(_panel_config(scaling, args.epochs), seed)
+            config = _seeded(_panel_config(scaling, args.epochs), seed, args)
             arms = arms_metrics(frame, config, ("embedding",), gbm=True)
             for arm, metrics in arms.items():
                 found[f"{arm}, {label}"] = metrics
@@ -410,7 +412,7 @@ def beijing_target(args) -> str:
     )
     runs = seed_loop(
         args.seeds,
-        lambda seed: {"embedding": lstm_metrics(frame, _seeded(config, seed))},
+        lambda seed: {"embedding": lstm_metrics(frame, _seeded(config, seed, args))},
     )
     return beijing_report(runs["embedding"])
 
@@ -540,7 +542,7 @@ def store_target(args) -> str:
     frame = store_table(folder, args.quick)
 
     def train(seed: int) -> dict[str, dict]:
-        config = _seeded(_store_config(args.epochs), seed)
+        config = _seeded(_store_config(args.epochs), seed, args)
         return arms_metrics(frame, config, ("embedding", "onehot"), gbm=True)
 
     runs = seed_loop(args.seeds, train)
@@ -618,6 +620,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=6,
+        help="early-stopping patience of every LSTM (epochs without improvement)",
+    )
+    parser.add_argument(
+        "--tag", default="", help="suffix of the docs section (keeps earlier runs)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke test")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -641,7 +652,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(body, flush=True)
         if not args.no_write:
-            write_section(f"forecast-{name}", title, body, args.quick)
+            section = f"forecast-{name}" + (f"-{args.tag}" if args.tag else "")
+            write_section(section, title, body, args.quick)
     return 0
 
 
