@@ -5,12 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from core.config import ColumnSpec, ExperimentConfig
-from tests.app.test_round3b_config_load import _load
-from tests.support.app import errors_of, open_page
+from tests.support.app import SAVE, errors_of, load_config_as_a_browser, open_page
 from ui import state
 from ui.data import dataset_from_bundled, suggested_config
-
-SAVE = "FormSubmitter:experiment_form-Save configuration"
 
 
 def _derive(app, name: str, expression: str):
@@ -97,7 +94,7 @@ def test_a_loaded_json_config_with_a_derived_target_shows_and_saves(sample_state
     )
     loaded = config.replace(data=data)
     app = open_page("configure", sample_state)
-    _load(app, loaded)
+    load_config_as_a_browser(app, loaded)
     assert app.toggle(key="cfg_derive").value is True
     assert app.text_input(key="cfg_derive_name").value == "soon"
     assert app.text_input(key="cfg_derive_expression").value == data.derive_target

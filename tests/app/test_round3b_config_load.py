@@ -2,7 +2,7 @@
 
 Issue 23 item 1. A browser keeps showing (and later sends back) the value it
 holds for a widget unless the server marks a new value as set
-(``proto.set_value``): a default that changed is not enough. ``_as_a_browser``
+(``proto.set_value``): a default that changed is not enough. ``play_browser_values``
 plays that part, so these tests see what a user saw.
 """
 
@@ -13,38 +13,9 @@ import dataclasses
 import pytest
 
 from core.config import ColumnSpec
-from tests.support.app import open_page
+from tests.support.app import SAVE, load_config_as_a_browser, open_page
 from ui import state
 from ui.data import dataset_from_bundled, suggested_config
-
-SAVE = "FormSubmitter:experiment_form-Save configuration"
-KINDS = (
-    "selectbox",
-    "multiselect",
-    "radio",
-    "number_input",
-    "checkbox",
-    "text_input",
-    "toggle",
-)
-
-
-def _widgets(app) -> dict:
-    """Every configure widget on the page, by key."""
-    found = {}
-    for kind in KINDS:
-        for widget in app.get(kind):
-            if widget.key and widget.key.startswith("cfg_"):
-                found[widget.key] = widget
-    return found
-
-
-def _as_a_browser(app, before: dict) -> None:
-    """Give back the values a browser still holds: same widget, no value set."""
-    for key, widget in _widgets(app).items():
-        old = before.get(key)
-        if old is not None and old[0] == widget.id and not widget.proto.set_value:
-            widget.set_value(old[1])
 
 
 def _loaded():
@@ -79,19 +50,9 @@ def saved_sequence_config(sample_state):
     return app
 
 
-def _load(app, config) -> dict:
-    before = {key: (w.id, w.value) for key, w in _widgets(app).items()}
-    app.file_uploader(key="config_upload").upload(
-        "loaded.json", config.to_json().encode(), "application/json"
-    ).run()
-    assert not app.exception, app.exception
-    _as_a_browser(app, before)
-    return before
-
-
 def test_loaded_config_shows_in_the_role_widgets_at_once(saved_sequence_config):
     app, loaded = saved_sequence_config, _loaded()
-    _load(app, loaded)
+    load_config_as_a_browser(app, loaded)
     assert app.selectbox(key="cfg_target").value == "rul"
     assert app.selectbox(key="cfg_task").value == "regression"
     assert app.radio(key="cfg_framing").value == "window"
@@ -105,7 +66,7 @@ def test_loaded_config_shows_in_the_role_widgets_at_once(saved_sequence_config):
 
 def test_save_after_loading_saves_the_loaded_config(saved_sequence_config):
     app, loaded = saved_sequence_config, _loaded()
-    _load(app, loaded)
+    load_config_as_a_browser(app, loaded)
     app.button(key=SAVE).click().run()
     assert not app.exception, app.exception
     saved = app.session_state[state.CONFIG]
@@ -120,7 +81,7 @@ def test_loaded_sizes_replace_sizes_applied_by_the_advisor(saved_sequence_config
     app = saved_sequence_config
     app.session_state[state.SIZE_OVERRIDES] = {"machine_type": 9}
     loaded = _loaded()
-    _load(app, loaded)
+    load_config_as_a_browser(app, loaded)
     app.button(key=SAVE).click().run()
     assert not app.exception, app.exception
     assert app.session_state[state.CONFIG] == loaded

@@ -111,3 +111,45 @@ def small_sample_config():
         model=ModelConfig(lstm_units=(8,), dense_units=0),
         train=TrainConfig(epochs=1, batch_size=128),
     )
+
+
+#: The Configure form's save button.
+SAVE = "FormSubmitter:experiment_form-Save configuration"
+KINDS = (
+    "selectbox",
+    "multiselect",
+    "radio",
+    "number_input",
+    "checkbox",
+    "text_input",
+    "toggle",
+)
+
+
+def configure_widgets(app) -> dict:
+    """Every configure widget on the page, by key."""
+    found = {}
+    for kind in KINDS:
+        for widget in app.get(kind):
+            if widget.key and widget.key.startswith("cfg_"):
+                found[widget.key] = widget
+    return found
+
+
+def play_browser_values(app, before: dict) -> None:
+    """Give back the values a browser still holds: same widget, no value set."""
+    for key, widget in configure_widgets(app).items():
+        old = before.get(key)
+        if old is not None and old[0] == widget.id and not widget.proto.set_value:
+            widget.set_value(old[1])
+
+
+def load_config_as_a_browser(app, config) -> dict:
+    """Upload ``config`` as JSON on the Configure page, then play the browser."""
+    before = {key: (w.id, w.value) for key, w in configure_widgets(app).items()}
+    app.file_uploader(key="config_upload").upload(
+        "loaded.json", config.to_json().encode(), "application/json"
+    ).run()
+    assert not app.exception, app.exception
+    play_browser_values(app, before)
+    return before
