@@ -89,7 +89,7 @@ def check_streamable(config: ExperimentConfig) -> None:
     ConfigError
         Without an id column, with derived inputs (the target's past, smoothing,
         entity age, calendar, known-future and time inputs), with a horizon in
-        time or with balanced class weights.
+        time, per-series target scaling or balanced class weights.
     """
     if config.data.id_column is None:
         raise ConfigError(
@@ -122,6 +122,14 @@ def check_streamable(config: ExperimentConfig) -> None:
             "data.horizon_time",
             "expected none when streaming a Parquet dataset (horizons in time "
             f"are not streamed yet), received {config.data.horizon_time!r}",
+        )
+    if config.data.target_scaling is not None:
+        # Per-series statistics of the target need every training row of a
+        # series first; the chunked passes fit one global target scale.
+        raise ConfigError(
+            "data.target_scaling",
+            "expected none when streaming a Parquet dataset (per-series target "
+            f"scaling is not streamed yet), received {config.data.target_scaling!r}",
         )
     if config.train.class_weight == "balanced":
         raise ConfigError(
