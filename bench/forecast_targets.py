@@ -178,11 +178,18 @@ def quantile_metric(metrics: dict, key: str, level: str) -> float | None:
 
 
 def seed_loop(
-    seeds: int, train: Callable[[int], dict[str, dict]]
+    seeds: int, train: Callable[[int], dict[str, dict]], deadline: str | None = None
 ) -> dict[str, list[dict]]:
-    """Per-arm lists of metrics, one entry per seed."""
+    """Per-arm lists of metrics, one entry per seed.
+
+    After ``deadline`` (``HH:MM`` UTC) no new seed starts; the report then
+    covers the seeds that finished, and says how many.
+    """
     runs: dict[str, list[dict]] = {}
     for seed in range(seeds):
+        if seed and deadline and _now_utc() >= deadline:
+            log(f"deadline {deadline} UTC passed: {seed} of {seeds} seeds run")
+            break
         log(f"seed {seed}")
         for name, metrics in train(seed).items():
             runs.setdefault(name, []).append(metrics)
@@ -240,7 +247,7 @@ def holiday_target(args) -> str:
             for name, known in (("with", True), ("without", False))
         }
 
-    runs = seed_loop(args.seeds, train)
+    runs = seed_loop(args.seeds, train, args.deadline)
     return holiday_report(runs, frame)
 
 
@@ -321,7 +328,7 @@ def panel_target(args) -> str:
                 found[f"{arm}, {label}"] = metrics
         return found
 
-    runs = seed_loop(args.seeds, train)
+    runs = seed_loop(args.seeds, train, args.deadline)
     return panel_report(runs, frame)
 
 
@@ -386,6 +393,12 @@ def _smape(metrics: dict, baseline: str) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _now_utc() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%H:%M")
+
+
 def _or_dash(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
@@ -413,6 +426,7 @@ def beijing_target(args) -> str:
     runs = seed_loop(
         args.seeds,
         lambda seed: {"embedding": lstm_metrics(frame, _seeded(config, seed, args))},
+        args.deadline,
     )
     return beijing_report(runs["embedding"])
 
@@ -495,7 +509,7 @@ def store_table(folder: Path, quick: bool) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _store_config(epochs: int):
+def _store_config(epochs: int, stride: int = 14):
     from core.config import (
         ColumnSpec,
         DataConfig,
@@ -516,7 +530,7 @@ def _store_config(epochs: int):
             window=28,
             horizon=28,
             horizons=28,
-            stride=14,
+            stride=stride,
             target_as_input=True,
             time_features=("day_of_week", "month"),
             known_future=("day_of_week", "month"),
@@ -542,14 +556,14 @@ def store_target(args) -> str:
     frame = store_table(folder, args.quick)
 
     def train(seed: int) -> dict[str, dict]:
-        config = _seeded(_store_config(args.epochs), seed, args)
+        config = _seeded(_store_config(args.epochs, args.stride or 14), seed, args)
         return arms_metrics(frame, config, ("embedding", "onehot"), gbm=True)
 
-    runs = seed_loop(args.seeds, train)
-    return store_report(runs, frame)
+    runs = seed_loop(args.seeds, train, args.deadline)
+    return store_report(runs, frame, args.stride or 14)
 
 
-def store_report(runs: dict[str, list[dict]], frame: pd.DataFrame) -> str:
+def store_report(runs: dict[str, list[dict]], frame: pd.DataFrame, stride: int) -> str:
     """sMAPE and q-risk per arm over seeds, seasonal naive beside them."""
     names = {
         "embedding": "Embedding LSTM",
@@ -593,7 +607,8 @@ def store_report(runs: dict[str, list[dict]], frame: pd.DataFrame) -> str:
     return (
         f"{frame['series'].nunique()} store-item series, daily, "
         f"{frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d}; days 1-28 "
-        "ahead at once (quantiles 0.1/0.5/0.9), window 28, stride 14, day of week and "
+        "ahead at once (quantiles 0.1/0.5/0.9), window 28, stride "
+        f"{stride}, day of week and "
         "month known in advance, target's past as input, time split (last 20% "
         f"test, about a year); {len(runs['embedding'])} seeds. All metrics over "
         "every step 1-28.\n\n"
@@ -628,6 +643,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--tag", default="", help="suffix of the docs section (keeps earlier runs)"
+    )
+    parser.add_argument("--stride", type=int, help="store: window stride (default 14)")
+    parser.add_argument(
+        "--deadline", help="HH:MM UTC after which no new seed is started"
     )
     parser.add_argument("--quick", action="store_true", help="smoke test")
     parser.add_argument("--no-write", action="store_true", help="print only")
