@@ -108,7 +108,7 @@ def reported_metrics(task: str) -> tuple[str, ...]:
     Examples
     --------
     >>> reported_metrics("regression")
-    ('rmse', 'mae', 'r2')
+    ('rmse', 'mae', 'r2', 'smape')
     """
     _check_task(task)
     return tuple(metric.name for metric in METRICS if task in metric.tasks)
