@@ -37,6 +37,14 @@ import numpy as np
 import pandas as pd
 
 from bench.common import data_dir, log, markdown_table, quiet_tensorflow, write_section
+from core.config import (
+    ColumnSpec,
+    DataConfig,
+    ExperimentConfig,
+    ModelConfig,
+    SplitConfig,
+    TrainConfig,
+)
 
 TARGETS = ("holiday", "panel", "beijing", "store")
 QUANTILES = (0.1, 0.5, 0.9)
@@ -205,15 +213,6 @@ def seed_values(runs: list[dict], metric: str = "rmse") -> list[float]:
 
 
 def _holiday_config(known_future: bool, epochs: int):
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        SplitConfig,
-        TrainConfig,
-    )
-
     return ExperimentConfig(
         DataConfig(
             target_column="sales",
@@ -282,15 +281,6 @@ def holiday_report(runs: dict[str, list[dict]], frame: pd.DataFrame) -> str:
 
 
 def _panel_config(scaling: str | None, epochs: int):
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        SplitConfig,
-        TrainConfig,
-    )
-
     return ExperimentConfig(
         DataConfig(
             target_column="value",
@@ -510,15 +500,6 @@ def store_table(folder: Path, quick: bool) -> pd.DataFrame:
 
 
 def _store_config(epochs: int, stride: int = 14):
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        SplitConfig,
-        TrainConfig,
-    )
-
     return ExperimentConfig(
         DataConfig(
             target_column="sales",

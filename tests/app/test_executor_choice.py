@@ -17,9 +17,9 @@ from core.runs.executors.detached import DetachedExecutor
 from tests.support.app import (
     open_page,
     shown,
-    small_sample_config,
     wait_for_current_run,
 )
+from tests.support.configs import small_sample_config
 from ui import state
 
 ADDRESS = "127.0.0.1:6399"

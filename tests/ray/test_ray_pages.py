@@ -20,10 +20,9 @@ from core.runs.store import RunStatus, RunStore
 from tests.support.app import (
     open_page,
     sample_session_state,
-    small_sample_config,
     wait_for_current_run,
 )
-from tests.support.configs import tiny_run_config
+from tests.support.configs import small_sample_config, tiny_run_config
 from tests.support.runs import wait_for
 from tests.support.tables import make_long_table
 from ui import state

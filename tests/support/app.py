@@ -86,33 +86,6 @@ def sample_session_state() -> dict:
     }
 
 
-def small_sample_config():
-    """A one-epoch window configuration of the bundled sample (seconds to train)."""
-    from core.config import (
-        ColumnSpec,
-        DataConfig,
-        ExperimentConfig,
-        ModelConfig,
-        TrainConfig,
-    )
-
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="failure",
-            id_column="machine_id",
-            time_column="timestamp",
-            categorical_columns=(ColumnSpec("machine_type", 3),),
-            numeric_columns=("temperature",),
-            framing="window",
-            window=10,
-            stride=10,
-            horizon=10,
-        ),
-        model=ModelConfig(lstm_units=(8,), dense_units=0),
-        train=TrainConfig(epochs=1, batch_size=128),
-    )
-
-
 #: The Configure form's save button.
 SAVE = "FormSubmitter:experiment_form-Save configuration"
 KINDS = (

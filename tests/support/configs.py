@@ -35,6 +35,25 @@ def tiny_run_config(epochs: int = 2, seed: int = 0) -> ExperimentConfig:
     )
 
 
+def small_sample_config() -> ExperimentConfig:
+    """A one-epoch window configuration of the bundled sample (seconds to train)."""
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="failure",
+            id_column="machine_id",
+            time_column="timestamp",
+            categorical_columns=(ColumnSpec("machine_type", 3),),
+            numeric_columns=("temperature",),
+            framing="window",
+            window=10,
+            stride=10,
+            horizon=10,
+        ),
+        model=ModelConfig(lstm_units=(8,), dense_units=0),
+        train=TrainConfig(epochs=1, batch_size=128),
+    )
+
+
 def store_config() -> ExperimentConfig:
     """Default training settings over ``make_long_table``: what a stored run needs."""
     return ExperimentConfig(
