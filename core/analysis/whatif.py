@@ -19,7 +19,7 @@ import pandas as pd
 from core.config import DataConfig
 from core.data.derived_target import apply_derived_target
 from core.errors import DataValidationError
-from core.examples.prepare import PreparedData, prepare_prediction
+from core.examples.prepare import PreparedData, prepare_prediction, series_scaled
 from core.examples.sequences import Examples, order_rows
 from core.features.preprocessor import SequencePreprocessor
 from core.features.vocabulary import FIRST_CATEGORY_INDEX, UNKNOWN_INDEX, UNKNOWN_LABEL
@@ -68,7 +68,10 @@ def _one_entity(
     rows = len(prepared.entity_of_row)
     ends = np.arange(rows, dtype=np.int64)
     lengths = np.minimum(ends + 1, data.sequence_width)
-    return replace(prepared, parts={"steps": Examples(ends, lengths, None)})
+    # Per-series target scaling: the model's outputs are unscaled with each
+    # step's series statistics, exactly as for a prediction file.
+    steps = series_scaled(Examples(ends, lengths, None), prepared.encoded, preprocessor)
+    return replace(prepared, parts={"steps": steps})
 
 
 def _scores(model: Any, prepared: PreparedData) -> np.ndarray:
