@@ -81,6 +81,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "natural_order",
             "parse_numbers",
             "parse_time",
+            "parse_time_utc",
             "timestamp_from_parts",
         ],
     },

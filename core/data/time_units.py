@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.data.values import parse_time
+from core.data.values import parse_time_utc
 from core.errors import DataValidationError
 
 #: Seconds in each unit a date/time column can be counted in.
@@ -43,15 +43,6 @@ def infer_time_unit(step_seconds: float | None) -> str:
     if step_seconds >= UNIT_SECONDS["hours"]:
         return "hours"
     return "seconds"
-
-
-def _parsed(series: pd.Series, column: str) -> pd.Series:
-    """The time column parsed: numbers, or tz-naive UTC date/times."""
-    parsed = parse_time(series.rename(column))
-    if pd.api.types.is_datetime64_any_dtype(parsed):
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed
 
 
 def _epoch_seconds(parsed: pd.Series) -> np.ndarray:
@@ -97,7 +88,7 @@ def resolve_time_unit(
     DataValidationError
         If a unit is given for a numeric time column, or a value is not a time.
     """
-    parsed = _parsed(series, column)
+    parsed = parse_time_utc(series.rename(column))
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         _require_auto(unit, column)
         return AUTO_UNIT
@@ -139,7 +130,7 @@ def time_numbers(
     >>> time_numbers(pd.Series([3, 7]), "day", "auto").tolist()
     [3.0, 7.0]
     """
-    parsed = _parsed(series, column)
+    parsed = parse_time_utc(series.rename(column))
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         _require_auto(unit, column)
         return parsed.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -85,6 +85,18 @@ def parse_time(series: pd.Series) -> pd.Series:
     return parsed.rename(series.name)
 
 
+def parse_time_utc(series: pd.Series) -> pd.Series:
+    """:func:`parse_time`, with time-zone-aware date/times as tz-naive UTC.
+
+    Aware and naive date/times cannot be compared or subtracted; every
+    computation over times (order, steps, calendar parts, horizons) uses this.
+    """
+    parsed = parse_time(series)
+    if pd.api.types.is_datetime64_any_dtype(parsed) and parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed
+
+
 def _to_datetime(text: pd.Series) -> pd.Series:
     """Parse with the format guessed from the first value, else value by value."""
     present = text.dropna()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from core.config import DataConfig, SplitConfig
 from core.data.columns import require_columns
-from core.data.values import parse_time
+from core.data.values import parse_time_utc
 from core.errors import ConfigError, DataValidationError
 from core.examples.time_horizon import (
     TimeHorizon,
@@ -234,10 +234,8 @@ def order_rows(df: pd.DataFrame, config: DataConfig) -> tuple[pd.DataFrame, list
 def _time_order(series: pd.Series, column: str) -> np.ndarray:
     """Sortable float values of a time column (numbers or date/time strings)."""
     # Numbers stored as text ("0", "1") order like numbers.
-    parsed = parse_time(series.rename(column))
+    parsed = parse_time_utc(series.rename(column))
     if pd.api.types.is_datetime64_any_dtype(parsed):
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         # In pandas' own unit: nanoseconds overflow before year 1677.
         stamps = parsed.to_numpy()
         values = stamps.astype(np.int64).astype(np.float64)

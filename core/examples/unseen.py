@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import TIME_FEATURES, ExperimentConfig
-from core.data.values import natural_order, parse_time
+from core.data.values import natural_order, parse_time_utc
 from core.examples.prepare import ExperimentPlan
 from core.examples.sequences import PART_NAMES, TEST, TRAIN, VALIDATION
 from core.features.derived import calendar_name, calendar_parts
@@ -138,11 +138,9 @@ def _datetimes(plan: ExperimentPlan, config: ExperimentConfig) -> pd.Series | No
     """The time column as date/times, or None when it holds plain numbers."""
     if config.data.time_column is None:
         return None
-    parsed = parse_time(plan.frame[config.data.time_column])
+    parsed = parse_time_utc(plan.frame[config.data.time_column])
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         return None
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from core.config import ColumnSpec, DataConfig
 from core.data.columns import require_columns
-from core.data.values import parse_numbers, parse_time
+from core.data.values import parse_numbers, parse_time_utc
 from core.errors import ConfigError, DataValidationError
 from core.features.numeric import to_numeric_values
 from core.features.time_inputs import time_input_columns, time_inputs
@@ -278,15 +278,13 @@ def _datetimes(frame: pd.DataFrame, config: DataConfig) -> pd.Series:
     DataValidationError
         If the time column holds plain numbers rather than dates/times.
     """
-    parsed = parse_time(frame[config.time_column].rename(config.time_column))
+    parsed = parse_time_utc(frame[config.time_column].rename(config.time_column))
     if not pd.api.types.is_datetime64_any_dtype(parsed):
         raise DataValidationError(
             config.time_column,
             "expected dates/times to derive calendar features from, received "
             "plain numbers",
         )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.reset_index(drop=True)
 
 

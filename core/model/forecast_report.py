@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import DataConfig
-from core.data.values import parse_time
+from core.data.values import parse_time_utc
 from core.examples.prepare import PreparedData
 from core.examples.seasons import forecast_season, seasonal_offset
 from core.model.quantiles import (
@@ -254,9 +254,7 @@ def target_times(
     """
     if prepared.time_of_row is None:
         return None
-    parsed = parse_time(pd.Series(prepared.time_of_row))
-    if getattr(getattr(parsed, "dt", None), "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    parsed = parse_time_utc(pd.Series(prepared.time_of_row))
     values = parsed.to_numpy()
     is_datetime = np.issubdtype(values.dtype, np.datetime64)
     if is_datetime:
