@@ -10,6 +10,7 @@ from core.data.values import (
     date_part_columns,
     natural_order,
     parse_numbers,
+    parse_time_utc,
     timestamp_from_parts,
 )
 from core.errors import DataValidationError
@@ -67,3 +68,14 @@ def test_parse_numbers_lists_what_does_not_parse():
 def test_natural_order_sorts_numeric_labels_as_numbers():
     assert natural_order(["0", "1", "10", "11", "2"]) == ["0", "1", "2", "10", "11"]
     assert natural_order(["b", "10", "a"]) == ["10", "a", "b"]
+
+
+def test_parse_time_utc_gives_aware_times_as_naive_utc_and_leaves_the_rest():
+    aware = pd.Series(["2024-03-01T10:00:00+02:00", "2024-03-01T12:00:00+02:00"])
+    parsed = parse_time_utc(aware)
+    assert parsed.dt.tz is None
+    assert list(parsed.dt.hour) == [8, 10]
+    numbers = pd.Series([3, 1, 2])
+    assert parse_time_utc(numbers).tolist() == [3, 1, 2]
+    naive = pd.Series(["2024-03-01 10:00", "2024-03-02 10:00"])
+    assert list(parse_time_utc(naive).dt.day) == [1, 2]
