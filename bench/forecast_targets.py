@@ -130,11 +130,15 @@ def lstm_metrics(frame: pd.DataFrame, config, encoding: str = "embedding") -> di
     from core.model.experiment import run_experiment, with_encoding
 
     result = run_experiment(frame, with_encoding(config, encoding))
+    _log_result(encoding, result)
+    return result.metrics
+
+
+def _log_result(name: str, result) -> None:
     log(
-        f"  {encoding}: test RMSE {result.metrics['test']['rmse']:.3f}, "
+        f"  {name}: test RMSE {result.metrics['test']['rmse']:.3f}, "
         f"{result.training.epochs_run} epochs, {result.training.seconds:.0f} s"
     )
-    return result.metrics
 
 
 def arms_metrics(
@@ -147,10 +151,7 @@ def arms_metrics(
     results = run_comparison(frame, config, encodings=encodings)
     found = {name: result.metrics for name, result in results.items()}
     for name, result in results.items():
-        log(
-            f"  {name}: test RMSE {result.metrics['test']['rmse']:.3f}, "
-            f"{result.training.epochs_run} epochs, {result.training.seconds:.0f} s"
-        )
+        _log_result(name, result)
     if gbm:
         prepared = next(iter(results.values())).prepared
         found["gbm"], _ = train_gbm_arm(
