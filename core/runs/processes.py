@@ -11,10 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
+from typing import IO
 
 import psutil
+
+from core.runs.executors.spare import PROJECT_ROOT
 
 #: How far apart two readings of one process's start time may be. The time
 #: is computed from the boot time, which moves when the clock is adjusted;
@@ -133,3 +137,20 @@ def lower_cpu_priority(increment: int) -> None:
         return
     # Windows has priority classes, not niceness steps.
     psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
+
+
+def start_core_command(arguments: list[str], log: IO[bytes]) -> subprocess.Popen:
+    """Start ``python -m core ARGUMENTS`` in a session of its own, output to ``log``.
+
+    A new session: a restart of the web server, or a Ctrl-C in its terminal,
+    does not take the process with it (a study's driver, a run's launcher).
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "core", *arguments],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )

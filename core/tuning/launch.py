@@ -8,16 +8,10 @@ reads the study's database and the run store.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-from core.runs.processes import process_started
+from core.runs.processes import process_started, start_core_command
 from core.tuning.studies import DRIVER_LOG, StudyStore
-
-#: The repository root, where ``python -m core`` resolves.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def launch_driver(
@@ -28,31 +22,12 @@ def launch_driver(
 ) -> subprocess.Popen:
     """Start the driver of a study (new or stopped); returns its process."""
     studies.clear_stop(study_id)
-    command = [
-        sys.executable,
-        "-m",
-        "core",
-        "tune",
-        "--runs-dir",
-        str(studies.store.root),
-        "--resume",
-        study_id,
-        "--executor",
-        executor,
-    ]
+    arguments = ["tune", "--runs-dir", str(studies.store.root), "--resume", study_id]
+    arguments += ["--executor", executor]
     if ray_address:
-        command += ["--ray-address", ray_address]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        arguments += ["--ray-address", ray_address]
     with (studies.root / study_id / DRIVER_LOG).open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_core_command(arguments, log)
     # Recorded now, so a page opened right after sees a live driver (the
     # driver writes the same when it starts).
     studies.update(

@@ -15,14 +15,10 @@ launcher that dies leaves the run ``interrupted`` for every reader.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 
 from core.runs.executors.base import DEFAULT_CANCEL_GRACE_SECONDS, Executor
-from core.runs.executors.spare import PROJECT_ROOT
-from core.runs.processes import process_started
+from core.runs.processes import process_started, start_core_command
 from core.runs.store import RunStore
 
 
@@ -59,37 +55,17 @@ class DetachedExecutor(Executor):
         self.ray_address = ray_address
 
     def command(self, run_id: str) -> list[str]:
-        """The launcher's command line for one run."""
-        command = [
-            sys.executable,
-            "-m",
-            "core",
-            "runs",
-            "launch",
-            run_id,
-            "--runs-dir",
-            str(self.store.root),
-            "--executor",
-            self.kind,
-        ]
+        """The launcher's arguments to ``python -m core`` for one run."""
+        arguments = ["runs", "launch", run_id, "--runs-dir", str(self.store.root)]
+        arguments += ["--executor", self.kind]
         if self.ray_address:
-            command += ["--ray-address", self.ray_address]
-        return command
+            arguments += ["--ray-address", self.ray_address]
+        return arguments
 
     def launch(self, run_id: str) -> None:
         """Start the launcher of a queued run and record it as the run's process."""
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         with self.store.log_path(run_id).open("ab") as log:
-            process = subprocess.Popen(
-                self.command(run_id),
-                cwd=PROJECT_ROOT,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            process = start_core_command(self.command(run_id), log)
         # Recorded now, so a page reading the run before the launcher has
         # connected sees a live process (the launcher records the same pid).
         changes = {
