@@ -71,6 +71,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "entity_age": False,
         "season": None,
         "target_scaling": None,
+        "target_change": False,
         "horizons": None,
         "known_future": [],
         "time_features": [],
@@ -229,6 +230,13 @@ class DataConfig:
         ``"entity"`` or a categorical column naming the series, with training
         statistics; see :mod:`core.features.series_scaling`. ``None``: one
         global scaling.
+    target_change : bool
+        Regression forecasts with the target's past as input: the model learns
+        the change from each window's last target value (persistence's
+        forecast) instead of the level, and its output is added back to that
+        value, so an untrained model starts at persistence. A window whose
+        last target is missing is centred on its series' (or the training)
+        mean instead.
     horizons : int or None
         Regression forecasts: one model predicts every step ``1 .. horizons``
         after the window's end at once (``horizon``, when given, must equal it;
@@ -307,6 +315,7 @@ class DataConfig:
     entity_age: bool = False
     season: int | None = None
     target_scaling: str | None = None
+    target_change: bool = False
     horizons: int | None = None
     known_future: tuple[str, ...] = ()
     time_features: tuple[str, ...] = ()
@@ -382,7 +391,7 @@ class DataConfig:
         object.__setattr__(self, "horizon", self.horizons)
 
     def _check_forecast_options(self) -> None:
-        for name in ("target_as_input", "entity_age"):
+        for name in ("target_as_input", "entity_age", "target_change"):
             value = getattr(self, name)
             _require(
                 isinstance(value, bool),
@@ -397,6 +406,15 @@ class DataConfig:
                 "expected framing 'window' with a horizon >= 1 or a horizon_time "
                 "(the label must lie after the target values given as input), "
                 f"received framing {self.framing!r} with horizon {self.horizon!r}",
+            )
+        if self.target_change:
+            _require(
+                self.task == "regression" and self.target_as_input,
+                "data.target_change",
+                "expected task 'regression' with the target's past as input "
+                "(target_as_input), so each window's last target is known when "
+                f"predicting; received task {self.task!r} with target_as_input "
+                f"{self.target_as_input!r}",
             )
         alpha = self.smoothing_alpha
         if alpha is not None:

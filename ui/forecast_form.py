@@ -19,7 +19,8 @@ LR_SCHEDULE_LABELS = {
 
 
 def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
-    """Forecast options (target as input, smoothing, age, season) and LR schedule."""
+    """Forecast options (target as input or its change, smoothing, age, season) and
+    LR schedule."""
     data, train = base.data, base.train
     a, b, c, d = st.columns(4)
     target_as_input = a.checkbox(
@@ -27,6 +28,14 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         data.target_as_input,
         help="Needs windows and a horizon.",
         key="cfg_target_as_input",
+    )
+    target_change = a.checkbox(
+        "Learn the change from the last value",
+        data.target_change,
+        help="Regression with the target's past as input: the model predicts "
+        "the step from each window's last target value (persistence's "
+        "forecast), so an untrained model starts at persistence.",
+        key="cfg_target_change",
     )
     alpha = b.number_input(
         "Smoothing alpha",
@@ -68,6 +77,7 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         "target_scaling": scaling,
         "season": int(season) if season and season >= 2 else None,
         "target_as_input": bool(target_as_input),
+        "target_change": bool(target_change),
         "smoothing_alpha": None if alpha is None else float(alpha),
         "entity_age": bool(age),
     }

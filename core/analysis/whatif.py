@@ -70,7 +70,12 @@ def _one_entity(
     lengths = np.minimum(ends + 1, data.sequence_width)
     # Per-series target scaling: the model's outputs are unscaled with each
     # step's series statistics, exactly as for a prediction file.
-    steps = series_scaled(Examples(ends, lengths, None), prepared.encoded, preprocessor)
+    steps = series_scaled(
+        Examples(ends, lengths, None),
+        prepared.encoded,
+        preprocessor,
+        prepared.target_of_row,
+    )
     return replace(prepared, parts={"steps": steps})
 
 

@@ -209,20 +209,45 @@ def _labelled_examples(
 
 
 def series_scaled(
-    examples: Examples, encoded: EncodedTable, preprocessor: SequencePreprocessor
+    examples: Examples,
+    encoded: EncodedTable,
+    preprocessor: SequencePreprocessor,
+    target: np.ndarray | None = None,
 ) -> Examples:
-    """``examples`` with their series' centre and scale, when the target has them.
+    """``examples`` with the centre and scale their labels are learnt around.
 
-    Taken at each window's last row (known at forecast time) and expressed in
-    encoded target units, so the model learns labels per series.
+    With per-series target scaling: each window's series centre and scale,
+    taken at its last row (known at forecast time). With ``target_change``:
+    the centre is the window's last target value (``target``, encoded per
+    row), so the model learns the change from persistence's forecast. Both are
+    in encoded target units. Without either, ``examples`` unchanged.
     """
-    if encoded.series_center is None:
+    data = preprocessor.config
+    if encoded.series_center is None and not data.target_change:
         return examples
-    encoder = preprocessor.target_encoder_
     rows = examples.end_rows
-    center = (encoded.series_center[rows] - encoder.mean_) / encoder.std_
-    scale = encoded.series_scale[rows] / encoder.std_
+    center, scale = np.zeros(len(rows)), np.ones(len(rows))
+    if encoded.series_center is not None:
+        encoder = preprocessor.target_encoder_
+        center = (encoded.series_center[rows] - encoder.mean_) / encoder.std_
+        scale = encoded.series_scale[rows] / encoder.std_
+    if data.target_change:
+        center = _last_target(center, target, rows, data)
     return replace(examples, label_center=center, label_scale=scale)
+
+
+def _last_target(
+    center: np.ndarray, target: np.ndarray | None, rows: np.ndarray, data: DataConfig
+) -> np.ndarray:
+    """Each window's last target value; ``center`` where it is missing."""
+    if target is None:
+        raise DataValidationError(
+            data.target_column,
+            "expected the target's past in the table (the model predicts the "
+            "change from each window's last target value), received no such column",
+        )
+    last = np.asarray(target[rows], dtype=np.float64)
+    return np.where(np.isnan(last), center, last)
 
 
 def _raw_regression_target(
@@ -378,7 +403,8 @@ def prepare_experiment(
     raw = _raw_regression_target(series, preprocessor)
     parts, dropped = plan_examples(plan, config, target, raw)
     parts = {
-        name: series_scaled(ex, encoded, preprocessor) for name, ex in parts.items()
+        name: series_scaled(ex, encoded, preprocessor, target)
+        for name, ex in parts.items()
     }
     entity, time = _row_keys(frame, data)
     return PreparedData(
@@ -508,7 +534,7 @@ def prepare_prediction(
     )
     if clock is not None:
         notes += censored_prediction_notes(int((~examples.known()).sum()), data)
-    examples = series_scaled(examples, encoded, preprocessor)
+    examples = series_scaled(examples, encoded, preprocessor, target)
     if last_only and len(examples):
         entity = layout.entity_of_rows()[examples.end_rows]
         is_last = np.append(entity[1:] != entity[:-1], True)

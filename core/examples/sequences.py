@@ -75,8 +75,9 @@ class Examples:
         raw values (not unscaled from ``labels``, which would turn 40 into
         40.00000000000001); shaped like ``labels``.
     label_center, label_scale : numpy.ndarray or None
-        With per-series target scaling: each example's series centre and scale
-        in encoded target units; the model learns and predicts
+        With per-series target scaling: each example's series centre and scale;
+        with ``DataConfig.target_change``, the centre is the window's last
+        target value. In encoded target units; the model learns and predicts
         ``(label - label_center) / label_scale`` (see :meth:`model_labels`).
     """
 

@@ -91,3 +91,25 @@ def test_per_series_scaling_is_preselected_for_far_apart_levels():
     app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
     assert not app.exception, app.exception
     assert app.session_state[state.CONFIG].data.target_scaling == "entity"
+
+
+def test_learning_the_change_is_chosen_on_the_configure_page():
+    seeded = {
+        state.DATA: forecast_table(),
+        state.DATA_NAME: "forecast.csv",
+        state.DATA_FINGERPRINT: "test:forecast",
+        state.DATA_NOTES: [],
+        state.CONFIG: forecast_config(),
+    }
+    app = open_page("configure", seeded)
+    assert not app.exception
+    assert app.checkbox(key="cfg_target_change").value is False
+    app.checkbox(key="cfg_target_change").check()
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state[state.CONFIG].data.target_change is True
+    # Without the target's past there is no last value: a typed error, shown.
+    app.checkbox(key="cfg_target_as_input").uncheck()
+    app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
+    assert not app.exception, app.exception
+    assert any("data.target_change" in shown(e.value) for e in app.error)

@@ -38,6 +38,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--entity-age": (None, True),
     "--season": ("24", 24),
     "--target-scaling": ("entity", "entity"),
+    # The change from the last target needs the target's past as input.
+    "--target-change": ("--target-as-input", True),
     "--horizons": ("1", 1),
     "--known-future": ("driver", ("driver",)),
     "--time-features": ("hour,month", ("hour", "month")),
