@@ -343,11 +343,16 @@ def fit_and_collect(
         hooks.progress,
         hooks.batches_per_epoch,
     )
+    trained = fitted or model
+    if not trained.optimizer.built:
+        # Built inside the first traced step, the optimizer's slot variables
+        # make TensorFlow trace the step twice: about a second on a CPU.
+        trained.optimizer.build(trained.trainable_variables)
     started = time.perf_counter()
     with warnings.catch_warnings():
         # The unmasked view drops the embeddings' masks on purpose.
         warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
-        history = (fitted or model).fit(
+        history = trained.fit(
             training_data,
             validation_data=validation,
             epochs=config.train.epochs,
