@@ -69,6 +69,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "target_as_input": False,
         "smoothing_alpha": None,
         "entity_age": False,
+        "entity_baseline": None,
         "season": None,
         "target_scaling": None,
         "target_change": False,
@@ -221,6 +222,14 @@ class DataConfig:
     entity_age : bool
         Add a numeric feature: steps since the entity's first row in the table,
         scaled with training statistics.
+    entity_baseline : int or None
+        Subtract each entity's own starting level from its numeric columns:
+        the mean of its first ``entity_baseline`` rows (of the rows so far,
+        before it has that many), taken after scaling (so per operating
+        condition with ``normalize_by``). The model then sees each entity's
+        change since it started (an engine's wear, free of its manufacturing
+        offset). Causal: a row uses only its entity's rows up to itself; a
+        new file must hold each entity from its first row. ``None`` disables.
     season : int or None
         Steps in one season, for the seasonal naive baseline of a forecast (24
         for hourly rows with a daily cycle); ``None`` detects it from the time
@@ -313,6 +322,7 @@ class DataConfig:
     target_as_input: bool = False
     smoothing_alpha: float | None = None
     entity_age: bool = False
+    entity_baseline: int | None = None
     season: int | None = None
     target_scaling: str | None = None
     target_change: bool = False
@@ -345,6 +355,7 @@ class DataConfig:
         self._check_forecast_options()
         self._check_columns()
         self._check_season()
+        self._check_entity_baseline()
         self._check_target_scaling()
         self._check_known_future()
         self._check_time_inputs()
@@ -429,6 +440,16 @@ class DataConfig:
     def _check_season(self) -> None:
         if self.season is not None:
             _require_int(self.season, "data.season", 2)
+
+    def _check_entity_baseline(self) -> None:
+        if self.entity_baseline is not None:
+            _require_int(self.entity_baseline, "data.entity_baseline", 1)
+            _require(
+                bool(self.numeric_columns),
+                "data.entity_baseline",
+                "expected numeric columns to take each entity's baseline from, "
+                "received none",
+            )
 
     def _check_target_scaling(self) -> None:
         if self.target_scaling is None:

@@ -52,6 +52,16 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         help="Steps since the entity's first row.",
         key="cfg_entity_age",
     )
+    baseline = c.number_input(
+        "Entity baseline (first rows; 0 = off)",
+        min_value=0,
+        value=data.entity_baseline or 0,
+        step=1,
+        help="Subtract each entity's starting level (the mean of its first N "
+        "rows, after scaling) from its numeric columns, so the model sees "
+        "each entity's change since it started.",
+        key="cfg_entity_baseline",
+    )
     schedule = d.selectbox(
         "Learning-rate schedule",
         LR_SCHEDULES,
@@ -80,6 +90,7 @@ def forecast_fields(base: ExperimentConfig) -> tuple[dict, dict]:
         "target_change": bool(target_change),
         "smoothing_alpha": None if alpha is None else float(alpha),
         "entity_age": bool(age),
+        "entity_baseline": int(baseline) or None,
     }
     return data_changes, {"lr_schedule": schedule, **quantile_changes}
 

@@ -50,7 +50,11 @@ RENAMED: dict[tuple[str, str], str] = {
 #: Placeholders in the usage line other than the field's name in capitals.
 METAVARS: dict[tuple[str, str], str] = {("data", "derive_target"): "EXPR"}
 #: Fields where 0 on the command line means "off" (the config's None).
-ZERO_MEANS_NONE = {("data", "smoothing_alpha"), ("train", "clipnorm")}
+ZERO_MEANS_NONE = {
+    ("data", "smoothing_alpha"),
+    ("data", "entity_baseline"),
+    ("train", "clipnorm"),
+}
 
 SECTIONS: dict[str, type] = {
     "data": DataConfig,

@@ -103,6 +103,7 @@ def check_streamable(config: ExperimentConfig) -> None:
         ("target_as_input", False),
         ("smoothing_alpha", None),
         ("entity_age", False),
+        ("entity_baseline", None),
         ("known_future", ()),
         ("time_features", ()),
         ("time_deltas", False),

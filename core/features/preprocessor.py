@@ -19,6 +19,7 @@ from core.data.columns import require_columns
 from core.errors import DataValidationError, NotFittedError
 from core.features.derived import derived_columns, target_input_name
 from core.features.embedding_sizes import default_embedding_dim
+from core.features.entity_baseline import subtract_entity_baselines
 from core.features.numeric import NumericScaler, to_numeric_values
 from core.features.series_scaling import SeriesScaler
 from core.features.target import TargetEncoder
@@ -268,6 +269,8 @@ class SequencePreprocessor:
         df = self._from_time_origin(df)
         categorical, unknown = self._encode_categorical(df)
         numeric = self.numeric_scaler_.transform(df, self._group_indices(categorical))
+        if self.config.entity_baseline is not None:
+            numeric = self._from_entity_baselines(df, numeric)
         if self.series_scaler_ is None:
             return EncodedTable(categorical, numeric, unknown)
         center, scale = self._series_statistics(df)
@@ -278,6 +281,27 @@ class SequencePreprocessor:
             scaled = np.nan_to_num((values - center) / scale, nan=0.0)
             numeric[:, self.numeric_scaler_.feature_names.index(past)] = scaled
         return EncodedTable(categorical, numeric, unknown, center, scale)
+
+    def _from_entity_baselines(
+        self, df: pd.DataFrame, numeric: np.ndarray
+    ) -> np.ndarray:
+        """The user's scaled numeric columns less each entity's baseline."""
+        config = self.config
+        derived = set(derived_columns(config))
+        names = self.numeric_scaler_.feature_names
+        positions = [
+            names.index(column)
+            for column in config.numeric_columns
+            if column not in derived
+        ]
+        entity = (
+            np.zeros(len(df), dtype=np.int64)
+            if config.id_column is None
+            else df[config.id_column].to_numpy()
+        )
+        return subtract_entity_baselines(
+            numeric, entity, positions, config.entity_baseline
+        )
 
     def _series_statistics(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per-row target centre and scale (own window where the series is new)."""

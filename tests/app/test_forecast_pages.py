@@ -65,15 +65,17 @@ def test_runs_page_says_it_for_the_opened_run(forecast_run):
     assert _standings(app)
 
 
-def test_season_is_chosen_on_the_configure_page(sample_state):
+def test_season_and_entity_baseline_are_chosen_on_the_configure_page(sample_state):
     config = small_window_config(sample_state[state.DATA].columns)
     app = open_page("configure", {**sample_state, state.CONFIG: config})
     app.number_input(key="cfg_season").set_value(24)
+    app.number_input(key="cfg_entity_baseline").set_value(10)
     app.button(key="FormSubmitter:experiment_form-Save configuration").click().run()
     assert not app.exception, app.exception
     saved = app.session_state[state.CONFIG]
     assert isinstance(saved, ExperimentConfig)
     assert saved.data.season == 24
+    assert saved.data.entity_baseline == 10
 
 
 def test_per_series_scaling_is_preselected_for_far_apart_levels():

@@ -36,6 +36,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--target-as-input": (None, True),
     "--smoothing-alpha": ("0.4", 0.4),
     "--entity-age": (None, True),
+    "--entity-baseline": ("10", 10),
     "--season": ("24", 24),
     "--target-scaling": ("entity", "entity"),
     # The change from the last target needs the target's past as input.

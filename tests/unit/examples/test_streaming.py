@@ -309,7 +309,12 @@ def test_server_folders_follow_the_data_root_policy(tmp_path):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("smoothing_alpha", 0.5), ("entity_age", True), ("target_scaling", "entity")],
+    [
+        ("smoothing_alpha", 0.5),
+        ("entity_age", True),
+        ("entity_baseline", 10),
+        ("target_scaling", "entity"),
+    ],
 )
 def test_derived_inputs_are_refused_with_a_typed_error(field, value):
     from core.errors import ConfigError
