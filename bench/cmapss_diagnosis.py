@@ -30,6 +30,7 @@ import pandas as pd
 from bench.cmapss import (
     RUL_CAP,
     SUBSETS,
+    gbm_config,
     load_subset,
     make_config,
     run_gradient_boosting,
@@ -119,11 +120,11 @@ def run_variant(data: tuple, subset: str, name: str, seed: int, args) -> dict:
 
 
 def run_gbm(data: tuple, subset: str, seed: int, args) -> float:
-    """The gradient-boosting arm on its own inputs (the committed config's)."""
+    """The gradient-boosting arm on its own inputs (:func:`bench.cmapss.gbm_config`)."""
     from core.examples.prepare import prepare_experiment
 
     train, test, truth = data
-    config = make_config(subset, seed, args)
+    config = gbm_config(make_config(subset, seed, args))
     prepared = prepare_experiment(train, config)
     rmse = run_gradient_boosting(prepared, config, test, truth, args)["capped"]["rmse"]
     log(f"{subset} seed {seed} gradient boosting: RMSE {rmse:.2f}")

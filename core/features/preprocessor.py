@@ -19,7 +19,10 @@ from core.data.columns import require_columns
 from core.errors import DataValidationError, NotFittedError
 from core.features.derived import derived_columns, target_input_name
 from core.features.embedding_sizes import default_embedding_dim
-from core.features.entity_baseline import subtract_entity_baselines
+from core.features.entity_baseline import (
+    baseline_spread,
+    subtract_entity_baselines,
+)
 from core.features.numeric import NumericScaler, to_numeric_values
 from core.features.series_scaling import SeriesScaler
 from core.features.target import TargetEncoder
@@ -183,6 +186,15 @@ class SequencePreprocessor:
         self.numeric_scaler_.keep_global(
             tuple(c for c in derived_columns(config) if c in config.numeric_columns)
         )
+        self.baseline_spread_ = None
+        if config.entity_baseline is not None:
+            numeric = self.numeric_scaler_.transform(train_df, group_indices)
+            self.baseline_spread_ = baseline_spread(
+                numeric,
+                self._entities(train_df),
+                self._baseline_positions(),
+                config.entity_baseline,
+            )
         self.category_target_means_ = self._target_means(train_df, categorical)
         self.series_scaler_ = None
         if config.target_scaling is not None:
@@ -285,23 +297,30 @@ class SequencePreprocessor:
     def _from_entity_baselines(
         self, df: pd.DataFrame, numeric: np.ndarray
     ) -> np.ndarray:
-        """The user's scaled numeric columns less each entity's baseline."""
-        config = self.config
-        derived = set(derived_columns(config))
+        """The user's scaled numeric columns as changes from each entity's baseline."""
+        return subtract_entity_baselines(
+            numeric,
+            self._entities(df),
+            self._baseline_positions(),
+            self.config.entity_baseline,
+            self.baseline_spread_,
+        )
+
+    def _baseline_positions(self) -> list[int]:
+        """Positions of the user's numeric columns among the numeric features."""
+        derived = set(derived_columns(self.config))
         names = self.numeric_scaler_.feature_names
-        positions = [
+        return [
             names.index(column)
-            for column in config.numeric_columns
+            for column in self.config.numeric_columns
             if column not in derived
         ]
-        entity = (
-            np.zeros(len(df), dtype=np.int64)
-            if config.id_column is None
-            else df[config.id_column].to_numpy()
-        )
-        return subtract_entity_baselines(
-            numeric, entity, positions, config.entity_baseline
-        )
+
+    def _entities(self, df: pd.DataFrame) -> np.ndarray:
+        """Each row's entity (one entity without an id column)."""
+        if self.config.id_column is None:
+            return np.zeros(len(df), dtype=np.int64)
+        return df[self.config.id_column].to_numpy()
 
     def _series_statistics(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Per-row target centre and scale (own window where the series is new)."""
@@ -365,6 +384,7 @@ class SequencePreprocessor:
             if self.series_scaler_ is None
             else self.series_scaler_.to_dict(),
             "time_origin": self.time_origin_,
+            "baseline_spread": self.baseline_spread_,
         }
 
     @classmethod
@@ -399,6 +419,12 @@ class SequencePreprocessor:
             series = payload.get("series_scaler")
             preprocessor.series_scaler_ = (
                 None if series is None else SeriesScaler.from_dict(data, series)
+            )
+            # Bundles saved before entity baselines have no spread (and no baseline).
+            preprocessor.baseline_spread_ = (
+                [float(value) for value in payload["baseline_spread"]]
+                if data.entity_baseline is not None
+                else None
             )
             # Bundles saved before the time could be an input have no origin.
             preprocessor.time_origin_ = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,18 @@ def test_the_baseline_is_the_mean_of_the_first_rows_so_far():
     np.testing.assert_allclose(baselines[:, 0], [1.0, 2.0, 2.0, 2.0, 10.0, 15.0])
 
 
+def _changes(frame: pd.DataFrame, plain: np.ndarray, position: int) -> np.ndarray:
+    """Each row's scaled value less the mean of its entity's first 3 rows."""
+    changes = np.empty(len(frame))
+    for entity in frame["entity"].unique():
+        rows = frame.index[frame["entity"] == entity]
+        values = plain[rows, position].astype(np.float64)
+        counts = np.minimum(np.arange(1, len(rows) + 1), 3)
+        sums = np.cumsum(np.where(np.arange(len(rows)) < 3, values, 0.0))
+        changes[rows] = values - sums / counts
+    return changes
+
+
 def test_each_entity_starts_at_zero_whatever_its_offset():
     frame = _table()
     _, plain = _encoded(frame, _data(entity_baseline=None))
@@ -69,11 +82,22 @@ def test_each_entity_starts_at_zero_whatever_its_offset():
     position = preprocessor.numeric_feature_names.index("reading")
     first = frame.groupby("entity").head(1).index
     np.testing.assert_allclose(shifted[first, position], 0.0, atol=1e-6)
-    # Later rows: the scaled value less the mean of the entity's first 3 rows.
-    for entity in ("a", "b", "c"):
-        rows = frame.index[frame["entity"] == entity]
-        expected = plain[rows, position] - plain[rows[:3], position].mean()
-        np.testing.assert_allclose(shifted[rows[3:], position], expected[3:], atol=1e-5)
+    # The change from the baseline, on the unit spread of the training changes.
+    changes = _changes(frame, plain, position)
+    assert preprocessor.baseline_spread_[position] == pytest.approx(changes.std())
+    np.testing.assert_allclose(
+        shifted[:, position], changes / changes.std(), rtol=1e-4, atol=1e-5
+    )
+    assert shifted[:, position].std() == pytest.approx(1.0, rel=1e-4)
+
+
+def test_the_fitted_spread_travels_with_the_preprocessor():
+    frame = _table()
+    preprocessor, shifted = _encoded(frame, _data())
+    payload = json.loads(json.dumps(preprocessor.to_dict()))
+    reloaded = SequencePreprocessor.from_dict(payload)
+    again = reloaded.transform(derive_features(frame, input_config(_data())))
+    np.testing.assert_array_equal(again.numeric, shifted)
 
 
 def test_a_later_row_never_changes_an_earlier_rows_features():
@@ -102,11 +126,11 @@ def test_per_operating_condition_scaling_comes_first():
     frame = _table()
     # A condition that moves the reading by 50: per-condition scaling removes it.
     frame["reading"] += np.where(frame["kind"] == "x", 50.0, 0.0)
-    _, shifted = _encoded(frame, _data(normalize_by="kind"))
+    preprocessor, shifted = _encoded(frame, _data(normalize_by="kind"))
     _, plain = _encoded(frame, _data(normalize_by="kind", entity_baseline=None))
-    rows = frame.index[frame["entity"] == "a"]
+    changes = _changes(frame, plain, 0)
     np.testing.assert_allclose(
-        shifted[rows[3:], 0], plain[rows[3:], 0] - plain[rows[:3], 0].mean(), atol=1e-5
+        shifted[:, 0] * preprocessor.baseline_spread_[0], changes, atol=1e-5
     )
 
 
