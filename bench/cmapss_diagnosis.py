@@ -60,6 +60,11 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "data": {"entity_baseline": 20},
         "model": {"input_dropout": 0.2, "dropout": 0.0},
     },
+    # The same baseline with the product's default dropout placement.
+    "entity baseline 20, dropout after layers": {
+        "data": {"entity_baseline": 20},
+        "model": {"dropout": 0.2, "input_dropout": 0.0},
+    },
     "no age, no smoothing, attention pooling": {
         "data": {"entity_age": False, "smoothing_alpha": None},
         "model": {"dropout": 0.2, "summary": "attention"},
