@@ -13,7 +13,13 @@ import streamlit as st
 from core.plots.tuning import study_figures
 from core.tuning.driver import best_config
 from core.tuning.launch import launch_driver
-from core.tuning.report import final_board, load_study, search_cost, trials_table
+from core.tuning.report import (
+    best_trial,
+    final_board,
+    load_study,
+    search_cost,
+    trials_table,
+)
 from ui import runs, state, tune
 from ui.data import shown_table
 from ui.text import literal
@@ -81,10 +87,15 @@ def study_panel() -> None:
     st.dataframe(table, hide_index=True, key="tune_trials_table")
     best = best_config(study, current.settings) if study is not None else None
     if best is not None:
-        best_row = study.best_trial
+        best_row = best_trial(study)
         st.success(
-            f"Best so far: trial {best_row.number}, validation "
-            f"{current.settings.objective} {best_row.value:.4g}"
+            f"Best so far: trial {best_row['trial']}, validation "
+            f"{current.settings.objective} {best_row['value']:.4g}"
+            + (
+                " (the configuration the study started from: no trial beat it)"
+                if best_row["is_base"]
+                else ""
+            )
         )
         if b.button("Use this configuration", key="tune_use"):
             state.put(state.CONFIG, best)

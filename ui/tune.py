@@ -148,6 +148,13 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
             "Seeds for the final comparison", 0, 20, 3, key="tune_final_seeds"
         )
         gbm = a.checkbox("Add gradient boosting", True, key="tune_gbm")
+        start = c.checkbox(
+            "Trial 0: the configured settings",
+            True,
+            key="tune_start_from_base",
+            help="The study's first trial is the configuration as it stands, "
+            "so the best trial is never worse on validation than it.",
+        )
         executor = runs.executor_choice("tune_executor", b)
         submitted = st.form_submit_button("Start study", type="primary")
     if not submitted:
@@ -161,6 +168,7 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
             pruner=pruner,
             final_seeds=int(seeds),
             baseline_arm=bool(gbm),
+            start_from_base=bool(start),
         )
         record = studies().create(
             dataset.frame,

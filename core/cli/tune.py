@@ -64,6 +64,13 @@ def add_tune_command(commands: Any, store: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave gradient boosting out of the closing comparison",
     )
+    study.add_argument(
+        "--start-from-base",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="trial 0 is the configuration given (--config and flags), so the "
+        "best trial is never worse on validation than it (default: on)",
+    )
     study.add_argument("--resume", metavar="STUDY", help="continue a stopped study")
     study.add_argument("--show", metavar="STUDY", help="print a study's report")
     study.add_argument("--print-space", action="store_true", help="print the space")
@@ -101,6 +108,7 @@ def command_tune(args: argparse.Namespace) -> int:
             metric=args.objective,
             final_seeds=args.final_seeds,
             baseline_arm=not args.no_gbm,
+            start_from_base=args.start_from_base,
         )
         record = studies.create(
             frame, settings, Path(args.data).name, executor=args.executor

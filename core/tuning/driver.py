@@ -41,6 +41,9 @@ from core.tuning.studies import DATABASE_FILE, StudyRecord, StudySettings, Study
 TUNED_ARM = Arm.EMBEDDING
 RUN_ATTRIBUTE = "run_id"
 ERROR_ATTRIBUTE = "error"
+#: User attribute of the trial that is the study's base configuration.
+ORIGIN_ATTRIBUTE = "origin"
+BASE_ORIGIN = "the base configuration"
 DEFAULT_POLL_SECONDS = 0.5
 
 
@@ -157,6 +160,8 @@ class StudyDriver:
 
     def search(self) -> None:
         """Ask, train and tell until the study has its trials (or is stopped)."""
+        if self.settings.start_from_base:
+            queue_base_trial(self.study, self.settings)
         self._reattach()
         while not self.stop.is_set():
             if self.studies.stop_requested(self.record.id):
@@ -300,6 +305,23 @@ class StudyDriver:
             if all(self.executor.get(r.id).status.final for r in runs.values()):
                 return
             time.sleep(self.poll_seconds)
+
+
+def queue_base_trial(study: optuna.Study, settings: StudySettings) -> bool:
+    """Queue ``settings.base`` as the first trial of a study that has none.
+
+    Its values of the searched parameters (:meth:`SearchSpace.values_of`) are
+    fixed and the rest drawn, so the study's best is never worse on validation
+    than the configuration it started from. A study that already has trials (a
+    resumed one, or trials queued by hand) keeps its order: returns False.
+    """
+    if study.get_trials(deepcopy=False):
+        return False
+    values = settings.space.values_of(settings.base)
+    if not values:
+        return False
+    study.enqueue_trial(values, user_attrs={ORIGIN_ATTRIBUTE: BASE_ORIGIN})
+    return True
 
 
 def epoch_validation_losses(lines: list[dict[str, Any]]) -> list[float]:

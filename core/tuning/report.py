@@ -17,7 +17,13 @@ from core.analysis.comparison import comparison_runs, summarize
 from core.analysis.leaderboard import Leaderboard, leaderboard
 from core.errors import ConfigError
 from core.runs.store import RunStore
-from core.tuning.driver import ERROR_ATTRIBUTE, RUN_ATTRIBUTE, best_config
+from core.tuning.driver import (
+    BASE_ORIGIN,
+    ERROR_ATTRIBUTE,
+    ORIGIN_ATTRIBUTE,
+    RUN_ATTRIBUTE,
+    best_config,
+)
 from core.tuning.studies import StudyRecord
 
 
@@ -50,11 +56,18 @@ def trials_table(study: optuna.Study | None) -> pd.DataFrame:
                 "epochs": len(trial.intermediate_values),
                 "run": trial.user_attrs.get(RUN_ATTRIBUTE),
                 "seconds": seconds,
-                "note": trial.user_attrs.get(ERROR_ATTRIBUTE, ""),
+                "note": _note(trial),
                 **trial.params,
             }
         )
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+
+
+def _note(trial: optuna.trial.FrozenTrial) -> str:
+    """Why a trial failed, or that it is the base configuration."""
+    attributes = trial.user_attrs
+    notes = (attributes.get(ORIGIN_ATTRIBUTE), attributes.get(ERROR_ATTRIBUTE))
+    return "; ".join(note for note in notes if note)
 
 
 def search_cost(study: optuna.Study | None) -> dict[str, Any]:
@@ -86,6 +99,7 @@ def best_trial(study: optuna.Study | None) -> dict[str, Any] | None:
         "value": best.value,
         "params": dict(best.params),
         "run": best.user_attrs.get(RUN_ATTRIBUTE),
+        "is_base": best.user_attrs.get(ORIGIN_ATTRIBUTE) == BASE_ORIGIN,
     }
 
 

@@ -220,6 +220,71 @@ class SearchSpace:
             payload[section][field_name] = _field_value(section, field_name, value)
         return ExperimentConfig.from_dict(payload)
 
+    def values_of(self, base: ExperimentConfig) -> dict[str, Any]:
+        """``base``'s own values of the parameters, where the space holds them.
+
+        A study starts from these (trial 0), so its best trial is never worse
+        on validation than the configuration the user began with. A parameter
+        whose base value lies outside its range, off its step or among none of
+        its choices is left out: the sampler draws that one.
+        """
+        values: dict[str, Any] = {}
+        for parameter in self.parameters:
+            if parameter.kind == "categorical":
+                choice = _matching_choice(self, parameter, base)
+                if choice is not _NO_VALUE:
+                    values[parameter.name] = choice
+                continue
+            value = _current_value(parameter.name, base)
+            if _inside(parameter, value):
+                values[parameter.name] = (
+                    int(value) if parameter.kind == "int" else float(value)
+                )
+        return values
+
+
+#: Marks "no choice of the parameter gives the base value" (None is a choice).
+_NO_VALUE = object()
+
+
+def _matching_choice(
+    space: SearchSpace, parameter: Parameter, base: ExperimentConfig
+) -> Any:
+    """The first choice that leaves ``base`` as it is, else ``_NO_VALUE``."""
+    expected = base.to_dict()
+    for choice in parameter.choices:
+        try:
+            tried = space.apply(base, {parameter.name: choice})
+        except ConfigError:
+            continue  # a choice this base refuses cannot be its own value
+        if tried.to_dict() == expected:
+            return choice
+    return _NO_VALUE
+
+
+def _current_value(name: str, base: ExperimentConfig) -> Any:
+    """The value a numeric parameter reads in ``base`` (None where it has none)."""
+    if name.startswith(EMBEDDING_PREFIX):
+        column = name[len(EMBEDDING_PREFIX) :]
+        for spec in base.data.categorical_columns:
+            if spec.name == column:
+                return spec.embedding_dim
+        return None
+    section, field_name = name.split(".", 1)
+    return getattr(getattr(base, section), field_name)
+
+
+def _inside(parameter: Parameter, value: Any) -> bool:
+    """Whether an int/float parameter can draw ``value`` itself."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if not parameter.low <= value <= parameter.high:
+        return False
+    if parameter.kind == "float":
+        return True
+    step = 1 if parameter.log else parameter.step or 1
+    return float(value).is_integer() and (value - parameter.low) % step == 0
+
 
 def _check_name(name: str, base: ExperimentConfig) -> None:
     where = f"space.{name}"

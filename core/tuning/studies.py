@@ -68,6 +68,9 @@ class StudySettings:
         one-hot twin, gradient boosting and the baselines (0: none).
     baseline_arm : bool
         Include the gradient-boosting arm in that comparison.
+    start_from_base : bool
+        Trial 0 is ``base`` itself (its values of the searched parameters), so
+        the study's best is never worse on validation than where it started.
     """
 
     base: ExperimentConfig
@@ -79,6 +82,7 @@ class StudySettings:
     metric: str | None = None
     final_seeds: int = 3
     baseline_arm: bool = True
+    start_from_base: bool = True
 
     def __post_init__(self) -> None:
         _require_int(self.trials, "trials", 1, MAX_TRIALS)
@@ -112,6 +116,7 @@ class StudySettings:
             "metric": self.metric,
             "final_seeds": self.final_seeds,
             "baseline_arm": self.baseline_arm,
+            "start_from_base": self.start_from_base,
         }
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig
@@ -119,3 +121,45 @@ def test_study_settings_round_trip_and_check_the_space():
         StudySettings(base, default_space(base), pruner="random")
     with pytest.raises(ConfigError, match="trials"):
         StudySettings(base, default_space(base), trials=0)
+
+
+def test_the_base_values_are_read_back_where_the_space_can_draw_them():
+    base = _base()
+    base = base.replace(
+        model=replace(base.model, lstm_units=(64, 32), dropout=0.2),
+        data=replace(base.data, smoothing_alpha=None),
+        train=replace(base.train, learning_rate=0.001),
+    )
+    space = SearchSpace(
+        (
+            Parameter("model.lstm_units", "categorical", choices=("128,64", "64,32")),
+            Parameter("model.dropout", "float", low=0.0, high=0.4),
+            Parameter("data.smoothing_alpha", "categorical", choices=(0.3, None)),
+            Parameter("embedding.kind", "int", low=2, high=8, step=2),
+            # Not drawable as the base has them: out of range, off the step,
+            # no embedding size set, no such choice.
+            Parameter("train.learning_rate", "float", low=0.005, high=0.05, log=True),
+            Parameter("data.window", "int", low=5, high=20, step=5),
+            Parameter("embedding.shift", "int", low=2, high=8),
+            Parameter("model.cell", "categorical", choices=("gru",)),
+        )
+    )
+    values = space.values_of(base)
+    assert values == {
+        "model.lstm_units": "64,32",
+        "model.dropout": 0.2,
+        "data.smoothing_alpha": None,
+        "embedding.kind": 4,
+    }
+    assert space.apply(base, values).to_dict() == base.to_dict()
+
+
+def test_study_settings_start_from_the_base_unless_told_otherwise():
+    base = _base()
+    settings = StudySettings(base, default_space(base))
+    assert settings.start_from_base
+    off = StudySettings(base, default_space(base), start_from_base=False)
+    assert StudySettings.from_dict(off.to_dict()) == off
+    payload = settings.to_dict()
+    del payload["start_from_base"]  # a study saved before the setting existed
+    assert StudySettings.from_dict(payload).start_from_base
