@@ -2,7 +2,8 @@
 
 Protocol (see ``../shared/data/cmapss/README.md``): RUL capped at 125
 (``target_cap``); sliding windows of 30 (FD001, FD003), 20 (FD002) and 15 (FD004)
-cycles with stride 1; validation split by engine, used only for early stopping;
+cycles (stride 2 for the LSTM, whose windows overlap heavily; stride 1 for
+the gradient-boosting arm); validation split by engine, used only for early stopping;
 the official test set scored on each engine's last window
 (``core.model.bundle.predict(..., last_only=True)``) against capped truth
 ``min(RUL_FD00x, 125)`` (primary, the published figures' protocol) and raw
@@ -15,8 +16,11 @@ standardised on the training engines; the engine's age in cycles; a
 learning-rate schedule; FD001/FD003 smooth the sensors causally; FD002/FD004
 add the operating condition ``op_cond = round(op1)`` (6 levels) as a
 categorical column with its own embedding and scale the sensors per operating
-condition (``normalize_by="op_cond"``). FD001/FD003 run at a single operating
-condition, so there the model has no categorical column.
+condition (``normalize_by="op_cond"``). Every subset subtracts each engine's
+starting level (``entity_baseline``: the mean of its first 20 rows), the lever
+that closed most of the gap to gradient boosting (docs/model_diagnosis.md).
+FD001/FD003 run at a single operating condition, so there the model has no
+categorical column.
 
 Run ``python -m bench.cmapss --quick`` (a smoke test) or ``python -m bench.cmapss``;
 ``--export DIR`` writes the tables as Parquet for the command line (README).
@@ -365,19 +369,24 @@ def settings_line(args: argparse.Namespace) -> str:
     model, train = single.model, single.train
     return (
         f"Settings (`bench/configs/cmapss_FD00x.json`): LSTM {model.lstm_units}, "
-        f"dropout {model.dropout}, dense {model.dense_units}, Adam "
+        f"dropout {model.dropout} after each LSTM layer, input dropout "
+        f"{model.input_dropout}, dense {model.dense_units}, Adam "
         f"{train.learning_rate}, batch {train.batch_size}, at most {train.epochs} "
         f"epochs, patience {train.patience}, learning-rate schedule "
         f"'{train.lr_schedule}', stride {single.data.stride}, 20% of training "
-        f"engines for validation; entity age (cycles since the engine's first "
+        f"engines for validation; each engine's starting level (mean of its "
+        f"first {single.data.entity_baseline} rows) subtracted from its "
+        f"sensors; entity age (cycles since the engine's first "
         f"row) as an input: {single.data.entity_age}; causal exponential "
         f"smoothing of the sensors: alpha {single.data.smoothing_alpha} on "
         f"FD001/FD003, {multi.data.smoothing_alpha} on FD002/FD004 (there the "
         "operating condition changes every cycle, so smoothing raw sensors would "
         "mix conditions). Gradient boosting: "
         f"{args.gbm_iterations} iterations, learning rate 0.05, features = last "
-        "value, mean and slope of every numeric input over the window, the same "
-        "inputs as the LSTM (+ op_cond of the last step as a native categorical)."
+        "value, mean and slope of every numeric input over the window, on the "
+        "LSTM's inputs at stride 1 and without the starting-level subtraction "
+        "(it raised the boosting arm's RMSE), + op_cond of the last step as a "
+        "native categorical."
         + ("" if args.twin else " The one-hot twin was not trained (`--twin`).")
     )
 

@@ -6,6 +6,7 @@ strictly in core must not leave a committed config behind.
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -44,3 +45,18 @@ def test_cmapss_space_applies_to_every_subset(subset: str) -> None:
     tried = space.apply(base, values)
     assert tried.data.entity_baseline == 20
     assert tried.data.smoothing_alpha == 0.3
+
+
+@pytest.mark.parametrize("subset", ["FD001", "FD002", "FD003", "FD004"])
+def test_every_diagnosis_variant_is_a_valid_config_and_says_its_baseline(
+    subset: str,
+) -> None:
+    from bench.cmapss_diagnosis import VARIANTS, variant_config
+
+    args = argparse.Namespace(epochs=None, stride=None)
+    for name, changes in VARIANTS.items():
+        config = variant_config(subset, 3, changes, args)
+        assert config.train.seed == config.split.seed == 3
+        # The committed configs carry the baseline; a variant that does not
+        # name it must switch it off, or it studies something else than it says.
+        assert (config.data.entity_baseline is not None) == ("baseline" in name)
