@@ -202,7 +202,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=None, help="override")
     parser.add_argument("--stride", type=int, default=None, help="override")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    # "--variants" alone (no names) trains only the --config-variant files.
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
     parser.add_argument(
         "--config-variant",
         action="append",
@@ -221,6 +222,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         name, _, path = item.partition("=")
         VARIANTS[name] = {"file": path}
         args.variants.append(name)
+    if not args.variants:
+        parser.error("expected at least one variant or --config-variant")
     return args
 
 
