@@ -143,7 +143,7 @@ def run_gbm(data: tuple, subset: str, seed: int, args) -> float:
     from core.examples.prepare import prepare_experiment
 
     train, test, truth = data
-    config = gbm_config(make_config(subset, seed, args))
+    config = gbm_config(make_config(subset, seed, args), subset)
     prepared = prepare_experiment(train, config)
     rmse = run_gradient_boosting(prepared, config, test, truth, args)["capped"]["rmse"]
     log(f"{subset} seed {seed} gradient boosting: RMSE {rmse:.2f}")
