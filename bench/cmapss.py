@@ -122,9 +122,10 @@ def make_config(subset: str, seed: int, args: argparse.Namespace):
     )
 
 
-#: The gradient-boosting arm's smoothing of the sensors, fixed per subset so a
-#: tuned LSTM config (which may drop it) does not change the other arm's inputs.
-GBM_SMOOTHING = {"FD001": 0.3, "FD002": None, "FD003": 0.3, "FD004": None}
+#: The gradient-boosting arm's smoothing of the sensors on the single-condition
+#: subsets, fixed so a tuned LSTM config (which may drop it) does not change the
+#: other arm's inputs.
+GBM_SMOOTHING_ALPHA = 0.3
 
 
 def gbm_config(config, subset: str):
@@ -142,7 +143,7 @@ def gbm_config(config, subset: str):
         entity_baseline=None,
         stride=1,
         entity_age=True,
-        smoothing_alpha=GBM_SMOOTHING[subset],
+        smoothing_alpha=None if subset in MULTI_CONDITION else GBM_SMOOTHING_ALPHA,
     )
     return config.replace(data=data)
 

@@ -160,8 +160,7 @@ class StudyDriver:
 
     def search(self) -> None:
         """Ask, train and tell until the study has its trials (or is stopped)."""
-        if self.settings.start_from_base:
-            queue_base_trial(self.study, self.settings)
+        queue_base_trial(self.study, self.settings)
         self._reattach()
         while not self.stop.is_set():
             if self.studies.stop_requested(self.record.id):
@@ -312,10 +311,11 @@ def queue_base_trial(study: optuna.Study, settings: StudySettings) -> bool:
 
     Its values of the searched parameters (:meth:`SearchSpace.values_of`) are
     fixed and the rest drawn, so the study's best is never worse on validation
-    than the configuration it started from. A study that already has trials (a
-    resumed one, or trials queued by hand) keeps its order: returns False.
+    than the configuration it started from. Returns False, queueing nothing,
+    when ``settings.start_from_base`` is off or the study already has trials (a
+    resumed one, or trials queued by hand keep their order).
     """
-    if study.get_trials(deepcopy=False):
+    if not settings.start_from_base or study.get_trials(deepcopy=False):
         return False
     values = settings.space.values_of(settings.base)
     if not values:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import optuna
 
 from core.config import ColumnSpec, DataConfig, ExperimentConfig, TrainConfig
@@ -60,3 +62,10 @@ def test_a_study_with_trials_is_not_given_the_base_again():
     study.enqueue_trial({"train.learning_rate": 0.05})  # queued by hand
     assert not queue_base_trial(study, settings)
     assert study.ask(distributions(settings)).params["train.learning_rate"] == 0.05
+
+
+def test_a_study_told_not_to_start_from_the_base_draws_its_first_trial():
+    settings = replace(_settings(), start_from_base=False)
+    study = optuna.create_study()
+    assert not queue_base_trial(study, settings)
+    assert not study.get_trials()
