@@ -149,7 +149,7 @@ def study_form(dataset: state.Dataset, config: ExperimentConfig) -> StudyRecord 
         )
         gbm = a.checkbox("Add gradient boosting", True, key="tune_gbm")
         start = c.checkbox(
-            "Trial 0: the configured settings",
+            "Start from these settings",
             True,
             key="tune_start_from_base",
             help="The study's first trial is the configuration as it stands, "
