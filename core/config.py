@@ -58,6 +58,8 @@ SUMMARIES: tuple[str, ...] = ("last", "attention", "mean_last")
 REGRESSION_LOSSES: tuple[str, ...] = ("mse", "huber")
 VALIDATION_WINDOWS: tuple[str, ...] = ("all", "last")
 TIME_FEATURES: tuple[str, ...] = ("hour", "day_of_week", "month")
+#: The most members (``ModelConfig.members``) one model may average.
+MAX_MEMBERS = 16
 TIME_UNITS: tuple[str, ...] = ("auto", "seconds", "minutes", "hours", "days")
 
 _T = TypeVar("_T")
@@ -90,6 +92,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "summary": "last",
         "layer_norm": False,
         "input_dropout": 0.0,
+        "members": 1,
     },
     "train": {
         "lr_schedule": "none",
@@ -698,6 +701,13 @@ class ModelConfig:
     input_dropout : float
         Dropout of the first recurrent layer's inputs (one mask per sequence:
         whole channels vanish for a window). Off unless asked for.
+    members : int
+        Independently initialised copies of the network after the embeddings
+        (recurrent layers and head), trained side by side, each on its own
+        loss; the model predicts their average. The embeddings are shared, so
+        each column keeps one table. More members steady the result across
+        seeds at about ``members`` times the training time; 1 is a plain
+        network.
     """
 
     encoding: Encoding = "embedding"
@@ -713,6 +723,7 @@ class ModelConfig:
     summary: Summary = "last"
     layer_norm: bool = False
     input_dropout: float = 0.0
+    members: int = 1
 
     def __post_init__(self) -> None:
         units = self.lstm_units
@@ -749,6 +760,12 @@ class ModelConfig:
             f"expected true or false, received {self.layer_norm!r}",
         )
         _require_fraction(self.input_dropout, "model.input_dropout")
+        _require_int(self.members, "model.members", 1)
+        _require(
+            self.members <= MAX_MEMBERS,
+            "model.members",
+            f"expected at most {MAX_MEMBERS} members, received {self.members}",
+        )
 
 
 @dataclass(frozen=True)

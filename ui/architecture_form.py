@@ -2,7 +2,8 @@
 
 One widget per model option of issue 21 (cell, causal convolution, sequence
 summary, layer normalisation, input dropout, gradient clipping, Huber loss,
-last-window validation), each editing the matching config field.
+last-window validation, ensemble members), each editing the matching config
+field.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import streamlit as st
 
 from core.config import (
     CELLS,
+    MAX_MEMBERS,
     REGRESSION_LOSSES,
     SUMMARIES,
     VALIDATION_WINDOWS,
@@ -96,6 +98,17 @@ def architecture_fields(
             help="Match the test protocol: C-MAPSS scores one last window per engine.",
             key="cfg_validation_windows",
         )
+        members = b.number_input(
+            "Ensemble members",
+            1,
+            MAX_MEMBERS,
+            model.members,
+            help=(
+                "Independently initialised copies of the network, averaged: "
+                "steadier across seeds, about this many times the training time."
+            ),
+            key="cfg_members",
+        )
     model_changes = {
         "cell": cell,
         "summary": summary,
@@ -103,6 +116,7 @@ def architecture_fields(
         "conv_kernel_size": int(conv_kernel),
         "layer_norm": bool(layer_norm),
         "input_dropout": float(input_dropout),
+        "members": int(members),
     }
     train_changes = {
         "clipnorm": float(clipnorm) or None,

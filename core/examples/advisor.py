@@ -455,7 +455,8 @@ def preflight(
     )
     recurrent = _lstm_parameters(input_width, model.lstm_units, model.bidirectional)
     outputs = encoder.n_classes if data.task == "multiclass" else 1
-    other = recurrent + _head_parameters(model, outputs)
+    # Each member has its own recurrent layers and head (the embeddings are shared).
+    other = (recurrent + _head_parameters(model, outputs)) * model.members
     work = training_work(
         sum(embedding.values()) + other, data.sequence_width, examples["train"]
     )

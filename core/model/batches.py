@@ -46,6 +46,10 @@ class ExampleBatches(keras.utils.PyDataset):
     include_mask : bool
         Add the ``step_mask`` input (``False`` for a model without it, see
         :func:`core.model.network.unmasked_view`).
+    label_copies : int
+        Give the labels once per output: a tuple of this many copies when
+        above 1, for a model whose members each have an output
+        (:func:`core.model.network.training_view`).
     """
 
     def __init__(
@@ -62,6 +66,7 @@ class ExampleBatches(keras.utils.PyDataset):
         sample_weights: np.ndarray | None = None,
         include_labels: bool = True,
         include_mask: bool = True,
+        label_copies: int = 1,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.encoded = encoded
@@ -75,6 +80,7 @@ class ExampleBatches(keras.utils.PyDataset):
         self.sample_weights = sample_weights
         self.include_labels = include_labels and examples.labels is not None
         self.include_mask = include_mask
+        self.label_copies = label_copies
         self._rng = np.random.default_rng(seed)
         self._order = np.arange(len(examples))
         if shuffle:
@@ -123,6 +129,8 @@ class ExampleBatches(keras.utils.PyDataset):
         if not self.include_labels:
             return (inputs,)
         labels = self.examples.model_labels(selection).astype(np.float32)
+        if self.label_copies > 1:
+            labels = (labels,) * self.label_copies
         if self.sample_weights is None:
             return inputs, labels
         return inputs, labels, self.sample_weights[selection].astype(np.float32)

@@ -5,8 +5,10 @@ by :func:`core.features.naming.embedding_layer_name`), concatenated with the
 scaled numeric features and fed to one or more LSTM layers. Options
 (``ModelConfig``): GRU instead of LSTM, a causal ``Conv1D`` front end,
 ``LayerNormalization`` and ``Dropout`` after each recurrent layer, and a
-sequence summary (last state, attention pooling, mean next to last).
-The one-hot twin differs only in
+sequence summary (last state, attention pooling, mean next to last), and an
+ensemble of independently initialised members (``ModelConfig.members``: each
+member its own recurrent body and head, the embeddings shared) whose outputs
+``Average`` combines. The one-hot twin differs only in
 the encoding: its embedding is a frozen identity matrix, so the LSTM sees exact
 one-hot vectors without any one-hot array ever being built.
 
@@ -23,6 +25,7 @@ training uses when every example is full length; the saved model keeps the mask.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -73,6 +76,7 @@ def _head(
     regression_loss: str = "mse",
     horizons: int = 1,
     quantiles: tuple[float, ...] | None = None,
+    name: str = "output",
 ) -> tuple[layers.Layer, str | keras.losses.Loss]:
     """Output layer and loss for the task.
 
@@ -81,18 +85,16 @@ def _head(
     the pinball loss.
     """
     if task == "binary":
-        return layers.Dense(1, activation="sigmoid", name="output"), (
-            "binary_crossentropy"
-        )
+        return layers.Dense(1, activation="sigmoid", name=name), ("binary_crossentropy")
     if task == "multiclass":
-        return layers.Dense(n_classes, activation="softmax", name="output"), (
+        return layers.Dense(n_classes, activation="softmax", name=name), (
             "sparse_categorical_crossentropy"
         )
     if quantiles:
         width = horizons * len(quantiles)
-        return layers.Dense(width, name="output"), PinballLoss(quantiles, horizons)
+        return layers.Dense(width, name=name), PinballLoss(quantiles, horizons)
     loss = "huber" if regression_loss == "huber" else "mean_squared_error"
-    return layers.Dense(horizons, name="output"), loss
+    return layers.Dense(horizons, name=name), loss
 
 
 def build_model(
@@ -104,7 +106,8 @@ def build_model(
     ----------
     config : ExperimentConfig
         Model and training settings (``config.model.encoding`` picks the
-        embedding model or its one-hot twin).
+        embedding model or its one-hot twin; ``config.model.members`` how many
+        independently initialised bodies the prediction averages).
     preprocessor : SequencePreprocessor
         Fitted; supplies vocabulary sizes, embedding widths and feature counts.
 
@@ -112,10 +115,52 @@ def build_model(
     -------
     keras.Model
         A compiled Functional model whose inputs are named after the columns,
-        plus ``numeric_features`` and ``step_mask``.
+        plus ``numeric_features`` and ``step_mask``. With several members its
+        output is their average (layer :data:`AVERAGE_LAYER`); training fits
+        :func:`training_view`, which gives each member its own loss.
     """
     model_config = config.model
-    onehot = model_config.encoding == Arm.ONEHOT
+    inputs, features = _feature_inputs(preprocessor, model_config.encoding)
+    mask = keras.Input(shape=(None,), dtype="bool", name=MASK_INPUT)
+    inputs.append(mask)
+    hidden = (
+        layers.Concatenate(name="features")(features)
+        if len(features) > 1
+        else features[0]
+    )
+    outputs, loss = [], None
+    for member in range(model_config.members):
+        body = _body_layers(config, member)
+        body["output"], loss = _head(
+            preprocessor.config.task,
+            preprocessor.target_encoder_.n_classes,
+            config.train.regression_loss,
+            config.data.horizons or 1,
+            config.train.quantiles,
+            name=member_layer_name("output", member),
+        )
+        with warnings.catch_warnings():
+            # Conv1D and Reshape drop Keras's implicit masks; the explicit step
+            # mask reaches every layer that needs one.
+            warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
+            outputs.append(_wire_body(hidden, mask, body.get))
+    model = keras.Model(
+        inputs=inputs,
+        outputs=_combine_members(outputs),
+        name=f"{model_config.encoding}_lstm",
+    )
+    model.compile(
+        optimizer=_optimizer(config),
+        loss=loss,
+        jit_compile=config.train.jit_compile,
+    )
+    return model
+
+
+def _feature_inputs(
+    preprocessor: SequencePreprocessor, encoding: str
+) -> tuple[list[keras.KerasTensor], list[keras.KerasTensor]]:
+    """The column inputs (no step mask) and the per-step features they give."""
     inputs: list[keras.KerasTensor] = []
     features: list[keras.KerasTensor] = []
     for column in preprocessor.config.categorical_names:
@@ -123,7 +168,7 @@ def build_model(
             column,
             preprocessor.input_dims_[column],
             preprocessor.embedding_dims_[column],
-            onehot,
+            encoding == Arm.ONEHOT,
         )
         inputs.append(column_input)
         features.append(embedded)
@@ -132,37 +177,45 @@ def build_model(
         numeric_input = keras.Input(shape=(None, numeric_width), name=NUMERIC_INPUT)
         inputs.append(numeric_input)
         features.append(numeric_input)
-    mask = keras.Input(shape=(None,), dtype="bool", name=MASK_INPUT)
-    inputs.append(mask)
-    hidden = (
-        layers.Concatenate(name="features")(features)
-        if len(features) > 1
-        else features[0]
-    )
-    task = preprocessor.config.task
-    output_layer, loss = _head(
-        task,
-        preprocessor.target_encoder_.n_classes,
-        config.train.regression_loss,
-        config.data.horizons or 1,
-        config.train.quantiles,
-    )
-    body = _body_layers(config)
-    body["output"] = output_layer
-    with warnings.catch_warnings():
-        # Conv1D and Reshape drop Keras's implicit masks; the explicit step
-        # mask reaches every layer that needs one.
-        warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
-        outputs = _wire_body(hidden, mask, body.get)
-    model = keras.Model(
-        inputs=inputs, outputs=outputs, name=f"{model_config.encoding}_lstm"
-    )
-    model.compile(
-        optimizer=_optimizer(config),
-        loss=loss,
-        jit_compile=config.train.jit_compile,
-    )
-    return model
+    return inputs, features
+
+
+#: The layer that averages the members' outputs (absent with one member).
+AVERAGE_LAYER = "members_average"
+
+
+def member_layer_name(name: str, member: int) -> str:
+    """A body layer's name in ``member``: the plain name for member 0.
+
+    Member 0 keeps the names a single network has, so a one-member model is
+    exactly the network of earlier releases (and reloads their bundles).
+    """
+    return name if member == 0 else f"{name}_m{member}"
+
+
+def member_output_key(key: str) -> bool:
+    """Whether a Keras log key is one member's own loss (``output_m1_loss``...).
+
+    Keras logs each output's loss beside the total when a model has several
+    outputs, as an ensemble's training view has.
+    """
+    return re.fullmatch(r"(val_)?output(_m\d+)?_loss", key) is not None
+
+
+def _combine_members(outputs: list[keras.KerasTensor]) -> keras.KerasTensor:
+    """One output: the only member's, or the average of all members'."""
+    if len(outputs) == 1:
+        return outputs[0]
+    return layers.Average(name=AVERAGE_LAYER)(outputs)
+
+
+def member_count(model: keras.Model) -> int:
+    """How many members ``model``'s prediction averages (1 for a plain network)."""
+    names = {layer.name for layer in model.layers}
+    count = 1
+    while member_layer_name("output", count) in names:
+        count += 1
+    return count
 
 
 def _optimizer(config: ExperimentConfig) -> keras.optimizers.Optimizer:
@@ -175,7 +228,7 @@ def _optimizer(config: ExperimentConfig) -> keras.optimizers.Optimizer:
 
 
 def _recurrent_layer(
-    config: ExperimentConfig, position: int, units: int, last: bool
+    config: ExperimentConfig, position: int, units: int, last: bool, member: int
 ) -> layers.Layer:
     """One recurrent layer (wrapped when bidirectional), named by position."""
     model_config = config.model
@@ -191,16 +244,26 @@ def _recurrent_layer(
         # The last state of a pooled summary comes from the returned state,
         # which the step mask keeps at each sequence's last real step.
         return_state=last and model_config.summary == "mean_last",
-        name=f"{model_config.cell}_{position}",
+        name=member_layer_name(f"{model_config.cell}_{position}", member),
     )
     if model_config.bidirectional:
-        return layers.Bidirectional(recurrent, name=f"bidirectional_{position}")
+        return layers.Bidirectional(
+            recurrent, name=member_layer_name(f"bidirectional_{position}", member)
+        )
     return recurrent
 
 
-def _body_layers(config: ExperimentConfig) -> dict[str, layers.Layer]:
-    """Every layer between the features and the output, by name."""
+def _body_layers(config: ExperimentConfig, member: int = 0) -> dict[str, layers.Layer]:
+    """Every layer of one member between the features and the output.
+
+    Keyed by the plain names :func:`_wire_body` looks up; the layers themselves
+    are named for ``member`` (:func:`member_layer_name`).
+    """
     model_config = config.model
+
+    def named(name: str) -> str:
+        return member_layer_name(name, member)
+
     body: dict[str, layers.Layer] = {}
     if model_config.conv_filters:
         body["conv_front"] = layers.Conv1D(
@@ -208,31 +271,37 @@ def _body_layers(config: ExperimentConfig) -> dict[str, layers.Layer]:
             model_config.conv_kernel_size,
             padding="causal",
             activation="relu",
-            name="conv_front",
+            name=named("conv_front"),
         )
     units_list = model_config.lstm_units
     for position, units in enumerate(units_list):
         last = position == len(units_list) - 1
-        body[f"recurrent_{position}"] = _recurrent_layer(config, position, units, last)
+        body[f"recurrent_{position}"] = _recurrent_layer(
+            config, position, units, last, member
+        )
         if model_config.layer_norm:
             body[f"layer_norm_{position}"] = layers.LayerNormalization(
-                name=f"layer_norm_{position}"
+                name=named(f"layer_norm_{position}")
             )
         if model_config.dropout > 0:
             body[f"dropout_{position}"] = layers.Dropout(
-                model_config.dropout, name=f"dropout_{position}"
+                model_config.dropout, name=named(f"dropout_{position}")
             )
     if model_config.summary == "attention":
-        body["attention_score"] = layers.Dense(1, name="attention_score")
-        body["attention_flatten"] = layers.Reshape((-1,), name="attention_flatten")
-        body["attention_weights"] = layers.Softmax(axis=-1, name="attention_weights")
-        body["attention_pool"] = layers.Dot(axes=(1, 1), name="attention_pool")
+        body["attention_score"] = layers.Dense(1, name=named("attention_score"))
+        body["attention_flatten"] = layers.Reshape(
+            (-1,), name=named("attention_flatten")
+        )
+        body["attention_weights"] = layers.Softmax(
+            axis=-1, name=named("attention_weights")
+        )
+        body["attention_pool"] = layers.Dot(axes=(1, 1), name=named("attention_pool"))
     elif model_config.summary == "mean_last":
-        body["mean_pool"] = layers.GlobalAveragePooling1D(name="mean_pool")
-        body["mean_last"] = layers.Concatenate(name="mean_last")
+        body["mean_pool"] = layers.GlobalAveragePooling1D(name=named("mean_pool"))
+        body["mean_last"] = layers.Concatenate(name=named("mean_last"))
     if model_config.dense_units:
         body["head_dense"] = layers.Dense(
-            model_config.dense_units, activation="relu", name="head_dense"
+            model_config.dense_units, activation="relu", name=named("head_dense")
         )
     return body
 
@@ -329,6 +398,50 @@ def unmasked_view(
     keras.Model
         Inputs of ``model`` except ``step_mask``, the same output.
     """
+    return _rewired(model, preprocessor, masked=False, separate_members=False)
+
+
+def training_view(
+    model: keras.Model, preprocessor: SequencePreprocessor, masked: bool
+) -> keras.Model:
+    """What training fits: ``model`` or a view of its layers (shared weights).
+
+    Without ``masked`` the view leaves out the step mask (:func:`unmasked_view`).
+    With several members it outputs each member's prediction instead of their
+    average, compiled with the model's loss once per member, each weighted
+    ``1 / members``: every member learns from its own error, as independently
+    trained networks would (a loss on the average would let members lean on
+    each other), and the reported loss is the members' mean loss. The labels
+    then come once per member (``ExampleBatches.label_copies``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built by :func:`build_model`.
+    preprocessor : SequencePreprocessor
+        The fitted preprocessor ``model`` was built for.
+    masked : bool
+        Whether the batches carry the step mask (some example is padded).
+
+    Returns
+    -------
+    keras.Model
+        ``model`` itself for one member with the mask, else a compiled view.
+    """
+    members = member_count(model)
+    if members == 1:
+        return model if masked else unmasked_view(model, preprocessor)
+    return _rewired(model, preprocessor, masked=masked, separate_members=True)
+
+
+def _rewired(
+    model: keras.Model,
+    preprocessor: SequencePreprocessor,
+    masked: bool,
+    separate_members: bool,
+) -> keras.Model:
+    """``model``'s layers on new inputs: with or without the step mask, with
+    the members' outputs averaged (as saved) or separate (for training)."""
     by_name = {tensor.name: tensor for tensor in model.inputs}
     layers_by_name = {layer.name: layer for layer in model.layers}
     inputs, features = [], []
@@ -345,20 +458,48 @@ def unmasked_view(
         )
         inputs.append(numeric_input)
         features.append(numeric_input)
+    mask = None
+    if masked:
+        mask = keras.Input(shape=(None,), dtype="bool", name=MASK_INPUT)
+        inputs.append(mask)
     hidden = (
         model.get_layer("features")(features)
         if "features" in layers_by_name
         else features[0]
     )
+    members = member_count(model)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=DROPPED_MASK_WARNING)
-        hidden = layers.Reshape((-1, hidden.shape[-1]), name="drop_mask")(hidden)
-    hidden = _wire_body(hidden, None, layers_by_name.get)
-    view = keras.Model(inputs, hidden, name=f"{model.name}_unmasked")
+        if not masked:
+            hidden = layers.Reshape((-1, hidden.shape[-1]), name="drop_mask")(hidden)
+        outputs = [
+            _wire_body(hidden, mask, _member_lookup(layers_by_name, member))
+            for member in range(members)
+        ]
+    if separate_members:
+        view = keras.Model(inputs, outputs, name=f"{model.name}_members")
+        view.compile(
+            optimizer=model.optimizer,
+            loss=[model.loss] * members,
+            loss_weights=[1.0 / members] * members,
+            jit_compile=model.jit_compile,
+        )
+        return view
+    combined = outputs[0] if members == 1 else layers_by_name[AVERAGE_LAYER](outputs)
+    view = keras.Model(inputs, combined, name=f"{model.name}_unmasked")
     view.compile(
         optimizer=model.optimizer, loss=model.loss, jit_compile=model.jit_compile
     )
     return view
+
+
+def _member_lookup(layers_by_name: dict[str, layers.Layer], member: int) -> LayerLookup:
+    """Find ``member``'s body layers by their plain names."""
+
+    def lookup(name: str) -> layers.Layer | None:
+        return layers_by_name.get(member_layer_name(name, member))
+
+    return lookup
 
 
 def count_parameters(model: keras.Model) -> dict[str, int]:

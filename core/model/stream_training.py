@@ -24,6 +24,7 @@ from core.examples.stream_passes import FitReport, StreamOptions, chunks, prepar
 from core.features.naming import MASK_INPUT, NUMERIC_INPUT, categorical_input_name
 from core.features.preprocessor import SequencePreprocessor
 from core.model.batches import ExampleBatches
+from core.model.network import member_count, training_view
 from core.model.training import (
     CancelToken,
     FitHooks,
@@ -132,7 +133,14 @@ def fit_stream(
     has_validation = len(sample.parts["validation"]) > 0
     validation = make_batches(sample, "validation", config) if has_validation else None
     hooks = FitHooks(callbacks, cancel, progress, batches_per_epoch)
-    return fit_and_collect(model, dataset, validation, config, hooks)
+    copies = member_count(model)
+    if copies > 1:
+        # An ensemble's members each have an output: the labels come per member.
+        dataset = dataset.map(lambda inputs, labels: (inputs, (labels,) * copies))
+        if validation is not None:
+            validation.label_copies = copies
+    fitted = training_view(model, sample.preprocessor, masked=True)
+    return fit_and_collect(model, dataset, validation, config, hooks, fitted=fitted)
 
 
 def batches_estimate(

@@ -23,7 +23,12 @@ from core.errors import TrainingError
 from core.examples.prepare import PreparedData
 from core.model.batches import ExampleBatches, example_width
 from core.model.evaluation import PREDICTION_BATCH_SIZE
-from core.model.network import DROPPED_MASK_WARNING, unmasked_view
+from core.model.network import (
+    DROPPED_MASK_WARNING,
+    member_count,
+    member_output_key,
+    training_view,
+)
 from core.runs.progress import CancelToken, ProgressEvent, ProgressKind
 
 __all__ = ["CancelToken", "ProgressEvent", "ProgressKind", "train_model"]
@@ -222,18 +227,21 @@ def _fitted_model(
     prepared: PreparedData,
     batches: list[ExampleBatches | None],
 ) -> keras.Model:
-    """``model``, or its unmasked view when no batch has a padded step.
+    """What ``fit`` trains: ``model`` or its training view, batches set to match.
 
-    The view shares every weight and the optimizer, so fitting it trains
-    ``model``; without padding the mask selects every step and only costs time.
-    Its batches then leave the mask input out.
+    The view (:func:`core.model.network.training_view`) shares every weight and
+    the optimizer, so fitting it trains ``model``. It leaves the step mask out
+    when no batch has a padded step (the mask would then select every step and
+    only cost time), and gives each member of an ensemble its own output, whose
+    labels the batches then repeat.
     """
-    if any(part is not None and part.padded for part in batches):
-        return model
+    masked = any(part is not None and part.padded for part in batches)
+    copies = member_count(model)
     for part in batches:
         if part is not None:
-            part.include_mask = False
-    return unmasked_view(model, prepared.preprocessor)
+            part.include_mask = masked
+            part.label_copies = copies
+    return training_view(model, prepared.preprocessor, masked)
 
 
 def train_model(
@@ -414,7 +422,10 @@ def training_result(
             "columns for extreme values"
         )
     values = {
-        key: [float(v) for v in series] for key, series in history.history.items()
+        key: [float(v) for v in series]
+        for key, series in history.history.items()
+        # An ensemble's per-member losses: the history keeps their mean (loss).
+        if not member_output_key(key)
     }
     epochs_run = len(values.get("loss", []))
     status: Status = "completed"

@@ -24,6 +24,7 @@ def test_architecture_options_round_trip_into_the_config(sample_state):
     app.number_input(key="cfg_input_dropout").set_value(0.1)
     app.number_input(key="cfg_clipnorm").set_value(1.5)
     app.selectbox(key="cfg_validation_windows").set_value("last")
+    app.number_input(key="cfg_members").set_value(3)
     app.button(key=SAVE).click().run()
     assert not app.exception, app.exception
     assert not errors_of(app)
@@ -32,6 +33,7 @@ def test_architecture_options_round_trip_into_the_config(sample_state):
     assert (model.cell, model.summary, model.layer_norm) == ("gru", "attention", True)
     assert (model.conv_filters, model.conv_kernel_size) == (8, 4)
     assert model.input_dropout == 0.1
+    assert model.members == 3
     assert saved.train.clipnorm == 1.5
     assert saved.split.validation_windows == "last"
     assert ExperimentConfig.from_json(saved.to_json()) == saved
@@ -39,6 +41,7 @@ def test_architecture_options_round_trip_into_the_config(sample_state):
     assert again.selectbox(key="cfg_cell").value == "gru"
     assert again.selectbox(key="cfg_summary").value == "attention"
     assert again.number_input(key="cfg_clipnorm").value == 1.5
+    assert again.number_input(key="cfg_members").value == 3
 
 
 def test_huber_loss_is_offered_for_regression_only(sample_state):

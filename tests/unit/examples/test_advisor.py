@@ -74,16 +74,20 @@ def test_preflight_parameters_match_the_model_that_trains(long_table):
         framing="window",
         window=3,
     )
-    for encoding in ("embedding", "onehot"):
-        config = ExperimentConfig(
-            data=data, model=ModelConfig(encoding=encoding, lstm_units=(8, 4))
+    for encoding, members in (("embedding", 1), ("onehot", 1), ("embedding", 3)):
+        model_config = ModelConfig(
+            encoding=encoding, lstm_units=(8, 4), members=members
         )
+        config = ExperimentConfig(data=data, model=model_config)
         estimate = preflight(table, config)
         keras.utils.set_random_seed(0)
         model = build_model(config, prepare_experiment(table, config).preprocessor)
         counted = count_parameters(model)
         expected = sum(estimate.embedding_parameters.values())
-        assert counted["total"] == expected + estimate.other_parameters, encoding
+        assert counted["total"] == expected + estimate.other_parameters, (
+            encoding,
+            members,
+        )
 
 
 def _window_config(**changes) -> ExperimentConfig:

@@ -264,8 +264,13 @@ def test_source_reference_fingerprint_and_sample(source, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, capsys):
+@pytest.mark.parametrize("members", [1, 2])
+def test_cli_train_on_a_folder_records_a_finished_run(
+    table, source, tmp_path, capsys, members
+):
     from core.cli.main import main
+    from core.model.bundle import load_bundle
+    from core.model.network import member_count
     from core.runs.store import RunStatus, RunStore
 
     folder = _folder(source) / "shards"
@@ -275,7 +280,7 @@ def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, c
             "--time", "step", "--categorical", "color,shape,level",
             "--numeric", "temp,load", "--window", "5", "--epochs", "1",
             "--runs-dir", str(tmp_path / "runs"), "--max-train-windows", "300",
-            "--memory-budget-mb", "64",
+            "--memory-budget-mb", "64", "--members", str(members),
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
@@ -290,6 +295,9 @@ def test_cli_train_on_a_folder_records_a_finished_run(table, source, tmp_path, c
     metrics = store.results(record.id)["embedding"]
     assert metrics["streaming"]["rows"] == len(table)
     assert "roc_auc" in metrics["validation"]
+    # The streamed fit trains every member of an ensemble (labels per member).
+    bundle = load_bundle(store.bundle_path(record.id, "embedding"))
+    assert member_count(bundle.model) == members
 
 
 def test_server_folders_follow_the_data_root_policy(tmp_path):

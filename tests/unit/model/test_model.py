@@ -47,6 +47,14 @@ ARCHITECTURES = {
         "conv_filters": 3,
     },
     "input-dropout": {"input_dropout": 0.3},
+    "members": {"members": 3},
+    "members-mean-last-stacked-bidirectional-conv": {
+        "members": 2,
+        "summary": "mean_last",
+        "lstm_units": (8, 4),
+        "bidirectional": True,
+        "conv_filters": 3,
+    },
 }
 
 
