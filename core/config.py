@@ -100,6 +100,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "regression_loss": "mse",
         "quantiles": None,
         "calibrate_intervals": False,
+        "refit": False,
     },
 }
 
@@ -810,6 +811,12 @@ class TrainConfig:
         Widen (or narrow) the outermost quantiles' interval by split-conformal
         calibration on the validation part, so its coverage matches its
         nominal level; needs at least two quantiles.
+    refit : bool
+        After early stopping, train a fresh model (same seed) on the training
+        and validation examples together, for as many epochs as the best
+        validation loss took and with that fit's learning rates; it becomes
+        the saved model. The validation metrics stay those of the early-stopped
+        model (the refit one has seen those examples). In-memory runs only.
     """
 
     epochs: int = 20
@@ -824,9 +831,15 @@ class TrainConfig:
     regression_loss: RegressionLoss = "mse"
     quantiles: tuple[float, ...] | None = None
     calibrate_intervals: bool = False
+    refit: bool = False
 
     def __post_init__(self) -> None:
         _require_int(self.epochs, "train.epochs", 1)
+        _require(
+            isinstance(self.refit, bool),
+            "train.refit",
+            f"expected true or false, received {self.refit!r}",
+        )
         _require_choice(self.lr_schedule, LR_SCHEDULES, "train.lr_schedule")
         _require_int(self.batch_size, "train.batch_size", 1)
         _require(
@@ -926,6 +939,31 @@ class ExperimentConfig:
             "train.quantiles",
             f"expected none for task {self.data.task!r} (quantiles need a "
             f"regression), received {list(self.train.quantiles or ())}",
+        )
+        if self.train.refit:
+            self._check_refit()
+
+    def _check_refit(self) -> None:
+        """A refit trains on every validation example, so it needs all of them,
+        and none whose label looks into the test rows."""
+        _require(
+            self.split.validation_fraction > 0,
+            "split.validation_fraction",
+            "expected a validation part with train.refit (its best epoch sets "
+            "the refit's length), received 0",
+        )
+        _require(
+            self.split.validation_windows == "all",
+            "split.validation_windows",
+            "expected 'all' with train.refit (the refit trains on every "
+            f"validation window), received {self.split.validation_windows!r}",
+        )
+        _require(
+            not (self.split.method == "time" and self.split.test_fraction > 0),
+            "train.refit",
+            "expected false with a time split and a test part (validation labels "
+            "may look into the test rows, which the refit would train on), "
+            "received true",
         )
 
     def replace(self, **sections: Any) -> ExperimentConfig:

@@ -2,7 +2,7 @@
 
 One widget per model option of issue 21 (cell, causal convolution, sequence
 summary, layer normalisation, input dropout, gradient clipping, Huber loss,
-last-window validation, ensemble members), each editing the matching config
+last-window validation, ensemble members, refit), each editing the matching config
 field.
 """
 
@@ -109,6 +109,16 @@ def architecture_fields(
             ),
             key="cfg_members",
         )
+        refit = c.checkbox(
+            "Refit on training + validation",
+            train.refit,
+            help=(
+                "After early stopping, train again on the training and validation "
+                "entities for the best epoch count; the validation metrics stay "
+                "those of the early-stopped model."
+            ),
+            key="cfg_refit",
+        )
     model_changes = {
         "cell": cell,
         "summary": summary,
@@ -121,6 +131,7 @@ def architecture_fields(
     train_changes = {
         "clipnorm": float(clipnorm) or None,
         "regression_loss": loss if task == "regression" else "mse",
+        "refit": bool(refit),
     }
     split_changes = {"validation_windows": validation if framing == "window" else "all"}
     return split_changes, model_changes, train_changes

@@ -22,8 +22,9 @@ from core.examples.prepare import (
     prepare_experiment,
 )
 from core.model.arms import LSTM_ARMS
-from core.model.evaluation import evaluate
+from core.model.evaluation import evaluate, held_out_scores, predict_scores
 from core.model.network import build_model, count_parameters
+from core.model.refit import refit
 from core.model.strategy import strategy_scope
 from core.model.training import (
     CancelToken,
@@ -72,14 +73,33 @@ def fit_prepared(
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> TrainingResult:
     """Build the configured model and fit it on already prepared data."""
+
+    def build() -> keras.Model:
+        # Several GPUs: built and compiled under MirroredStrategy (core.model.strategy).
+        with strategy_scope():
+            return build_model(config, prepared.preprocessor)
+
     # Seed before building so the initial weights are reproducible too.
     keras.utils.set_random_seed(config.train.seed)
-    # Several GPUs: built and compiled under MirroredStrategy (core.model.strategy).
-    with strategy_scope():
-        model = build_model(config, prepared.preprocessor)
-    return train_model(
-        model, prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
+    first = train_model(
+        build(), prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
     )
+    if not config.train.refit:
+        return first
+    return refit(first, prepared, config, build, cancel=cancel, progress=progress)
+
+
+def training_scores(
+    training: TrainingResult, prepared: PreparedData
+) -> dict[str, np.ndarray]:
+    """Held-out outputs of a fit: the validation part's from the early-stopped
+    model when the saved one is a refit (which has seen those examples)."""
+    scores = held_out_scores(training.model, prepared)
+    if training.selection_model is not None:
+        scores["validation"] = predict_scores(
+            training.selection_model, prepared, "validation"
+        )
+    return scores
 
 
 def result_of(
@@ -89,6 +109,8 @@ def result_of(
     scores: dict[str, np.ndarray] | None = None,
 ) -> ExperimentResult:
     """Evaluate a fitted model into an :class:`ExperimentResult`."""
+    if scores is None:
+        scores = training_scores(training, prepared)
     metrics = evaluate(training.model, prepared, scores, config.train.quantiles)
     metrics["training"] = fit_summary(training)
     metrics["parameters"] = count_parameters(training.model)

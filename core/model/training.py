@@ -80,7 +80,7 @@ def _floats(logs: dict | None) -> dict[str, float]:
     return {key: float(value) for key, value in (logs or {}).items()}
 
 
-class _Guard(keras.callbacks.Callback):
+class FitGuard(keras.callbacks.Callback):
     """Stop on cancellation or a non-finite loss, remembering why."""
 
     def __init__(self, token: CancelToken | None) -> None:
@@ -124,9 +124,15 @@ class TrainingResult:
     status : {"completed", "early_stopped", "cancelled"}
         How training ended.
     epochs_run : int
-        Epochs that ran.
+        Epochs that ran (with a refit, both fits' together).
     seconds : float
         Wall-clock training time.
+    selection_model : keras.Model or None
+        With ``train.refit``: the early-stopped model, whose validation metrics
+        are reported (``model`` is the refit one, which has seen the
+        validation examples); ``None`` otherwise.
+    refit_epochs : int or None
+        With ``train.refit``: the refit's epochs.
     """
 
     model: keras.Model
@@ -134,6 +140,8 @@ class TrainingResult:
     status: Status
     epochs_run: int
     seconds: float
+    selection_model: keras.Model | None = None
+    refit_epochs: int | None = None
 
 
 def class_weights(labels: np.ndarray) -> np.ndarray:
@@ -222,7 +230,7 @@ def lr_schedule_callbacks(
     return []
 
 
-def _fitted_model(
+def fitted_model(
     model: keras.Model,
     prepared: PreparedData,
     batches: list[ExampleBatches | None],
@@ -286,7 +294,7 @@ def train_model(
     validation = (
         make_batches(prepared, "validation", config) if has_validation else None
     )
-    fitted = _fitted_model(model, prepared, [train_batches, validation])
+    fitted = fitted_model(model, prepared, [train_batches, validation])
     return fit_and_collect(
         model,
         train_batches,
@@ -378,10 +386,10 @@ def fit_callbacks(
     callbacks: Sequence[keras.callbacks.Callback],
     progress: Callable[[ProgressEvent], None] | None,
     batches_per_epoch: int,
-) -> tuple[_Guard, list[keras.callbacks.Callback]]:
+) -> tuple[FitGuard, list[keras.callbacks.Callback]]:
     """The guard and every callback of a fit: early stopping, the LR schedule,
     the caller's callbacks and progress (shared by in-memory and streamed fits)."""
-    guard = _Guard(cancel)
+    guard = FitGuard(cancel)
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss" if has_validation else "loss",
         patience=config.train.patience,
@@ -403,7 +411,7 @@ def fit_callbacks(
 def training_result(
     model: keras.Model,
     history: keras.callbacks.History,
-    guard: _Guard,
+    guard: FitGuard,
     config: ExperimentConfig,
     seconds: float,
 ) -> TrainingResult:
@@ -438,8 +446,11 @@ def training_result(
 
 def fit_summary(result: TrainingResult) -> dict[str, Any]:
     """JSON-friendly summary of a training run."""
-    return {
+    summary: dict[str, Any] = {
         "status": result.status,
         "epochs_run": result.epochs_run,
         "seconds": round(result.seconds, 3),
     }
+    if result.refit_epochs is not None:
+        summary["refit_epochs"] = result.refit_epochs
+    return summary

@@ -20,11 +20,17 @@ import numpy as np
 import tensorflow as tf
 
 from core.config import ExperimentConfig
+from core.errors import ConfigError
 from core.examples.prepare import PreparedData
 from core.examples.stream_passes import FitReport, fit_streaming, held_out_sample
 from core.model.bundle import bundle_from_result, save_bundle
-from core.model.evaluation import configured_prediction_table, held_out_scores
-from core.model.experiment import fit_prepared, result_of, with_encoding
+from core.model.evaluation import configured_prediction_table
+from core.model.experiment import (
+    fit_prepared,
+    result_of,
+    training_scores,
+    with_encoding,
+)
 from core.model.gbm_arm import GBM_ENCODING, train_gbm_arm
 from core.model.network import build_model
 from core.model.run_logging import (
@@ -149,7 +155,7 @@ def train_network_arm(
     job.phase(Phase.TRAINING)
     training = fit(config, callbacks)
     job.phase(Phase.EVALUATING)
-    scores = held_out_scores(training.model, evaluated)
+    scores = training_scores(training, evaluated)
     result = result_of(evaluated, config, training, scores)
     result.metrics.update(extra_metrics or {})
     job.phase(Phase.SAVING)
@@ -212,6 +218,14 @@ def train_dataset_run(
     cancel: FileCancelToken,
 ) -> bool:
     """Fit the preprocessor on the stream, then train every arm; True when cancelled."""
+    if record.config.train.refit:
+        # The streamed sample's validation entities are not in the stream's
+        # training batches, so there is nothing to refit on.
+        raise ConfigError(
+            "train.refit",
+            "expected false for a run streamed from a Parquet dataset (refit "
+            "needs the examples in memory), received true",
+        )
     source, options = read_reference(store, record.id)
     source.check_unchanged()
     progress.phase(Phase.PREPARING, streaming=True, files=len(source.files))

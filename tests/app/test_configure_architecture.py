@@ -58,3 +58,18 @@ def test_huber_loss_is_offered_for_regression_only(sample_state):
     assert not app.exception, app.exception
     assert not errors_of(app)
     assert app.session_state[state.CONFIG].train.regression_loss == "huber"
+
+
+def test_refit_round_trips_and_is_refused_with_last_window_validation(sample_state):
+    config = small_window_config(sample_state[state.DATA].columns)
+    app = open_page("configure", {**sample_state, state.CONFIG: config})
+    app.checkbox(key="cfg_refit").check()
+    app.selectbox(key="cfg_validation_windows").set_value("last")
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert any("split.validation_windows" in error for error in errors_of(app))
+    app.selectbox(key="cfg_validation_windows").set_value("all")
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert not errors_of(app)
+    assert app.session_state[state.CONFIG].train.refit is True
