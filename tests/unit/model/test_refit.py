@@ -133,3 +133,13 @@ def test_a_refit_is_reproducible_and_differs_from_no_refit(table, refitted):
         held_out_scores(refitted.training.selection_model, prepared)["validation"],
         atol=1e-6,
     )
+
+
+def test_a_streamed_run_refuses_refit_before_reading_the_data():
+    from types import SimpleNamespace
+
+    from core.runs.jobs import train_dataset_run
+
+    record = SimpleNamespace(id="never-read", config=_config())
+    with pytest.raises(ConfigError, match=r"train\.refit"):
+        train_dataset_run(None, record, None, None)
