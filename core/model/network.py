@@ -130,8 +130,10 @@ def build_model(
     )
     outputs, loss = [], None
     for member in range(model_config.members):
-        body = _body_layers(config, member)
-        body["output"], loss = _head(
+        # The head before the body: Keras seeds each layer's initializers as
+        # it is created, so this order keeps a one-member model's initial
+        # weights (and results) those of earlier releases.
+        output_layer, loss = _head(
             preprocessor.config.task,
             preprocessor.target_encoder_.n_classes,
             config.train.regression_loss,
@@ -139,6 +141,8 @@ def build_model(
             config.train.quantiles,
             name=member_layer_name("output", member),
         )
+        body = _body_layers(config, member)
+        body["output"] = output_layer
         with warnings.catch_warnings():
             # Conv1D and Reshape drop Keras's implicit masks; the explicit step
             # mask reaches every layer that needs one.

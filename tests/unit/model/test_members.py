@@ -164,3 +164,18 @@ def test_saved_ensemble_reloads_in_safe_mode(ensemble, tmp_path):
         ensemble.training.model.predict(inputs, verbose=0),
         atol=1e-6,
     )
+
+
+def test_member_zero_starts_as_the_plain_network(ensemble):
+    # Keras seeds initializers as layers are created: adding members must not
+    # change the plain network's initial weights (nor so its results).
+    preprocessor = ensemble.prepared.preprocessor
+    keras.utils.set_random_seed(0)
+    plain = build_model(_config(1), preprocessor)
+    keras.utils.set_random_seed(0)
+    pair = build_model(_config(2), preprocessor)
+    for layer in plain.layers:
+        weights = layer.get_weights()
+        if weights:
+            for mine, theirs in zip(weights, pair.get_layer(layer.name).get_weights()):
+                np.testing.assert_array_equal(mine, theirs)
