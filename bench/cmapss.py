@@ -400,6 +400,8 @@ def settings_line(args: argparse.Namespace) -> str:
                 data.entity_baseline or "none",
                 data.stride,
                 train.epochs,
+                model.members,
+                "yes" if train.refit else "no",
             ]
         )
     table = markdown_table(
@@ -416,6 +418,8 @@ def settings_line(args: argparse.Namespace) -> str:
             "Starting level (first N rows) subtracted",
             "Stride",
             "At most epochs",
+            "Members",
+            "Refit on train + validation",
         ],
         rows,
     )

@@ -177,5 +177,7 @@ def test_member_zero_starts_as_the_plain_network(ensemble):
     for layer in plain.layers:
         weights = layer.get_weights()
         if weights:
-            for mine, theirs in zip(weights, pair.get_layer(layer.name).get_weights()):
+            for mine, theirs in zip(
+                weights, pair.get_layer(layer.name).get_weights(), strict=True
+            ):
                 np.testing.assert_array_equal(mine, theirs)
