@@ -69,6 +69,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--summary": ("attention", "attention"),
     "--layer-norm": (None, True),
     "--input-dropout": ("0.05", 0.05),
+    "--members": ("2", 2),
     "--epochs": ("3", 3),
     "--batch-size": ("16", 16),
     "--learning-rate": ("0.003", 0.003),
@@ -82,6 +83,7 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     "--quantiles": ("0.1,0.5,0.9", (0.1, 0.5, 0.9)),
     # Calibration needs an interval: the quantiles come along.
     "--calibrate-intervals": ("--quantiles 0.1,0.9", True),
+    "--refit": (None, True),
 }
 #: Base command: a regression forecast where every flag above is valid.
 BASE = (
