@@ -13,7 +13,9 @@ validation splits would give.
 Run: ``python -m bench.cmapss_spread --subset FD003 --splits 5 --draws 3``
 (about 12 minutes on FD003 on 2 cores). It writes the section ``cmapss-spread``
 of docs/model_diagnosis.md (``cmapss-spread-m3`` and the like when
-``--members``/``--refit`` override the config's one member and no refit).
+``--members``/``--refit``/``--bagging`` override the config's one member,
+no refit and no bagging). With ``--bagging`` the split seed also deals the
+entity folds, so each split seed is one bagged ensemble.
 """
 
 from __future__ import annotations
@@ -51,7 +53,12 @@ def make_config(subset: str, split: int, draw: int, args: argparse.Namespace):
     return config.replace(
         split=replace(config.split, seed=split),
         model=replace(config.model, members=args.members),
-        train=replace(config.train, seed=weight_seed(split, draw), refit=args.refit),
+        train=replace(
+            config.train,
+            seed=weight_seed(split, draw),
+            refit=args.refit,
+            bagging=args.bagging,
+        ),
     )
 
 
@@ -135,14 +142,17 @@ def report(predictions: dict[int, list[np.ndarray]], truth, args) -> str:
 
 
 def settings_text(args: argparse.Namespace) -> str:
-    return f"members {args.members}, refit {'on' if args.refit else 'off'}"
+    text = f"members {args.members}, refit {'on' if args.refit else 'off'}"
+    return text + (", bagged over entity folds" if args.bagging else "")
 
 
 def section_name(args: argparse.Namespace) -> str:
     """One section per setting, so a plain run and an ensemble run sit side by side."""
-    if args.members == 1 and not args.refit:
+    if args.members == 1 and not (args.refit or args.bagging):
         return "cmapss-spread"
-    return f"cmapss-spread-m{args.members}" + ("-refit" if args.refit else "")
+    name = f"cmapss-spread-{args.subset}-m{args.members}"
+    name += "-refit" if args.refit else ""
+    return name + ("-bagging" if args.bagging else "")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -152,6 +162,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--members", type=int, default=1)
     parser.add_argument("--refit", action="store_true")
+    parser.add_argument("--bagging", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args(argv)
 

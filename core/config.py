@@ -101,6 +101,7 @@ LATER_FIELDS: dict[str, dict[str, Any]] = {
         "quantiles": None,
         "calibrate_intervals": False,
         "refit": False,
+        "bagging": False,
     },
 }
 
@@ -817,6 +818,15 @@ class TrainConfig:
         validation loss took and with that fit's learning rates; it becomes
         the saved model. The validation metrics stay those of the early-stopped
         model (the refit one has seen those examples). In-memory runs only.
+    bagging : bool
+        Bag the ensemble's members over folds of the training and validation
+        entities together: member ``i`` trains on every fold but fold ``i``,
+        early stopping watches the out-of-fold loss, and the validation
+        metrics are out-of-fold (each validation example scored by the member
+        that never trained on its entity). Every entity then trains most
+        members, and no single validation split decides the model. Needs
+        ``model.members`` of at least 2, an entity split, every validation
+        window and no refit; in-memory runs only.
     """
 
     epochs: int = 20
@@ -832,14 +842,17 @@ class TrainConfig:
     quantiles: tuple[float, ...] | None = None
     calibrate_intervals: bool = False
     refit: bool = False
+    bagging: bool = False
 
     def __post_init__(self) -> None:
         _require_int(self.epochs, "train.epochs", 1)
-        _require(
-            isinstance(self.refit, bool),
-            "train.refit",
-            f"expected true or false, received {self.refit!r}",
-        )
+        for name in ("refit", "bagging"):
+            value = getattr(self, name)
+            _require(
+                isinstance(value, bool),
+                f"train.{name}",
+                f"expected true or false, received {value!r}",
+            )
         _require_choice(self.lr_schedule, LR_SCHEDULES, "train.lr_schedule")
         _require_int(self.batch_size, "train.batch_size", 1)
         _require(
@@ -942,6 +955,8 @@ class ExperimentConfig:
         )
         if self.train.refit:
             self._check_refit()
+        if self.train.bagging:
+            self._check_bagging()
 
     def _check_refit(self) -> None:
         """A refit trains on every validation example, so it needs all of them,
@@ -964,6 +979,34 @@ class ExperimentConfig:
             "expected false with a time split and a test part (validation labels "
             "may look into the test rows, which the refit would train on), "
             "received true",
+        )
+
+    def _check_bagging(self) -> None:
+        """Bagging gives each member a fold of entities to leave out, out of
+        every validation window, and is the refit's alternative, not its partner."""
+        _require(
+            self.model.members >= 2,
+            "model.members",
+            "expected at least 2 with train.bagging (each member leaves out its "
+            f"own fold of entities), received {self.model.members}",
+        )
+        _require(
+            not self.train.refit,
+            "train.refit",
+            "expected false with train.bagging (the bagged members already train "
+            "on the validation entities), received true",
+        )
+        _require(
+            self.split.method == "entity",
+            "split.method",
+            "expected 'entity' with train.bagging (its folds are sets of "
+            f"entities), received {self.split.method!r}",
+        )
+        _require(
+            self.split.validation_windows == "all",
+            "split.validation_windows",
+            "expected 'all' with train.bagging (the members train on every "
+            f"validation window), received {self.split.validation_windows!r}",
         )
 
     def replace(self, **sections: Any) -> ExperimentConfig:

@@ -2,8 +2,8 @@
 
 One widget per model option of issue 21 (cell, causal convolution, sequence
 summary, layer normalisation, input dropout, gradient clipping, Huber loss,
-last-window validation, ensemble members, refit), each editing the matching config
-field.
+last-window validation, ensemble members, refit, bagging), each editing the
+matching config field.
 """
 
 from __future__ import annotations
@@ -119,6 +119,16 @@ def architecture_fields(
             ),
             key="cfg_refit",
         )
+        bagging = d.checkbox(
+            "Bag members over entity folds",
+            train.bagging,
+            help=(
+                "Each member trains on the training and validation entities "
+                "except its own fold and is checked on that fold (needs 2+ "
+                "members; instead of refit)."
+            ),
+            key="cfg_bagging",
+        )
     model_changes = {
         "cell": cell,
         "summary": summary,
@@ -132,6 +142,7 @@ def architecture_fields(
         "clipnorm": float(clipnorm) or None,
         "regression_loss": loss if task == "regression" else "mse",
         "refit": bool(refit),
+        "bagging": bool(bagging),
     }
     split_changes = {"validation_windows": validation if framing == "window" else "all"}
     return split_changes, model_changes, train_changes

@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "arms": ["Arm", "LSTM_ARMS"],
+        "bagging": ["assign_folds", "bagged_fit", "out_of_fold_scores"],
         "batches": ["ExampleBatches", "input_batches"],
         "bundle": [
             "Bundle",

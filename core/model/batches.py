@@ -50,6 +50,10 @@ class ExampleBatches(keras.utils.PyDataset):
         Give the labels once per output: a tuple of this many copies when
         above 1, for a model whose members each have an output
         (:func:`core.model.network.training_view`).
+    member_weights : numpy.ndarray or None
+        Per-example, per-member loss weights, shape (n, members): one weight
+        tuple per output, times ``sample_weights`` when both are set (a bagged
+        ensemble, :mod:`core.model.bagging`, zeroes each member's own fold).
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class ExampleBatches(keras.utils.PyDataset):
         include_labels: bool = True,
         include_mask: bool = True,
         label_copies: int = 1,
+        member_weights: np.ndarray | None = None,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.encoded = encoded
@@ -81,6 +86,7 @@ class ExampleBatches(keras.utils.PyDataset):
         self.include_labels = include_labels and examples.labels is not None
         self.include_mask = include_mask
         self.label_copies = label_copies
+        self.member_weights = member_weights
         self._rng = np.random.default_rng(seed)
         self._order = np.arange(len(examples))
         if shuffle:
@@ -131,9 +137,17 @@ class ExampleBatches(keras.utils.PyDataset):
         labels = self.examples.model_labels(selection).astype(np.float32)
         if self.label_copies > 1:
             labels = (labels,) * self.label_copies
-        if self.sample_weights is None:
+        weights = None
+        if self.sample_weights is not None:
+            weights = self.sample_weights[selection].astype(np.float32)
+        if self.member_weights is not None:
+            per_member = self.member_weights[selection].astype(np.float32)
+            if weights is not None:
+                per_member = per_member * weights[:, None]
+            return inputs, labels, tuple(per_member.T)
+        if weights is None:
             return inputs, labels
-        return inputs, labels, self.sample_weights[selection].astype(np.float32)
+        return inputs, labels, weights
 
 
 def example_width(data: DataConfig) -> int | None:

@@ -22,6 +22,7 @@ from core.examples.prepare import (
     prepare_experiment,
 )
 from core.model.arms import LSTM_ARMS
+from core.model.bagging import bagged_fit
 from core.model.evaluation import evaluate, held_out_scores, predict_scores
 from core.model.network import build_model, count_parameters
 from core.model.refit import refit
@@ -81,6 +82,10 @@ def fit_prepared(
 
     # Seed before building so the initial weights are reproducible too.
     keras.utils.set_random_seed(config.train.seed)
+    if config.train.bagging:
+        return bagged_fit(
+            build(), prepared, config, callbacks, cancel=cancel, progress=progress
+        )
     first = train_model(
         build(), prepared, config, callbacks=callbacks, cancel=cancel, progress=progress
     )
@@ -93,9 +98,12 @@ def training_scores(
     training: TrainingResult, prepared: PreparedData
 ) -> dict[str, np.ndarray]:
     """Held-out outputs of a fit: the validation part's from the early-stopped
-    model when the saved one is a refit (which has seen those examples)."""
+    model when the saved one is a refit (which has seen those examples), and
+    out-of-fold ones when it is a bagged ensemble."""
     scores = held_out_scores(training.model, prepared)
-    if training.selection_model is not None:
+    if training.validation_scores is not None:
+        scores["validation"] = training.validation_scores
+    elif training.selection_model is not None:
         scores["validation"] = predict_scores(
             training.selection_model, prepared, "validation"
         )

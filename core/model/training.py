@@ -133,6 +133,10 @@ class TrainingResult:
         validation examples); ``None`` otherwise.
     refit_epochs : int or None
         With ``train.refit``: the refit's epochs.
+    validation_scores : numpy.ndarray or None
+        With ``train.bagging``: the out-of-fold outputs on the validation part
+        (each example scored by the member that left its entity out), which
+        the validation metrics report instead of the average's.
     """
 
     model: keras.Model
@@ -142,6 +146,7 @@ class TrainingResult:
     seconds: float
     selection_model: keras.Model | None = None
     refit_epochs: int | None = None
+    validation_scores: np.ndarray | None = None
 
 
 def class_weights(labels: np.ndarray) -> np.ndarray:

@@ -218,14 +218,15 @@ def train_dataset_run(
     cancel: FileCancelToken,
 ) -> bool:
     """Fit the preprocessor on the stream, then train every arm; True when cancelled."""
-    if record.config.train.refit:
-        # The streamed sample's validation entities are not in the stream's
-        # training batches, so there is nothing to refit on.
-        raise ConfigError(
-            "train.refit",
-            "expected false for a run streamed from a Parquet dataset (refit "
-            "needs the examples in memory), received true",
-        )
+    for name in ("refit", "bagging"):
+        if getattr(record.config.train, name):
+            # The streamed sample's validation entities are not in the stream's
+            # training batches, so there is nothing to refit or bag over.
+            raise ConfigError(
+                f"train.{name}",
+                f"expected false for a run streamed from a Parquet dataset "
+                f"({name} needs the examples in memory), received true",
+            )
     source, options = read_reference(store, record.id)
     source.check_unchanged()
     progress.phase(Phase.PREPARING, streaming=True, files=len(source.files))

@@ -73,3 +73,19 @@ def test_refit_round_trips_and_is_refused_with_last_window_validation(sample_sta
     assert not app.exception, app.exception
     assert not errors_of(app)
     assert app.session_state[state.CONFIG].train.refit is True
+
+
+def test_bagging_needs_two_members_and_round_trips(sample_state):
+    config = small_window_config(sample_state[state.DATA].columns)
+    app = open_page("configure", {**sample_state, state.CONFIG: config})
+    app.checkbox(key="cfg_bagging").check()
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert any("model.members" in error for error in errors_of(app))
+    app.number_input(key="cfg_members").set_value(3)
+    app.button(key=SAVE).click().run()
+    assert not app.exception, app.exception
+    assert not errors_of(app)
+    saved = app.session_state[state.CONFIG]
+    assert saved.train.bagging is True
+    assert saved.model.members == 3

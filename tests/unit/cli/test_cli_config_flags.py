@@ -84,6 +84,8 @@ EXAMPLES: dict[str, tuple[str, object]] = {
     # Calibration needs an interval: the quantiles come along.
     "--calibrate-intervals": ("--quantiles 0.1,0.9", True),
     "--refit": (None, True),
+    # Bagging deals one fold of entities to each of at least two members.
+    "--bagging": ("--members 2", True),
 }
 #: Base command: a regression forecast where every flag above is valid.
 BASE = (
