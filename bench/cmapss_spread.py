@@ -148,7 +148,8 @@ def settings_text(args: argparse.Namespace) -> str:
 
 def section_name(args: argparse.Namespace) -> str:
     """One section per setting, so a plain run and an ensemble run sit side by side."""
-    if args.members == 1 and not (args.refit or args.bagging):
+    plain = args.members == 1 and not (args.refit or args.bagging)
+    if plain and args.subset == "FD003":
         return "cmapss-spread"
     name = f"cmapss-spread-{args.subset}-m{args.members}"
     name += "-refit" if args.refit else ""
