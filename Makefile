@@ -36,11 +36,13 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The full suite without Ray's tests (which skip anyway when Ray is missing).
+# The full suite without Ray's tests (which skip anyway when Ray is missing), in
+# two worker processes (pytest-xdist): CI's machine has two cores, and many tests
+# spend their time waiting on a server, a worker process or a browser.
 test: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -m "not ray"
+	$(BIN)/python -m pytest -m "not ray" -n 2
 
 # The Ray executor against a two-node cluster started on 127.0.0.1 (minutes).
 test-ray: setup-ray

