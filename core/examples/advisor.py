@@ -79,6 +79,15 @@ def training_work(parameters: int, steps: int, train_examples: int) -> float:
     return float(max(parameters, 1)) * max(steps, 1) * max(train_examples, 1)
 
 
+def epoch_examples(config: ExperimentConfig, examples: Mapping[str, int]) -> int:
+    """Examples one epoch trains on: a bagged ensemble (``train.bagging``) pools
+    the validation examples with the training ones."""
+    count = int(examples.get("train") or 0)
+    if config.train.bagging:
+        count += int(examples.get("validation") or 0)
+    return count
+
+
 def epoch_sample(
     config: ExperimentConfig, metrics: Mapping[str, Any]
 ) -> EpochSample | None:
@@ -96,10 +105,10 @@ def epoch_sample(
     training = metrics.get("training") or {}
     seconds, epochs = training.get("seconds"), training.get("epochs_run")
     parameters = (metrics.get("parameters") or {}).get("total")
-    examples = (metrics.get("examples") or {}).get("train")
+    examples = epoch_examples(config, metrics.get("examples") or {})
     if not (seconds and epochs and parameters and examples):
         return None  # a gradient-boosting arm, a cancelled run, an older record
-    work = training_work(int(parameters), config.data.sequence_width, int(examples))
+    work = training_work(int(parameters), config.data.sequence_width, examples)
     return EpochSample(work, float(seconds) / int(epochs))
 
 
@@ -458,7 +467,9 @@ def preflight(
     # Each member has its own recurrent layers and head (the embeddings are shared).
     other = (recurrent + _head_parameters(model, outputs)) * model.members
     work = training_work(
-        sum(embedding.values()) + other, data.sequence_width, examples["train"]
+        sum(embedding.values()) + other,
+        data.sequence_width,
+        epoch_examples(config, examples),
     )
     low, central, high = epoch_seconds_range(work, samples)
     return Preflight(

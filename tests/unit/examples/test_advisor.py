@@ -155,3 +155,33 @@ def test_preflight_warns_when_parts_are_too_small_and_says_what_to_change():
 def test_preflight_on_enough_examples_has_no_size_warning(long_table):
     warnings = preflight(long_table, _window_config()).warnings
     assert not any("too few" in w for w in warnings)
+
+
+def test_a_bagged_ensemble_is_estimated_on_training_and_validation_examples(
+    long_table,
+):
+    from dataclasses import replace
+
+    from core.examples.advisor import EpochSample, epoch_examples, epoch_sample
+
+    config = _window_config()
+    config = config.replace(model=replace(config.model, members=2))
+    bagged = config.replace(train=replace(config.train, bagging=True))
+    # Calibrated on a slow sample, so the estimate follows the work closely.
+    slow = [EpochSample(1e6, 1000.0)]
+    plain = preflight(long_table, config, samples=slow)
+    pooled = preflight(long_table, bagged, samples=slow)
+    counts = plain.examples
+    assert epoch_examples(config, counts) == counts["train"]
+    assert epoch_examples(bagged, counts) == counts["train"] + counts["validation"]
+    assert pooled.rough_epoch_seconds > plain.rough_epoch_seconds
+    # A bagged run's own timing calibrates on the same count.
+    metrics = {
+        "training": {"seconds": 10.0, "epochs_run": 5},
+        "parameters": {"total": 1000},
+        "examples": counts,
+    }
+    ratio = epoch_sample(bagged, metrics).work / epoch_sample(config, metrics).work
+    assert ratio == pytest.approx(
+        (counts["train"] + counts["validation"]) / counts["train"]
+    )
