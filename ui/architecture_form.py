@@ -120,12 +120,12 @@ def architecture_fields(
             key="cfg_refit",
         )
         bagging = d.checkbox(
-            "Bag members over entity folds",
+            "Bag over entity folds",
             train.bagging,
             help=(
                 "Each member trains on the training and validation entities "
-                "except its own fold and is checked on that fold (needs 2+ "
-                "members; instead of refit)."
+                "except its own fold, is checked on that fold and keeps its "
+                "best epoch there (needs 2+ members; instead of refit)."
             ),
             key="cfg_bagging",
         )

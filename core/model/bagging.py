@@ -5,9 +5,11 @@ that is moves the result (on C-MAPSS FD003 the split, not the initial weights,
 makes most of the seed spread: docs/model_diagnosis.md). A bagged fit pools
 the training and validation entities, deals them into as many folds as the
 ensemble has members, and trains member ``i`` on every fold but fold ``i``.
-Early stopping watches the out-of-fold loss (each member scored on the fold it
-never trained on), so every entity both trains the model and checks it. The
-saved model averages the members, as any ensemble does.
+Early stopping watches the members' mean out-of-fold loss (each member scored
+on the fold it never trained on), so every entity both trains the model and
+checks it; each member then goes back to the epoch of its own lowest
+out-of-fold loss (:class:`MemberBestWeights`), as a separately trained member
+would. The saved model averages the members, as any ensemble does.
 
 All members are fitted together, as one training view with one output per
 member (:func:`core.model.network.training_view`); the folds are expressed as
@@ -31,7 +33,7 @@ from core.errors import ConfigError
 from core.examples.prepare import PreparedData
 from core.examples.sequences import Examples
 from core.model.evaluation import predict_scores
-from core.model.network import member_count, training_view
+from core.model.network import member_count, member_layer_name, training_view
 from core.model.refit import held_in
 from core.model.training import (
     FitHooks,
@@ -127,13 +129,87 @@ def bagged_fit(
     # and the validation loss the out-of-fold mean over every example.
     train.member_weights = np.where(own, 0.0, members / (members - 1))
     check.member_weights = np.where(own, float(members), 0.0)
-    hooks = FitHooks(callbacks, cancel, progress, len(train))
+    # Last among the callbacks, so its restore follows early stopping's.
+    member_best = MemberBestWeights(member_variables(model, prepared))
+    hooks = FitHooks([*callbacks, member_best], cancel, progress, len(train))
     result = fit_and_collect(model, train, check, config, hooks, fitted=fitted)
     validation = prepared.parts["validation"]
     scores = out_of_fold_scores(
         result.model, prepared, example_folds(codes, fold_of_code, validation)
     )
-    return dataclasses.replace(result, validation_scores=scores)
+    return dataclasses.replace(
+        result,
+        validation_scores=scores,
+        member_best_epochs=tuple(epoch + 1 for epoch in member_best.best_epochs),
+    )
+
+
+class MemberBestWeights(keras.callbacks.Callback):
+    """Restore each member's own layers at the epoch of its lowest out-of-fold loss.
+
+    The fit stops when the members' mean out-of-fold loss stops improving, and
+    early stopping restores the epoch of the lowest mean; but each member is
+    checked on a different fold, and their best epochs differ. Run after early
+    stopping, this puts every member's own weights back to its own best epoch
+    (of those that ran), as separately trained and early-stopped members would
+    be. Weights that all members share (the categorical embeddings) keep the
+    mean's best epoch.
+
+    Parameters
+    ----------
+    own_variables : sequence of sequence of keras.Variable
+        Per member, the variables only that member uses
+        (:func:`member_variables`).
+    """
+
+    def __init__(self, own_variables: Sequence[Sequence[keras.Variable]]) -> None:
+        super().__init__()
+        self.own_variables = [list(variables) for variables in own_variables]
+        members = len(self.own_variables)
+        self.keys = [
+            f"val_{member_layer_name('output', member)}_loss"
+            for member in range(members)
+        ]
+        self.best_losses = [np.inf] * members
+        self.best_epochs = [0] * members
+        self.snapshots: list[list[np.ndarray] | None] = [None] * members
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        for member, key in enumerate(self.keys):
+            if key not in logs:
+                # A renamed output would silently disable the restore.
+                raise KeyError(f"no member validation loss {key!r} in {sorted(logs)}")
+            loss = float(logs[key])
+            if np.isfinite(loss) and loss < self.best_losses[member]:
+                self.best_losses[member] = loss
+                self.best_epochs[member] = epoch
+                self.snapshots[member] = [
+                    keras.ops.convert_to_numpy(variable)
+                    for variable in self.own_variables[member]
+                ]
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        for variables, snapshot in zip(self.own_variables, self.snapshots, strict=True):
+            if snapshot is None:
+                continue
+            for variable, value in zip(variables, snapshot, strict=True):
+                variable.assign(value)
+
+
+def member_variables(
+    model: keras.Model, prepared: PreparedData
+) -> list[list[keras.Variable]]:
+    """Per member, the variables no other member uses (its body and head)."""
+    per_member = [member.weights for member in member_models(model, prepared)]
+    counts: dict[int, int] = {}
+    for variables in per_member:
+        for variable in variables:
+            counts[id(variable)] = counts.get(id(variable), 0) + 1
+    return [
+        [variable for variable in variables if counts[id(variable)] == 1]
+        for variables in per_member
+    ]
 
 
 def member_models(model: keras.Model, prepared: PreparedData) -> list[keras.Model]:

@@ -137,6 +137,9 @@ class TrainingResult:
         With ``train.bagging``: the out-of-fold outputs on the validation part
         (each example scored by the member that left its entity out), which
         the validation metrics report instead of the average's.
+    member_best_epochs : tuple of int or None
+        With ``train.bagging``: the (1-based) epoch each member was restored
+        to, that of its own lowest out-of-fold loss.
     """
 
     model: keras.Model
@@ -147,6 +150,7 @@ class TrainingResult:
     selection_model: keras.Model | None = None
     refit_epochs: int | None = None
     validation_scores: np.ndarray | None = None
+    member_best_epochs: tuple[int, ...] | None = None
 
 
 def class_weights(labels: np.ndarray) -> np.ndarray:
@@ -458,4 +462,6 @@ def fit_summary(result: TrainingResult) -> dict[str, Any]:
     }
     if result.refit_epochs is not None:
         summary["refit_epochs"] = result.refit_epochs
+    if result.member_best_epochs is not None:
+        summary["member_best_epochs"] = list(result.member_best_epochs)
     return summary

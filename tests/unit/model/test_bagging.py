@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 
@@ -18,10 +19,12 @@ from core.config import (
 from core.errors import ConfigError
 from core.examples.sequences import Examples
 from core.model.bagging import (
+    MemberBestWeights,
     assign_folds,
     entity_codes,
     example_folds,
     member_models,
+    member_variables,
 )
 from core.model.evaluation import predict_scores
 from core.model.experiment import run_experiment
@@ -142,6 +145,47 @@ def test_a_member_never_learns_from_its_own_fold(table, bagged):
     assert gap > 1.0
     assert history["loss"][-1] < 0.05 * gap**2
     assert history["val_loss"][-1] > 0.5 * gap**2
+
+
+def test_each_member_goes_back_to_its_own_best_epoch():
+    own = [[keras.Variable(np.zeros(2))], [keras.Variable(np.zeros(3))]]
+    callback = MemberBestWeights(own)
+    losses = {0: (0.9, 0.8), 1: (0.5, 0.7), 2: (0.6, 0.4), 3: (0.7, float("nan"))}
+    for epoch, (first, second) in losses.items():
+        for variables in own:
+            variables[0].assign(np.full(variables[0].shape, float(epoch)))
+        logs = {"val_output_loss": first, "val_output_m1_loss": second}
+        callback.on_epoch_end(epoch, {"val_loss": 0.0, **logs})
+    callback.on_train_end()
+    assert callback.best_epochs == [1, 2]
+    np.testing.assert_array_equal(own[0][0].numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(own[1][0].numpy(), [2.0, 2.0, 2.0])
+
+
+def test_a_missing_member_loss_is_an_error_not_a_silent_no_op():
+    callback = MemberBestWeights([[keras.Variable(np.zeros(1))]] * 2)
+    with pytest.raises(KeyError, match="val_output_m1_loss"):
+        callback.on_epoch_end(0, {"val_loss": 1.0, "val_output_loss": 1.0})
+
+
+@pytest.mark.slow
+def test_members_own_their_bodies_and_share_the_embeddings(bagged):
+    own = member_variables(bagged.model, bagged.prepared)
+    first, second = ({id(variable) for variable in variables} for variables in own)
+    assert first
+    assert second
+    assert not first & second
+    embeddings = [
+        variable
+        for layer in bagged.model.layers
+        if isinstance(layer, keras.layers.Embedding)
+        for variable in layer.weights
+    ]
+    assert embeddings
+    assert not {id(variable) for variable in embeddings} & (first | second)
+    epochs = bagged.training.member_best_epochs
+    assert len(epochs) == 2
+    assert all(1 <= epoch <= bagged.training.epochs_run for epoch in epochs)
 
 
 def test_a_streamed_run_refuses_bagging_before_reading_the_data():
