@@ -134,3 +134,26 @@ def small_window_config(frame_columns: Collection[str]) -> ExperimentConfig:
         model=ModelConfig(lstm_units=(8,), dense_units=0),
         train=TrainConfig(epochs=1, batch_size=128),
     )
+
+
+def level_regression_config(
+    model: ModelConfig, train: TrainConfig, **split_changes: object
+) -> ExperimentConfig:
+    """Regression of ``make_long_table``'s ``level`` from ``kind`` and ``reading``.
+
+    Split by entity with seed 0 unless ``split_changes`` say otherwise; the
+    refit and bagging tests vary only the model and training settings.
+    """
+    return ExperimentConfig(
+        data=DataConfig(
+            target_column="level",
+            id_column="entity",
+            time_column="step",
+            categorical_columns=(ColumnSpec("kind", 3),),
+            numeric_columns=("reading",),
+            task="regression",
+        ),
+        split=SplitConfig(seed=0, **split_changes),
+        model=model,
+        train=train,
+    )

@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 
 from core.config import (
-    ColumnSpec,
-    DataConfig,
-    ExperimentConfig,
     ModelConfig,
-    SplitConfig,
     TrainConfig,
 )
 from core.errors import ConfigError
@@ -29,25 +25,18 @@ from core.model.bagging import (
 from core.model.evaluation import predict_scores
 from core.model.experiment import run_experiment
 from core.model.refit import held_in
+from tests.support.configs import level_regression_config
 from tests.support.tables import make_long_table
 
 
 def _config(members: int = 2, bagging: bool = True, **split_changes):
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="level",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind", 3),),
-            numeric_columns=("reading",),
-            task="regression",
-        ),
-        split=SplitConfig(seed=0, **split_changes),
-        model=ModelConfig(lstm_units=(6,), dense_units=0, dropout=0.0, members=members),
-        train=TrainConfig(
+    return level_regression_config(
+        ModelConfig(lstm_units=(6,), dense_units=0, dropout=0.0, members=members),
+        TrainConfig(
             epochs=8, batch_size=16, learning_rate=0.02, seed=0, patience=3,
             bagging=bagging,
         ),
+        **split_changes,
     )  # fmt: skip
 
 

@@ -6,11 +6,8 @@ import numpy as np
 import pytest
 
 from core.config import (
-    ColumnSpec,
-    DataConfig,
     ExperimentConfig,
     ModelConfig,
-    SplitConfig,
     TrainConfig,
 )
 from core.errors import ConfigError
@@ -18,25 +15,18 @@ from core.examples.sequences import Examples
 from core.model.evaluation import evaluate, held_out_scores
 from core.model.experiment import run_experiment
 from core.model.refit import concatenate, held_in, refit_epochs, replayed_rates
+from tests.support.configs import level_regression_config
 from tests.support.tables import make_long_table
 
 
 def _config(refit: bool = True, **split_changes) -> ExperimentConfig:
-    return ExperimentConfig(
-        data=DataConfig(
-            target_column="level",
-            id_column="entity",
-            time_column="step",
-            categorical_columns=(ColumnSpec("kind", 3),),
-            numeric_columns=("reading",),
-            task="regression",
-        ),
-        split=SplitConfig(seed=0, **split_changes),
-        model=ModelConfig(lstm_units=(6,), dense_units=0, dropout=0.0),
-        train=TrainConfig(
+    return level_regression_config(
+        ModelConfig(lstm_units=(6,), dense_units=0, dropout=0.0),
+        TrainConfig(
             epochs=6, batch_size=16, seed=0, patience=2, refit=refit,
             lr_schedule="plateau",
         ),
+        **split_changes,
     )  # fmt: skip
 
 
