@@ -39,10 +39,12 @@ def _loaded_config():
     return config.replace(data=data, split=split)
 
 
-def _saved_json(page) -> dict:
+def _saved_json(page, target: str) -> dict:
+    """The JSON expander's config, once it shows ``target`` (a rerun under load
+    can leave the previous save's JSON on screen for a moment)."""
     page.get_by_text("Configuration as JSON").first.click()
     code = page.locator("[data-testid='stCode']").last
-    code.wait_for()
+    expect(code).to_contain_text(f'"target_column": "{target}"')
     return json.loads(code.inner_text())
 
 
@@ -63,7 +65,7 @@ def test_loaded_json_config_shows_in_every_widget_and_is_saved(
     page.get_by_label("Max sequence length").wait_for()
     page.get_by_role("button", name="Save configuration").click()
     page.get_by_text("Configuration saved.").wait_for()
-    first = _saved_json(page)
+    first = _saved_json(page, "failure")
     assert first["data"]["framing"] == "sequence"
     assert first["data"]["target_column"] == "failure"
 
@@ -81,7 +83,7 @@ def test_loaded_json_config_shows_in_every_widget_and_is_saved(
     page.get_by_role("button", name="Save configuration").click()
     page.get_by_text("Configuration saved.").wait_for()
     no_exception(page)
-    saved = _saved_json(page)
+    saved = _saved_json(page, "rul")
     assert saved["data"]["target_column"] == "rul"
     assert saved["data"]["task"] == "regression"
     assert saved["data"]["framing"] == "window"
