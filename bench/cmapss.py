@@ -31,6 +31,7 @@ Run ``python -m bench.cmapss --quick`` (a smoke test) or ``python -m bench.cmaps
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -106,8 +107,6 @@ def config_path(subset: str) -> Path:
 
 def make_config(subset: str, seed: int, args: argparse.Namespace):
     """The subset's config file with the seed (weights and validation engines)."""
-    import json
-
     from core.config import ExperimentConfig
 
     config = ExperimentConfig.from_dict(json.loads(config_path(subset).read_text()))
@@ -355,7 +354,42 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> str:
             effort,
         )
     )
+    tables.append(paired_table(results))
     return "\n\n".join([settings_line(args), *tables, verdict_line(results)])
+
+
+def paired_table(results: dict[str, dict]) -> str:
+    """LSTM minus gradient boosting per subset, paired by seed (same split,
+    same test engines), with a 95% t-interval: whether the gap is shown."""
+    from core.analysis.verdict import paired_difference
+
+    rows = []
+    for subset, record in results.items():
+        lstm = record["scores"]["embedding"]["capped"]["rmse"]
+        boosting = record["scores"]["gbm"]["capped"]["rmse"]
+        difference = paired_difference(lstm, boosting)
+        if difference.low is None:
+            rows.append([subset, len(lstm), f"{difference.mean:+.2f}", "one seed"])
+            continue
+        reading = "no difference shown"
+        if difference.high < 0:
+            reading = "LSTM better"
+        elif difference.low > 0:
+            reading = "gradient boosting better"
+        rows.append(
+            [
+                subset,
+                len(lstm),
+                f"{difference.mean:+.2f} [{difference.low:+.2f}, "
+                f"{difference.high:+.2f}]",
+                reading,
+            ]
+        )
+    return (
+        "**Embedding LSTM − gradient boosting, paired by seed** (capped-truth "
+        "test RMSE; negative: the LSTM is better; 95% t-interval)\n\n"
+        + markdown_table(["Subset", "Seeds", "Difference [95% CI]", "Reading"], rows)
+    )
 
 
 def verdict_line(results: dict[str, dict]) -> str:
@@ -402,6 +436,7 @@ def settings_line(args: argparse.Namespace) -> str:
                 train.epochs,
                 model.members,
                 "yes" if train.refit else "no",
+                "yes" if train.bagging else "no",
             ]
         )
     table = markdown_table(
@@ -420,6 +455,7 @@ def settings_line(args: argparse.Namespace) -> str:
             "At most epochs",
             "Members",
             "Refit on train + validation",
+            "Bagged over entity folds",
         ],
         rows,
     )
@@ -436,8 +472,22 @@ def settings_line(args: argparse.Namespace) -> str:
         "no starting-level subtraction, which raised its RMSE), + op_cond of the "
         "last step as a native categorical."
         + ("" if args.twin else " The one-hot twin was not trained (`--twin`).")
+        + _bagging_sentence(args)
         + "\n\n**LSTM settings per subset**\n\n"
         + table
+    )
+
+
+def _bagging_sentence(args: argparse.Namespace) -> str:
+    """How a bagged subset's validation works, when any subset bags."""
+    if not any(make_config(s, 0, args).train.bagging for s in args.subsets):
+        return ""
+    return (
+        " A bagged LSTM is an average of its members, each trained on every "
+        "training engine but one fold of them (the folds are dealt by the seed); "
+        "early stopping watches the members' mean loss on their own left-out "
+        "folds, and each member then goes back to the epoch of its own lowest "
+        "out-of-fold loss, so no single validation split picks the model."
     )
 
 
@@ -458,6 +508,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument(
         "--deadline", default=None, help="HH:MM UTC after which no new seed is started"
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        default=None,
+        help="also keep the raw results as JSON here (after every seed), for --merge",
+    )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="write the section from runs' --save files (subsets run in parallel); "
+        "train nothing",
     )
     args = parser.parse_args(argv)
     args.quick_units = 40
@@ -481,6 +545,10 @@ def _write(
     done = {s: r for s, r in results.items() if r["scores"]}
     if not done:
         return
+    if args.save is not None:
+        args.save.write_text(
+            json.dumps({"results": done, "skipped": skipped}, indent=1), "utf-8"
+        )
     body = report(done, args)
     if args.quick:
         body = (
@@ -503,8 +571,31 @@ def _write(
         write_section("cmapss", "NASA C-MAPSS remaining useful life", body, args.quick)
 
 
+def merge(args: argparse.Namespace) -> None:
+    """Write the section from several runs' ``--save`` files, in subset order.
+
+    Subsets run as separate processes make better use of a small machine than
+    one process that trains them in turn; each keeps its own results file.
+    """
+    results: dict[str, dict] = {}
+    skipped: list[str] = []
+    for path in args.merge:
+        saved = json.loads(path.read_text("utf-8"))
+        for subset, record in saved["results"].items():
+            if subset in results:
+                raise SystemExit(f"{path}: {subset} is already in another file")
+            results[subset] = record
+        skipped += saved["skipped"]
+    results = {s: results[s] for s in SUBSETS if s in results}
+    args.subsets = list(results)
+    _write(results, args, skipped, final=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.merge:
+        merge(args)
+        return 0
     folder = data_dir("cmapss")
     if folder is None:
         return 0

@@ -1,8 +1,9 @@
 """C-MAPSS diagnosis: which change closes the LSTM's gap to gradient boosting.
 
 Each variant is the subset's committed config (``bench/configs/cmapss_FD00x.json``)
-with a few fields changed; every variant trains over the same seeds (the seed
-moves the validation engines and the weights), is scored on the official test
+trained as a single network (no members, no bagging) with a few fields changed;
+every variant trains over the same seeds (the seed moves the validation engines
+and the weights), is scored on the official test
 set's last window per engine against capped truth, and is reported as mean
 with a 95% t-interval (:func:`core.analysis.verdict.t_interval`), its paired
 difference to the gradient-boosting arm of the same seed
@@ -79,6 +80,16 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+def single_network(config):
+    """The committed config as one network: the diagnosis studies what one LSTM
+    learns, and the committed recipe's bagged members are an average over it
+    (a variant such as last-window validation cannot be bagged at all)."""
+    return config.replace(
+        model=replace(config.model, members=1),
+        train=replace(config.train, bagging=False, refit=False),
+    )
+
+
 def variant_config(subset: str, seed: int, changes: dict, args: argparse.Namespace):
     """The committed config of ``subset`` and ``seed`` with ``changes`` applied.
 
@@ -94,7 +105,7 @@ def variant_config(subset: str, seed: int, changes: dict, args: argparse.Namespa
             split=replace(config.split, seed=seed),
             train=replace(config.train, seed=seed),
         )
-    config = make_config(subset, seed, args)
+    config = single_network(make_config(subset, seed, args))
     sections = {}
     for section, fields in changes.items():
         sections[section] = replace(getattr(config, section), **fields)

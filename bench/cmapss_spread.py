@@ -13,9 +13,11 @@ validation splits would give.
 Run: ``python -m bench.cmapss_spread --subset FD003 --splits 5 --draws 3``
 (about 12 minutes on FD003 on 2 cores). It writes the section ``cmapss-spread``
 of docs/model_diagnosis.md (``cmapss-spread-m3`` and the like when
-``--members``/``--refit``/``--bagging`` override the config's one member,
-no refit and no bagging). With ``--bagging`` the split seed also deals the
-entity folds, so each split seed is one bagged ensemble.
+``--members``/``--refit``/``--bagging`` ask for more than one plain network).
+The script always sets members, refit and bagging from its own options, so by
+default it studies one network even though the committed configs bag five
+members. With ``--bagging`` the split seed also deals the entity folds, so
+each split seed is one bagged ensemble.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from core.config import ExperimentConfig
@@ -57,6 +59,88 @@ def test_every_diagnosis_variant_is_a_valid_config_and_says_its_baseline(
     for name, changes in VARIANTS.items():
         config = variant_config(subset, 3, changes, args)
         assert config.train.seed == config.split.seed == 3
+        # One network: the committed recipe's bagging would not even allow the
+        # last-window validation variant.
+        assert config.model.members == 1
+        assert not config.train.bagging
         # The committed configs carry the baseline; a variant that does not
         # name it must switch it off, or it studies something else than it says.
         assert (config.data.entity_baseline is not None) == ("baseline" in name)
+
+
+def _saved_run(
+    path: Path, subset: str, rmse: list[float], gbm: list[float] | None = None
+) -> Path:
+    """A ``--save`` file of one subset with the given capped-truth RMSEs."""
+    scores = {
+        key: {
+            protocol: {"rmse": values, "score": [100.0] * len(values)}
+            for protocol in ("capped", "raw")
+        }
+        for key, values in (("embedding", rmse), ("gbm", gbm or rmse))
+    }
+    record = {
+        "scores": scores,
+        "info": {"epochs": [10] * len(rmse), "seconds": [60.0] * len(rmse)},
+        "floor": 3.0,
+    }
+    record["info"]["windows"] = 1000
+    path.write_text(json.dumps({"results": {subset: record}, "skipped": []}))
+    return path
+
+
+def test_cmapss_merge_reports_subsets_run_apart_in_subset_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.cmapss import main
+
+    third = _saved_run(tmp_path / "c.json", "FD003", [12.0, 13.0])
+    first = _saved_run(tmp_path / "a.json", "FD001", [11.0, 11.5], [12.0, 12.7])
+    assert main(["--merge", str(third), str(first), "--no-write"]) == 0
+    output = capsys.readouterr().out
+    capped = output.split("**Test RMSE, capped truth**")[1]
+    header = capped.split("\n")[2]
+    assert header == "| Model | FD001 | FD003 |"
+    assert "| Embedding LSTM (ours) | 11.25 ± 0.25 | 12.50 ± 0.50 |" in capped
+    # Paired by seed: differences -1.0 and -1.2, t-interval over two seeds.
+    assert "| FD001 | 2 | -1.10 [-2.37, +0.17] | no difference shown |" in output
+
+
+def test_cmapss_merge_refuses_a_subset_in_two_files(tmp_path: Path) -> None:
+    from bench.cmapss import main
+
+    one = _saved_run(tmp_path / "a.json", "FD001", [11.0])
+    two = _saved_run(tmp_path / "b.json", "FD001", [12.0])
+    with pytest.raises(SystemExit, match="FD001 is already in another file"):
+        main(["--merge", str(one), str(two), "--no-write"])
+
+
+def _engines(count: int, cycles: int = 40) -> pd.DataFrame:
+    """A C-MAPSS-shaped training table of ``count`` engines (random sensors)."""
+    from bench.cmapss import SENSORS
+
+    generator = np.random.default_rng(0)
+    unit = np.repeat(np.arange(1, count + 1), cycles)
+    cycle = np.tile(np.arange(1, cycles + 1), count)
+    frame = pd.DataFrame({"unit": unit, "cycle": cycle, "rul": cycles - cycle})
+    for sensor in SENSORS:
+        frame[sensor] = generator.normal(size=len(frame))
+    return frame.sample(frac=1.0, random_state=0)  # rows in no particular order
+
+
+def test_bagging_check_holds_out_the_engines_a_run_would_validate_on() -> None:
+    from bench.cmapss_bagging_check import arm_configs, outer_holdout
+    from core.examples.prepare import prepare_experiment
+
+    args = argparse.Namespace(epochs=None, stride=None)
+    train = _engines(10)
+    configs = arm_configs("FD001", 3, args)
+    held = outer_holdout(train, configs["bagged"])
+    prepared = prepare_experiment(train, configs["single"])
+    validation = prepared.parts["validation"]
+    validated = np.unique(prepared.entity_of_row[validation.end_rows])
+    assert sorted(held.tolist()) == sorted(validated.tolist())
+    assert len(held) == 2
+    assert configs["bagged"].train.bagging
+    assert configs["single"].model.members == 1
+    assert not configs["single"].train.bagging
