@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from bench.common import (
+    command_line,
     data_dir,
     log,
     markdown_table,
@@ -547,9 +548,21 @@ def _write(
         return
     if args.save is not None:
         args.save.write_text(
-            json.dumps({"results": done, "skipped": skipped}, indent=1), "utf-8"
+            json.dumps(
+                {"command": command_line(), "results": done, "skipped": skipped},
+                indent=1,
+            ),
+            "utf-8",
         )
     body = report(done, args)
+    if getattr(args, "merged_commands", None):
+        body = (
+            "Runs merged (one process per group of subsets, `--save`, then "
+            "`--merge`): "
+            + "; ".join(f"`{c}`" for c in args.merged_commands)
+            + ".\n\n"
+            + body
+        )
     if args.quick:
         body = (
             f"Quick mode: first {args.quick_units} training engines, stride "
@@ -579,8 +592,14 @@ def merge(args: argparse.Namespace) -> None:
     """
     results: dict[str, dict] = {}
     skipped: list[str] = []
+    commands: list[str] = []
     for path in args.merge:
         saved = json.loads(path.read_text("utf-8"))
+        # Files saved before the command was kept name their subsets only.
+        commands.append(
+            saved.get("command")
+            or "python -m bench.cmapss --subsets " + " ".join(saved["results"])
+        )
         for subset, record in saved["results"].items():
             if subset in results:
                 raise SystemExit(f"{path}: {subset} is already in another file")
@@ -588,7 +607,22 @@ def merge(args: argparse.Namespace) -> None:
         skipped += saved["skipped"]
     results = {s: results[s] for s in SUBSETS if s in results}
     args.subsets = list(results)
+    args.merged_commands = commands
+    args.save = None
+    _import_for_versions()
     _write(results, args, skipped, final=True)
+
+
+def _import_for_versions() -> None:
+    """Import what the runs trained with, so the machine line names its versions.
+
+    The merge itself needs none of them; they are this environment's, which is
+    the one the saved runs used.
+    """
+    quiet_tensorflow()
+    import keras  # noqa: F401
+    import sklearn  # noqa: F401
+    import tensorflow  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
