@@ -42,6 +42,7 @@ import pandas as pd
 from bench.common import (
     command_line,
     data_dir,
+    import_for_versions,
     log,
     markdown_table,
     mean_std,
@@ -609,20 +610,8 @@ def merge(args: argparse.Namespace) -> None:
     args.subsets = list(results)
     args.merged_commands = commands
     args.save = None
-    _import_for_versions()
+    import_for_versions()
     _write(results, args, skipped, final=True)
-
-
-def _import_for_versions() -> None:
-    """Import what the runs trained with, so the machine line names its versions.
-
-    The merge itself needs none of them; they are this environment's, which is
-    the one the saved runs used.
-    """
-    quiet_tensorflow()
-    import keras  # noqa: F401
-    import sklearn  # noqa: F401
-    import tensorflow  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from bench.cmapss_diagnosis import single_network
 from bench.common import (
     command_line,
     data_dir,
+    import_for_versions,
     log,
     markdown_table,
     quiet_tensorflow,
@@ -170,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.merge:
         results, commands = merge(args.merge)
+        import_for_versions()
     else:
         folder = data_dir("cmapss")
         if folder is None:

@@ -165,6 +165,18 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
+def import_for_versions() -> None:
+    """Import what the benches train with, so the machine line names versions.
+
+    A ``--merge`` of saved runs needs none of them; their versions are this
+    environment's, which is the one the saved runs used.
+    """
+    quiet_tensorflow()
+    import keras  # noqa: F401
+    import sklearn  # noqa: F401
+    import tensorflow  # noqa: F401
+
+
 def write_section(
     name: str, title: str, body: str, quick: bool, document: Path | None = None
 ) -> None:
