@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,10 +44,14 @@ from bench.common import (
     command_line,
     data_dir,
     import_for_versions,
+    interval_cell,
     log,
     markdown_table,
     mean_std,
+    merged_runs_line,
     quiet_tensorflow,
+    read_saved_runs,
+    reading,
     write_section,
 )
 from core.model.gbm_arm import part_features
@@ -370,21 +375,14 @@ def paired_table(results: dict[str, dict]) -> str:
         lstm = record["scores"]["embedding"]["capped"]["rmse"]
         boosting = record["scores"]["gbm"]["capped"]["rmse"]
         difference = paired_difference(lstm, boosting)
-        if difference.low is None:
-            rows.append([subset, len(lstm), f"{difference.mean:+.2f}", "one seed"])
-            continue
-        reading = "no difference shown"
-        if difference.high < 0:
-            reading = "LSTM better"
-        elif difference.low > 0:
-            reading = "gradient boosting better"
         rows.append(
             [
                 subset,
                 len(lstm),
-                f"{difference.mean:+.2f} [{difference.low:+.2f}, "
-                f"{difference.high:+.2f}]",
-                reading,
+                interval_cell(
+                    difference.mean, difference.low, difference.high, signed=True
+                ),
+                reading(difference, "LSTM", "gradient boosting"),
             ]
         )
     return (
@@ -418,9 +416,9 @@ def verdict_line(results: dict[str, dict]) -> str:
 def settings_line(args: argparse.Namespace) -> str:
     """The protocol every subset shares, then each subset's LSTM settings as
     read back from its config file (a tuner's choice can differ per subset)."""
+    configs = {subset: make_config(subset, 0, args) for subset in args.subsets}
     rows = []
-    for subset in args.subsets:
-        config = make_config(subset, 0, args)
+    for subset, config in configs.items():
         model, train, data = config.model, config.train, config.data
         rows.append(
             [
@@ -474,15 +472,15 @@ def settings_line(args: argparse.Namespace) -> str:
         "no starting-level subtraction, which raised its RMSE), + op_cond of the "
         "last step as a native categorical."
         + ("" if args.twin else " The one-hot twin was not trained (`--twin`).")
-        + _bagging_sentence(args)
+        + _bagging_sentence(any(c.train.bagging for c in configs.values()))
         + "\n\n**LSTM settings per subset**\n\n"
         + table
     )
 
 
-def _bagging_sentence(args: argparse.Namespace) -> str:
+def _bagging_sentence(any_bagged: bool) -> str:
     """How a bagged subset's validation works, when any subset bags."""
-    if not any(make_config(s, 0, args).train.bagging for s in args.subsets):
+    if not any_bagged:
         return ""
     return (
         " A bagged LSTM is an average of its members, each trained on every "
@@ -541,13 +539,21 @@ def _now_utc() -> str:
 
 
 def _write(
-    results: dict, args: argparse.Namespace, skipped: list[str], final: bool = False
+    results: dict,
+    args: argparse.Namespace,
+    skipped: list[str],
+    final: bool = False,
+    merged: Sequence[str] = (),
 ) -> None:
-    """Print and write the section so far (after every finished seed)."""
+    """Print and write the section so far (after every finished seed).
+
+    ``merged``: the commands of the saved runs a ``--merge`` reports, which
+    the section then names (and nothing is saved again).
+    """
     done = {s: r for s, r in results.items() if r["scores"]}
     if not done:
         return
-    if args.save is not None:
+    if args.save is not None and not merged:
         args.save.write_text(
             json.dumps(
                 {"command": command_line(), "results": done, "skipped": skipped},
@@ -556,14 +562,8 @@ def _write(
             "utf-8",
         )
     body = report(done, args)
-    if getattr(args, "merged_commands", None):
-        body = (
-            "Runs merged (one process per group of subsets, `--save`, then "
-            "`--merge`): "
-            + "; ".join(f"`{c}`" for c in args.merged_commands)
-            + ".\n\n"
-            + body
-        )
+    if merged:
+        body = merged_runs_line(merged) + "\n\n" + body
     if args.quick:
         body = (
             f"Quick mode: first {args.quick_units} training engines, stride "
@@ -591,27 +591,10 @@ def merge(args: argparse.Namespace) -> None:
     Subsets run as separate processes make better use of a small machine than
     one process that trains them in turn; each keeps its own results file.
     """
-    results: dict[str, dict] = {}
-    skipped: list[str] = []
-    commands: list[str] = []
-    for path in args.merge:
-        saved = json.loads(path.read_text("utf-8"))
-        # Files saved before the command was kept name their subsets only.
-        commands.append(
-            saved.get("command")
-            or "python -m bench.cmapss --subsets " + " ".join(saved["results"])
-        )
-        for subset, record in saved["results"].items():
-            if subset in results:
-                raise SystemExit(f"{path}: {subset} is already in another file")
-            results[subset] = record
-        skipped += saved["skipped"]
-    results = {s: results[s] for s in SUBSETS if s in results}
+    results, commands, skipped = read_saved_runs(args.merge, SUBSETS)
     args.subsets = list(results)
-    args.merged_commands = commands
-    args.save = None
     import_for_versions()
-    _write(results, args, skipped, final=True)
+    _write(results, args, skipped, final=True, merged=commands)
 
 
 def main(argv: list[str] | None = None) -> int:

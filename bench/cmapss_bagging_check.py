@@ -34,9 +34,13 @@ from bench.common import (
     command_line,
     data_dir,
     import_for_versions,
+    interval_cell,
     log,
     markdown_table,
+    merged_runs_line,
     quiet_tensorflow,
+    read_saved_runs,
+    reading,
     write_section,
 )
 
@@ -106,10 +110,10 @@ def report(results: dict[str, list[dict[str, float]]]) -> str:
             [
                 subset,
                 len(seeds),
-                _with_interval(t_interval(single)),
-                _with_interval(t_interval(bagged)),
-                _with_interval((difference.mean, difference.low, difference.high)),
-                _reading(difference),
+                interval_cell(*t_interval(single)),
+                interval_cell(*t_interval(bagged)),
+                interval_cell(difference.mean, difference.low, difference.high),
+                reading(difference, "single network", "bagging"),
             ]
         )
     return (
@@ -133,23 +137,6 @@ def report(results: dict[str, list[dict[str, float]]]) -> str:
     )
 
 
-def _with_interval(values: tuple) -> str:
-    mean, low, high = values
-    if low is None:
-        return f"{mean:.2f}"
-    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
-
-
-def _reading(difference) -> str:
-    if difference.low is None:
-        return "one seed: no interval"
-    if difference.low > 0:
-        return "bagging better"
-    if difference.high < 0:
-        return "single network better"
-    return "no difference shown"
-
-
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subsets", nargs="+", default=list(SUBSETS), choices=SUBSETS)
@@ -170,7 +157,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.merge:
-        results, commands = merge(args.merge)
+        results, commands, _ = read_saved_runs(args.merge, SUBSETS)
         import_for_versions()
     else:
         folder = data_dir("cmapss")
@@ -180,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         results, commands = train_all(folder, args), []
     body = report(results)
     if commands:
-        body = "Runs merged: " + "; ".join(f"`{c}`" for c in commands) + ".\n\n" + body
+        body = merged_runs_line(commands) + "\n\n" + body
     print(body)
     if not args.no_write:
         write_section(
@@ -206,20 +193,6 @@ def train_all(folder: Path, args: argparse.Namespace) -> dict[str, list]:
                 saved = {"command": command_line(), "results": results}
                 args.save.write_text(json.dumps(saved, indent=1), "utf-8")
     return results
-
-
-def merge(paths: list[Path]) -> tuple[dict[str, list], list[str]]:
-    """The results and commands of several runs' ``--save`` files."""
-    results: dict[str, list] = {}
-    commands = []
-    for path in paths:
-        saved = json.loads(path.read_text("utf-8"))
-        commands.append(saved["command"])
-        for subset, seeds in saved["results"].items():
-            if subset in results:
-                raise SystemExit(f"{path}: {subset} is already in another file")
-            results[subset] = seeds
-    return {s: results[s] for s in SUBSETS if s in results}, commands
 
 
 if __name__ == "__main__":

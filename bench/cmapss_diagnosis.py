@@ -36,7 +36,14 @@ from bench.cmapss import (
     make_config,
     run_gradient_boosting,
 )
-from bench.common import command_line, data_dir, log, markdown_table, quiet_tensorflow
+from bench.common import (
+    command_line,
+    data_dir,
+    interval_cell,
+    log,
+    markdown_table,
+    quiet_tensorflow,
+)
 
 #: The variants, each a function of the committed config (changes only). The
 #: committed configs subtract each engine's starting level, so the variants that
@@ -175,9 +182,9 @@ def summarise(subset: str, runs: dict[str, list[dict]], gbm: list[float]) -> lis
             [
                 subset,
                 name,
-                _interval(mean, low, high),
+                interval_cell(mean, low, high),
                 f"{np.std(rmse, ddof=1):.2f}" if len(rmse) > 1 else "",
-                _interval(difference.mean, difference.low, difference.high),
+                interval_cell(difference.mean, difference.low, difference.high),
                 f"{np.mean([score['validation'] for score in scores]):.2f}",
                 f"{bias:+.1f}",
                 f"{np.mean([s['epochs'] for s in scores]):.0f}",
@@ -189,7 +196,7 @@ def summarise(subset: str, runs: dict[str, list[dict]], gbm: list[float]) -> lis
         [
             subset,
             "gradient boosting (own inputs)",
-            _interval(mean, low, high),
+            interval_cell(mean, low, high),
             f"{np.std(gbm, ddof=1):.2f}" if len(gbm) > 1 else "",
             "",
             "",
@@ -199,12 +206,6 @@ def summarise(subset: str, runs: dict[str, list[dict]], gbm: list[float]) -> lis
         ]
     )
     return rows
-
-
-def _interval(mean: float, low: float | None, high: float | None) -> str:
-    if low is None:
-        return f"{mean:.2f}"
-    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

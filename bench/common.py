@@ -8,6 +8,7 @@ command, the machine and the date, so a figure in the docs can be reproduced.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import platform
 import resource
@@ -152,6 +153,63 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     ]
     lines += ["| " + " | ".join(row) + " |" for row in text_rows]
     return "\n".join(lines)
+
+
+def interval_cell(
+    mean: float, low: float | None, high: float | None, signed: bool = False
+) -> str:
+    """``mean [low, high]`` for a table cell; the mean alone without an interval.
+
+    ``signed`` writes every number with its sign (for differences).
+    """
+    spec = "+.2f" if signed else ".2f"
+    if low is None or high is None:
+        return f"{mean:{spec}}"
+    return f"{mean:{spec}} [{low:{spec}}, {high:{spec}}]"
+
+
+def reading(difference: Any, first: str, second: str, metric: str = "rmse") -> str:
+    """A paired difference ``first − second`` in a few words, as core's
+    :func:`core.analysis.verdict.judge` decides it (a whole interval on one
+    side of zero names the better arm)."""
+    from core.analysis.verdict import VerdictKind, judge
+
+    verdict = judge(difference, metric, first, second)
+    if verdict.kind is VerdictKind.BETTER:
+        return f"{verdict.winner} better"
+    if verdict.kind is VerdictKind.NO_DIFFERENCE:
+        return "no difference shown"
+    return "one seed: no interval"
+
+
+def read_saved_runs(
+    paths: Sequence[Path], order: Sequence[str]
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Results, commands and skipped work of several runs' ``--save`` files.
+
+    Each file holds ``command``, ``results`` keyed by subset and, optionally,
+    ``skipped``; the results come back in ``order``. A subset found in two
+    files is refused: which of the two to report is not this function's call.
+    """
+    results: dict[str, Any] = {}
+    commands: list[str] = []
+    skipped: list[str] = []
+    for path in paths:
+        saved = json.loads(Path(path).read_text("utf-8"))
+        commands.append(saved["command"])
+        skipped += saved.get("skipped", [])
+        for subset, record in saved["results"].items():
+            if subset in results:
+                raise SystemExit(f"{path}: {subset} is already in another file")
+            results[subset] = record
+    ordered = {name: results[name] for name in order if name in results}
+    return ordered, commands, skipped
+
+
+def merged_runs_line(commands: Sequence[str]) -> str:
+    """The sentence a merged section opens with: the runs it was made from."""
+    listed = "; ".join(f"`{command}`" for command in commands)
+    return f"Runs merged (each saved with `--save`, then `--merge`): {listed}."
 
 
 def _looks_numeric(text: str) -> bool:

@@ -81,11 +81,19 @@ def _saved_run(
     }
     record = {
         "scores": scores,
-        "info": {"epochs": [10] * len(rmse), "seconds": [60.0] * len(rmse)},
+        "info": {
+            "epochs": [10] * len(rmse),
+            "seconds": [60.0] * len(rmse),
+            "windows": 1000,
+        },
         "floor": 3.0,
     }
-    record["info"]["windows"] = 1000
-    path.write_text(json.dumps({"results": {subset: record}, "skipped": []}))
+    saved = {
+        "command": f"python -m bench.cmapss --subsets {subset} --save {path.name}",
+        "results": {subset: record},
+        "skipped": [],
+    }
+    path.write_text(json.dumps(saved))
     return path
 
 
@@ -104,6 +112,12 @@ def test_cmapss_merge_reports_subsets_run_apart_in_subset_order(
     assert "| Embedding LSTM (ours) | 11.25 ± 0.25 | 12.50 ± 0.50 |" in capped
     # Paired by seed: differences -1.0 and -1.2, t-interval over two seeds.
     assert "| FD001 | 2 | -1.10 [-2.37, +0.17] | no difference shown |" in output
+    # The section names the runs it was made from, in the order given.
+    assert (
+        "Runs merged (each saved with `--save`, then `--merge`): "
+        "`python -m bench.cmapss --subsets FD003 --save c.json`; "
+        "`python -m bench.cmapss --subsets FD001 --save a.json`." in output
+    )
 
 
 def test_cmapss_merge_refuses_a_subset_in_two_files(tmp_path: Path) -> None:
@@ -144,3 +158,18 @@ def test_bagging_check_holds_out_the_engines_a_run_would_validate_on() -> None:
     assert configs["bagged"].train.bagging
     assert configs["single"].model.members == 1
     assert not configs["single"].train.bagging
+
+
+def test_a_paired_reading_names_the_arm_with_the_lower_rmse() -> None:
+    from bench.common import reading
+    from core.analysis.verdict import paired_difference
+
+    lower, higher = [10.0, 10.1, 9.9], [12.0, 12.2, 11.9]
+    better = paired_difference(lower, higher)
+    assert reading(better, "LSTM", "gradient boosting") == "LSTM better"
+    worse = paired_difference(higher, lower)
+    assert reading(worse, "LSTM", "gradient boosting") == "gradient boosting better"
+    tie = paired_difference([10.0, 12.0, 11.0], [11.0, 11.0, 11.0])
+    assert reading(tie, "LSTM", "gradient boosting") == "no difference shown"
+    one = paired_difference([10.0], [12.0])
+    assert reading(one, "LSTM", "gradient boosting") == "one seed: no interval"
