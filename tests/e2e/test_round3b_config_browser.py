@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import pytest
 
@@ -40,12 +41,28 @@ def _loaded_config():
 
 
 def _saved_json(page, target: str) -> dict:
-    """The JSON expander's config, once it shows ``target`` (a rerun under load
-    can leave the previous save's JSON on screen for a moment)."""
+    """The JSON expander's config, once it shows ``target``.
+
+    A rerun under load can leave the previous save's JSON on screen for a
+    moment, or replace the code block between a check and a read (CI read an
+    empty block right after it had shown the target), so the block is read
+    until one reading parses and names ``target``, or the element timeout ends.
+    """
     page.get_by_text("Configuration as JSON").first.click()
     code = page.locator("[data-testid='stCode']").last
     expect(code).to_contain_text(f'"target_column": "{target}"')
-    return json.loads(code.inner_text())
+    deadline = time.monotonic() + ELEMENT_MILLISECONDS / 1000
+    text = ""
+    while time.monotonic() < deadline:
+        text = code.inner_text()
+        try:
+            saved = json.loads(text)
+        except json.JSONDecodeError:
+            saved = None
+        if saved is not None and saved["data"]["target_column"] == target:
+            return saved
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the saved JSON never showed target {target!r}: {text!r}")
 
 
 def test_loaded_json_config_shows_in_every_widget_and_is_saved(
